@@ -1,0 +1,33 @@
+# The two commands of the README: `make demo` and `make test`. Each sets up what it needs.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test install install-test bench-smoke clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+
+# Decide the sample application with the default project and explain the stored decision.
+demo: install
+	$(BIN)/composite validate
+	$(BIN)/composite decide --input data/sample_application.json --explain
+
+# The whole test suite, then every benchmark at a tiny size (smoke: they must run, not be fast).
+test: install-test
+	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory bench-smoke
+
+bench-smoke:
+	@for b in benchmarks/*.py; do echo "== $$b --smoke"; $(BIN)/python $$b --smoke || exit 1; done
+
+clean:
+	rm -rf $(VENV) .composite build *.egg-info

@@ -1,0 +1,152 @@
+"""YAML loading that remembers where every value was written, so errors can name the line.
+
+Mappings load as `LineDict` and sequences as `LineList`: plain dict/list subclasses that also
+know their own line and the line of each key or item (1-based).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from composite.errors import Problem, ProjectError
+
+
+class LineDict(dict):
+    line: int | None = None
+    key_lines: dict[Any, int]
+    value_positions: dict[Any, tuple[int, int]]
+
+    def line_of(self, key: Any) -> int | None:
+        return getattr(self, "key_lines", {}).get(key, self.line)
+
+    def position_of_value(self, key: Any) -> tuple[int | None, int | None]:
+        """(line, column) where the value's text starts: for block scalars, the first content line."""
+        return getattr(self, "value_positions", {}).get(key, (self.line_of(key), None))
+
+
+class LineList(list):
+    line: int | None = None
+    item_lines: list[int]
+
+    def line_of(self, index: int) -> int | None:
+        lines = getattr(self, "item_lines", [])
+        return lines[index] if 0 <= index < len(lines) else self.line
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    result.value_positions = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in result:
+            raise ProjectError(
+                f"duplicate key '{key}'",
+                code="yaml_duplicate_key",
+                file=getattr(loader, "_composite_file", None),
+                line=key_node.start_mark.line + 1,
+                field=str(key),
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+        result.value_positions[key] = _text_start(loader, value_node)
+    return result
+
+
+def _text_start(loader: _LineLoader, node: yaml.Node) -> tuple[int, int]:
+    mark = node.start_mark
+    if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+        # A block scalar's mark is its indicator; its text starts on the next line, indented.
+        buffer = mark.buffer or ""
+        start = buffer.find("\n", mark.pointer) + 1
+        indent = len(buffer[start:]) - len(buffer[start:].lstrip(" "))
+        return mark.line + 2, indent + 1
+    quoted = 1 if isinstance(node, yaml.ScalarNode) and node.style in ("'", '"') else 0
+    return mark.line + 1, mark.column + 1 + quoted
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def load_yaml(text: str | bytes, *, file: str) -> Any:
+    """Parse YAML safely; a syntax error becomes a ProjectError with the file and line."""
+    loader = _LineLoader(text)
+    loader._composite_file = file  # type: ignore[attr-defined]
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = exc.problem or str(exc)
+        if exc.context:
+            message = f"{exc.context}: {message}" if exc.problem else exc.context
+        raise ProjectError(
+            f"YAML syntax error: {message}",
+            code="yaml_syntax",
+            file=file,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ProjectError(f"YAML error: {exc}", code="yaml_syntax", file=file) from None
+    finally:
+        loader.dispose()
+
+
+def load_yaml_file(path: Path, *, display: str | None = None) -> Any:
+    return load_yaml(path.read_bytes(), file=display or str(path))
+
+
+def line_at(document: Any, loc: Iterable[Any]) -> int | None:
+    """The line of the deepest value on `loc` (a pydantic error location) that has one."""
+    line = getattr(document, "line", None)
+    current = document
+    for part in loc:
+        if isinstance(current, LineDict) and part in current:
+            line = current.line_of(part) or line
+            current = current[part]
+        elif isinstance(current, LineList) and isinstance(part, int) and 0 <= part < len(current):
+            line = current.line_of(part) or line
+            current = current[part]
+        else:
+            break
+    return line
+
+
+def pydantic_problems(exc: Any, document: Any, *, file: str, prefix: tuple[Any, ...] = ()) -> list[Problem]:
+    """Turn a pydantic ValidationError into located problems."""
+    problems = []
+    for error in exc.errors():
+        loc = tuple(error.get("loc", ()))
+        field = ".".join(str(p) for p in prefix + loc) or None
+        message = error.get("msg", "invalid")
+        if error.get("type") == "extra_forbidden":
+            message = f"unknown key '{loc[-1]}'" if loc else "unknown key"
+        elif error.get("type") == "missing":
+            message = f"missing required key '{loc[-1]}'" if loc else "missing required key"
+        problems.append(
+            Problem(
+                code=f"schema.{error.get('type', 'invalid')}",
+                message=message,
+                file=file,
+                line=line_at(document, loc),
+                field=field,
+            )
+        )
+    return problems

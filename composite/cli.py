@@ -1,0 +1,190 @@
+"""The `composite` command: decide, explain, history, validate, graph and init.
+
+Exit codes: 0 success, 1 a rejected request or an invalid project, 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any, Sequence
+
+from composite.errors import CompositeError, DecisionNotFound, RequestError
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    from composite.engine import CompositeEngine
+
+    return CompositeEngine.from_path(args.project, store=args.store)
+
+
+def _report(error: CompositeError, stream: Any = None) -> None:
+    stream = stream or sys.stderr
+    if len(error.problems) > 1 or isinstance(error, RequestError):
+        print(f"error: {error.message}", file=stream)
+        for problem in error.problems:
+            print(f"  {problem}", file=stream)
+    else:
+        print(f"error: {error}", file=stream)
+
+
+def _read_input(spec: str) -> Any:
+    if spec == "-":
+        text = sys.stdin.read()
+        where = "standard input"
+    else:
+        path = Path(spec)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CompositeError(f"cannot read the input file: {exc.strerror}", code="input_unreadable", file=spec) from None
+        where = spec
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RequestError(f"the input is not valid JSON: {exc.msg}", code="input_not_json", file=where,
+                           line=exc.lineno, column=exc.colno) from None
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    from composite.store._codec import dumps
+
+    engine = _engine(args)
+    request = _read_input(args.input)
+    decision = engine.decide(request)
+    if args.json:
+        print(dumps(decision.model_dump(mode="json")))
+        return 0
+    print(f"decision {decision.id}")
+    for name, value in decision.outputs.items():
+        print(f"  {name} = {value}")
+    if args.explain:
+        print()
+        print(engine.explain(decision.id), end="")
+    else:
+        print(f"explain it with: composite explain {decision.id}" + (f" --project {args.project}" if args.project != "." else ""))
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    print(engine.explain(args.decision_id, format="json" if args.json else "text"), end="" if not args.json else "\n")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    rows = engine.history(args.limit)
+    if not rows:
+        print("no decisions yet")
+        return 0
+    for row in rows:
+        outputs = ", ".join(f"{k}={v}" for k, v in row.outputs.items())
+        print(f"{row.id}  {row.created_at[:23]}  {row.project} {row.project_version}  {outputs}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from composite.project import load_project
+
+    project = load_project(args.project)
+    problems = []
+    for node in project.graph.order:
+        check = getattr(node, "validate", None)
+        if callable(check):
+            problems.extend(check(project.knowledge) or [])
+    for problem in problems:
+        print(f"{problem}")
+    if problems:
+        print(f"{len(problems)} problem(s) in project '{project.name}'", file=sys.stderr)
+        return 1
+    print(f"ok: project '{project.name}' {project.version}: {len(project.nodes)} nodes, "
+          f"{len(project.graph.inputs)} inputs, outputs {', '.join(project.outputs)}")
+    return 0
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from composite.project import load_project
+
+    graph = load_project(args.project).graph
+    print(graph.to_dot() if args.format == "dot" else graph.to_mermaid(), end="")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    target = Path(args.directory)
+    if target.exists() and any(target.iterdir()):
+        print(f"error: {target} exists and is not empty; choose a new folder", file=sys.stderr)
+        return 1
+    template = resources.files("composite") / "templates" / "starter"
+    with resources.as_file(template) as source:
+        shutil.copytree(source, target, dirs_exist_ok=True)
+    print(f"created a decision project in {target}")
+    print(f"  try: composite validate --project {target}")
+    print(f"       composite decide --project {target} --input {target}/data/sample_application.json --explain")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="composite", description="Composite decision engine: decide, explain, validate.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def project_options(p: argparse.ArgumentParser, store: bool = True) -> None:
+        p.add_argument("--project", default=".", help="decision project folder, .dmn or .fll file (default: .)")
+        if store:
+            p.add_argument("--store", default=None,
+                           help="store URL: memory, sqlite:///file.db (default: $COMPOSITE_STORE_URL or <project>/.composite/decisions.db)")
+
+    p = sub.add_parser("decide", help="make a decision and store it")
+    project_options(p)
+    p.add_argument("--input", required=True, help="JSON file with the request, or - for standard input")
+    p.add_argument("--json", action="store_true", help="print the whole decision as one JSON object")
+    p.add_argument("--explain", action="store_true", help="also print its explanation")
+    p.set_defaults(run=cmd_decide)
+
+    p = sub.add_parser("explain", help="explain a stored decision step by step")
+    p.add_argument("decision_id")
+    project_options(p)
+    p.add_argument("--json", action="store_true", help="the stored decision and project snapshot as JSON")
+    p.set_defaults(run=cmd_explain)
+
+    p = sub.add_parser("history", help="recent decisions, newest first")
+    project_options(p)
+    p.add_argument("--limit", type=int, default=20)
+    p.set_defaults(run=cmd_history)
+
+    p = sub.add_parser("validate", help="load the project and report every problem with file and line")
+    project_options(p, store=False)
+    p.set_defaults(run=cmd_validate)
+
+    p = sub.add_parser("graph", help="print the decision graph")
+    project_options(p, store=False)
+    p.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+    p.set_defaults(run=cmd_graph)
+
+    p = sub.add_parser("init", help="create a new decision project that validates and decides")
+    p.add_argument("directory")
+    p.set_defaults(run=cmd_init)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except DecisionNotFound as error:
+        _report(error)
+        return 1
+    except CompositeError as error:
+        _report(error)
+        return 1
+    except BrokenPipeError:  # `composite history | head`
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

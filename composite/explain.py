@@ -1,0 +1,117 @@
+"""Render a stored decision as its chain of steps, in the words of the project's knowledge.
+
+Works from the store alone: the decision record and the project snapshot saved with it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from composite.knowledge import Knowledge
+from composite.schemas import Decision
+from composite.store._codec import dumps
+
+
+def _knowledge(snapshot: Mapping[str, Any]) -> Knowledge:
+    try:
+        return Knowledge.from_mapping(snapshot.get("concepts") or {}, file="<stored snapshot>")
+    except Exception:  # an explanation must still render if an old snapshot no longer validates
+        return Knowledge()
+
+
+def _value(knowledge: Knowledge, name: str, value: Any) -> str:
+    concept = knowledge.get(name)
+    if concept is None:
+        return _plain(value)
+    if isinstance(value, float) and value != value:
+        return "NaN"
+    return concept.format(value) if not isinstance(value, (dict, list)) else _plain(value)
+
+
+def _short(text: str, limit: int = 72) -> str:
+    """The first clause of a description: enough to recognise the concept in a list."""
+    first = text.split(". ")[0].split(": ")[0].strip()
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, default=str)
+
+
+def _evidence_lines(kind: str, step: Any, knowledge: Knowledge) -> list[str]:
+    if not step.evidence:
+        return []
+    try:
+        from composite.nodes import node_class
+
+        render = node_class(kind).render
+        lines = render(step.evidence, read=step.read, wrote=step.wrote, knowledge=knowledge)
+        if lines is not None:
+            return list(lines)
+    except Exception:  # an old or unknown kind: show the evidence as stored
+        pass
+    return [f"evidence: {dumps(step.evidence)}"]
+
+
+def explain_text(decision: Decision, snapshot: Mapping[str, Any]) -> str:
+    knowledge = _knowledge(snapshot)
+    described = {n["name"]: n for n in snapshot.get("nodes", [])}
+    out: list[str] = []
+    add = out.append
+    add(f"Decision {decision.id}")
+    add(f"  project   {decision.project} {decision.project_version} ({decision.project_hash[:19]}…)")
+    add(f"  made      {decision.created_at.isoformat(timespec='milliseconds')}"
+        f" in {decision.duration_us:.0f} µs" + (f", batch {decision.batch_id}" if decision.batch_id else ""))
+    add("")
+    add("Outcome")
+    for name, value in decision.outputs.items():
+        concept = knowledge.get(name)
+        label = f"  ({_short(concept.description)})" if concept and concept.description else ""
+        add(f"  {name} = {_value(knowledge, name, value)}{label}")
+    add("")
+    add("Inputs")
+    width = max((len(n) for n in decision.inputs), default=0)
+    for name, value in decision.inputs.items():
+        concept = knowledge.get(name)
+        label = f"  ({_short(concept.description)})" if concept and concept.description else ""
+        add(f"  {name.ljust(width)}  {_value(knowledge, name, value)}{label}")
+    add("")
+    add("Steps, in the order they ran")
+    for index, step in enumerate(decision.trace.nodes, 1):
+        info = described.get(step.name, {})
+        title = f"  {index}. {step.name} ({step.kind})"
+        if info.get("description"):
+            title += f": {info['description']}"
+        elif info.get("summary"):
+            title += f": {info['summary']}"
+        add(title)
+        if step.read:
+            add("     read   " + ", ".join(f"{k} = {_value(knowledge, k, v)}" for k, v in step.read.items()))
+        formulas = info.get("formulas") or {}
+        for name, value in step.wrote.items():
+            formula = f"   [{_one_line(formulas[name])}]" if name in formulas else ""
+            add(f"     wrote  {name} = {_value(knowledge, name, value)}{formula}")
+        for line in _evidence_lines(step.kind, step, knowledge):
+            add(f"     {line}")
+    add("")
+    add("Artifacts (content hashes at decision time)")
+    for path, digest in decision.trace.artifacts.items():
+        add(f"  {path}  {digest}")
+    return "\n".join(out) + "\n"
+
+
+def explain_json(decision: Decision, snapshot: Mapping[str, Any]) -> str:
+    document = decision.model_dump(mode="json")
+    document["project_snapshot"] = {
+        key: snapshot.get(key) for key in ("hash", "name", "version", "description", "inputs", "outputs", "nodes")
+    }
+    return dumps(document)

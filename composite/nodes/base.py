@@ -1,0 +1,133 @@
+"""The protocol every node kind meets, and the context a node is built in.
+
+A node declares the names it reads and writes; the engine derives the graph from them, hands
+each node only what it declared, and records what it returns as evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from composite.errors import ProjectError
+
+if TYPE_CHECKING:
+    from composite.knowledge import Knowledge
+
+
+@dataclass(slots=True)
+class NodeResult:
+    """What one node produced for one decision.
+
+    `outputs` holds exactly the node's declared `writes`; `evidence` is a JSON-ready dict whose
+    shape is the node kind's evidence model (see `Node.evidence_model`).
+    """
+
+    outputs: dict[str, Any]
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What one node produced for many decisions at once.
+
+    `outputs` maps each declared write to an array of length `size`. `evidence` is one dict per
+    row, or None when the kind has no evidence beyond the values it read and wrote.
+    """
+
+    outputs: dict[str, np.ndarray]
+    evidence: Sequence[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSpec:
+    """One entry of composite.yaml's `nodes:` list, as written, with where it was written."""
+
+    name: str
+    kind: str
+    options: Mapping[str, Any]
+    file: str | None = None  # the artifact the node is built from, relative to the project root
+    reads: tuple[str, ...] | None = None  # as declared in composite.yaml, if declared
+    writes: tuple[str, ...] | None = None
+    source: str = "composite.yaml"
+    line: int | None = None
+
+
+@dataclass
+class LoadContext:
+    """What a node may use while it is built: the project root, knowledge, artifact hashing."""
+
+    root: Path
+    knowledge: "Knowledge | None" = None
+    artifacts: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
+
+    def read_artifact(self, relative: str, *, spec: NodeSpec | None = None) -> tuple[Path, bytes]:
+        """Read a file the node is built from and record its content hash for every decision."""
+        path = (self.root / relative).resolve()
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ProjectError(
+                f"file '{relative}' does not exist",
+                code="missing_file",
+                file=spec.source if spec else relative,
+                line=spec.line if spec else None,
+                field=f"nodes.{spec.name}.file" if spec else None,
+            ) from None
+        self.artifacts[self.relative(path)] = content_hash(data)
+        return path, data
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def content_hash(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+@runtime_checkable
+class Node(Protocol):
+    """One step of a decision graph.
+
+    `evaluate` and `evaluate_batch` must agree row for row (outputs and evidence); a shared
+    conformance test holds every kind to it.
+    """
+
+    kind: ClassVar[str]
+    # pydantic model describing this kind's evidence dict (tests validate every evidence with it)
+    evidence_model: ClassVar[type[Any] | None]
+    name: str
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+
+    @classmethod
+    def from_spec(cls, spec: NodeSpec, context: LoadContext) -> "Node": ...
+
+    def evaluate(self, values: Mapping[str, Any]) -> NodeResult: ...
+
+    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult: ...
+
+    def describe(self) -> dict[str, Any]:
+        """{"kind", "name", "reads", "writes", "summary", ...}: for `composite graph` and explain."""
+        ...
+
+    @staticmethod
+    def render(
+        evidence: Mapping[str, Any],
+        *,
+        read: Mapping[str, Any],
+        wrote: Mapping[str, Any],
+        knowledge: "Knowledge | None",
+    ) -> list[str]:
+        """The stored evidence in an expert's words, one line each, for `composite explain`.
+
+        Works from the stored trace alone (the artifact may have changed since the decision).
+        """
+        ...

@@ -1,0 +1,84 @@
+"""DecisionStore: where decisions are kept so they can be explained later.
+
+`open_store(url)` picks the implementation: "memory", "sqlite:///path.db", "postgresql://...".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Protocol, runtime_checkable
+
+from composite.errors import StoreError
+from composite.schemas import Decision
+
+
+@dataclass(frozen=True)
+class DecisionSummary:
+    """One line of `composite history`."""
+
+    id: str
+    created_at: str
+    project: str
+    project_version: str
+    outputs: dict[str, Any]
+    batch_id: str | None = None
+
+
+@runtime_checkable
+class DecisionStore(Protocol):
+    """Keeps decisions and project snapshots. Every write is all-or-nothing."""
+
+    url: str
+
+    def save_project(self, snapshot: dict[str, Any]) -> None:
+        """Keep a project version's snapshot (idempotent: once per project hash)."""
+
+    def save(self, decision: Decision) -> None:
+        """Keep one decision in one transaction."""
+
+    def save_records(self, records: Iterable[dict[str, Any]]) -> int:
+        """Keep many decision records (see `_codec.decision_record`) in one transaction."""
+
+    def get(self, decision_id: str) -> Decision:
+        """The decision, or DecisionNotFound."""
+
+    def project(self, project_hash: str) -> dict[str, Any]:
+        """The snapshot saved for that project hash, or DecisionNotFound."""
+
+    def recent(self, limit: int = 20) -> list[DecisionSummary]:
+        """The newest decisions first."""
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def open_store(url: str | None, *, default_root: Path | None = None) -> DecisionStore:
+    """A store from its URL; None means SQLite under the project's .composite/ folder."""
+    if url is None:
+        root = default_root or Path.cwd()
+        url = f"sqlite:///{(root / '.composite' / 'decisions.db').as_posix()}"
+    if url == "memory":
+        from composite.store.memory import MemoryStore
+
+        return MemoryStore()
+    if url.startswith("sqlite://"):
+        from composite.store.sqlite import SQLiteStore
+
+        return SQLiteStore(url)
+    if url.startswith(("postgresql://", "postgres://")):
+        try:
+            from composite.store.postgres import PostgresStore  # type: ignore[import-not-found]
+        except ModuleNotFoundError:
+            raise StoreError("the PostgreSQL store is not available in this version of composite",
+                             code="store_unavailable", field="store") from None
+        return PostgresStore(url)
+    raise StoreError(
+        f"unknown store URL '{url}'; use 'memory', 'sqlite:///path/to/file.db' or 'postgresql://...'",
+        code="unknown_store",
+        field="store",
+    )
+
+
+__all__ = ["DecisionStore", "DecisionSummary", "open_store"]
