@@ -167,3 +167,13 @@ def test_store_url_comes_from_the_environment(loan_project, tmp_path, monkeypatc
     engine.decide(GOOD_LOAN)
     assert (tmp_path / "elsewhere.db").is_file()
     assert not (loan_project / ".composite").exists()
+
+
+def test_the_decision_built_on_the_fast_path_validates_as_its_schema(loan_project):
+    from composite import Decision
+
+    engine = CompositeEngine.from_path(loan_project, store="memory")
+    decision = engine.decide(GOOD_LOAN)
+    again = Decision.model_validate(decision.model_dump())
+    assert again == decision
+    assert again.model_dump_json() == decision.model_dump_json()

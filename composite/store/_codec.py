@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import json
-import math
 from typing import Any
 
 import numpy as np
@@ -47,7 +46,20 @@ def _default(value: Any) -> Any:
 
 
 def decision_record(decision: Decision) -> dict[str, Any]:
-    """The JSON-ready record of a decision, without its artifact hashes."""
+    """The JSON-ready record of a decision, in the compact stored form.
+
+    What each step read and wrote is not repeated per step: the record keeps every value once
+    (`inputs` and `derived`) and the project snapshot, saved once per project version, knows
+    which names each node reads and writes.
+    """
+    derived: dict[str, Any] = {}
+    nodes = []
+    for step in decision.trace.nodes:
+        derived.update(step.wrote)
+        entry: dict[str, Any] = {"name": step.name, "duration_us": step.duration_us}
+        if step.evidence:
+            entry["evidence"] = step.evidence
+        nodes.append(entry)
     return {
         "id": decision.id,
         "created_at": decision.created_at.isoformat(),
@@ -59,23 +71,26 @@ def decision_record(decision: Decision) -> dict[str, Any]:
         "schema_version": decision.schema_version,
         "inputs": decision.inputs,
         "outputs": decision.outputs,
-        "nodes": [
-            {"name": n.name, "kind": n.kind, "read": n.read, "wrote": n.wrote, "evidence": n.evidence,
-             "duration_us": n.duration_us}
-            for n in decision.trace.nodes
-        ],
+        "derived": derived,
+        "nodes": nodes,
     }
 
 
-def _clean(value: Any) -> Any:
-    # JSON has no NaN; orjson writes null. Keep NaN out of the way of equality checks.
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
-def record_decision(record: dict[str, Any], artifacts: dict[str, str]) -> Decision:
-    """A stored record back into a validated Decision."""
+def record_decision(record: dict[str, Any], snapshot: dict[str, Any]) -> Decision:
+    """A stored record back into a validated Decision, with the snapshot of its project version."""
+    described = {node["name"]: node for node in snapshot.get("nodes", [])}
+    values = {**record["inputs"], **record.get("derived", {})}
+    steps = []
+    for entry in record["nodes"]:
+        node = described.get(entry["name"], {})
+        steps.append(NodeTrace(
+            name=entry["name"],
+            kind=entry.get("kind") or node.get("kind", "unknown"),
+            read=entry["read"] if "read" in entry else {k: values.get(k) for k in node.get("reads", [])},
+            wrote=entry["wrote"] if "wrote" in entry else {k: values.get(k) for k in node.get("writes", [])},
+            evidence=entry.get("evidence") or {},
+            duration_us=entry.get("duration_us", 0.0),
+        ))
     return Decision(
         id=record["id"],
         created_at=record["created_at"],
@@ -87,7 +102,7 @@ def record_decision(record: dict[str, Any], artifacts: dict[str, str]) -> Decisi
         schema_version=record.get("schema_version", 1),
         inputs=record["inputs"],
         outputs=record["outputs"],
-        trace=Trace(nodes=[NodeTrace(**n) for n in record["nodes"]], artifacts=artifacts),
+        trace=Trace(nodes=steps, artifacts=snapshot.get("artifacts", {})),
     )
 
 

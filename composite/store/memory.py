@@ -39,8 +39,8 @@ class MemoryStore:
             raise DecisionNotFound(f"no decision with id '{decision_id}' in this store", field="decision_id")
         if isinstance(item, Decision):
             return item
-        artifacts = self._projects.get(item.get("project_hash", ""), {}).get("artifacts", {})
-        return record_decision(loads(dumps(item)), artifacts)
+        snapshot = self._projects.get(item.get("project_hash", ""), {})
+        return record_decision(loads(dumps(item)), snapshot)
 
     def project(self, project_hash: str) -> dict[str, Any]:
         try:

@@ -67,6 +67,7 @@ class SQLiteStore:
             raise StoreError(f"cannot open the SQLite store at {self.path}: {exc}", field="store") from None
         self._lock = threading.Lock()
         self._known_projects: set[str] = set()
+        self._snapshots: dict[str, dict[str, Any]] = {}
         self._migrate()
 
     def _migrate(self) -> None:
@@ -141,8 +142,15 @@ class SQLiteStore:
             ).fetchone()
         if row is None:
             raise DecisionNotFound(f"no decision with id '{decision_id}' in {self.path}", field="decision_id")
-        artifacts = loads(row[1]).get("artifacts", {}) if row[1] else {}
-        return record_decision(loads(row[0]), artifacts)
+        return record_decision(loads(row[0]), self._snapshot(row[1]))
+
+    def _snapshot(self, text: str | None) -> dict[str, Any]:
+        if text is None:
+            return {}
+        cached = self._snapshots.get(text)
+        if cached is None:
+            cached = self._snapshots[text] = loads(text)
+        return cached
 
     def project(self, project_hash: str) -> dict[str, Any]:
         with self._lock:
