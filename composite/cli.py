@@ -107,6 +107,32 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_test(args: argparse.Namespace) -> int:
+    from composite.engine import CompositeEngine
+    from composite.scenarios import load_scenarios, run_scenarios
+
+    engine = CompositeEngine.from_path(args.project, store="memory")
+    scenarios = load_scenarios(Path(args.project))
+    if not scenarios:
+        print(f"no scenarios in {Path(args.project) / 'scenarios'}; add scenarios/*.yaml")
+        return 1
+    report = run_scenarios(engine, scenarios)
+    for outcome in report.outcomes:
+        where = f"{outcome.scenario.file}:{outcome.scenario.line}"
+        print(f"{'PASS' if outcome.passed else 'FAIL'}  {outcome.scenario.name}  ({where})")
+        for difference in outcome.differences:
+            print(f"      {difference}")
+    passed = len(report.outcomes) - len(report.failed)
+    print()
+    print(f"{passed} passed, {len(report.failed)} failed")
+    if report.total_items:
+        done = report.total_items - len(report.uncovered)
+        print(f"coverage: {done} of {report.total_items} rules and table rows exercised")
+        for item in report.uncovered:
+            print(f"  not exercised: {item}")
+    return 1 if report.failed else 0
+
+
 def cmd_graph(args: argparse.Namespace) -> int:
     from composite.project import load_project
 
@@ -160,6 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="load the project and report every problem with file and line")
     project_options(p, store=False)
     p.set_defaults(run=cmd_validate)
+
+    p = sub.add_parser("test", help="run scenarios/*.yaml and report failures and coverage")
+    project_options(p, store=False)
+    p.set_defaults(run=cmd_test)
 
     p = sub.add_parser("graph", help="print the decision graph")
     project_options(p, store=False)
