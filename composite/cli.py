@@ -97,10 +97,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         check = getattr(node, "validate", None)
         if callable(check):
             problems.extend(check(project.knowledge) or [])
+    errors = [p for p in problems if p.is_error]
     for problem in problems:
-        print(f"{problem}")
-    if problems:
-        print(f"{len(problems)} problem(s) in project '{project.name}'", file=sys.stderr)
+        print(f"{problem}", file=sys.stderr if problem.is_error else sys.stdout)
+    if errors:
+        print(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s) in project '{project.name}'",
+              file=sys.stderr)
         return 1
     print(f"ok: project '{project.name}' {project.version}: {len(project.nodes)} nodes, "
           f"{len(project.graph.inputs)} inputs, outputs {', '.join(project.outputs)}")

@@ -27,6 +27,7 @@ class Problem:
     line: int | None = None
     column: int | None = None
     field: str | None = None
+    severity: str = "error"  # "error" fails `composite validate`; "warning" is reported only
 
     def location(self) -> str:
         parts = []
@@ -43,10 +44,15 @@ class Problem:
 
     def __str__(self) -> str:
         loc = self.location()
-        return f"{loc}: {self.message} [{self.code}]" if loc else f"{self.message} [{self.code}]"
+        text = f"{'warning: ' if self.severity == 'warning' else ''}{self.message} [{self.code}]"
+        return f"{loc}: {text}" if loc else text
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity != "warning"
 
 
 class CompositeError(Exception):

@@ -31,7 +31,7 @@ def _sample_rows(root: Path, limit: int = 200) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for file in sorted((root / "scenarios").glob("*.y*ml")) if (root / "scenarios").is_dir() else []:
         document = load_yaml(file.read_text(), file=str(file)) or {}
-        rows += [dict(s["inputs"]) for s in document.get("scenarios", []) if "inputs" in s]
+        rows += [dict(s["inputs"]) for s in document.get("scenarios", []) if "inputs" in s and not s.get("rejected")]
     for file in sorted((root / "data").glob("*.csv")) if (root / "data").is_dir() else []:
         rows += pd.read_csv(file).head(limit).to_dict("records")
     return rows
