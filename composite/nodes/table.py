@@ -267,12 +267,16 @@ class DecisionTableNode:
                 for decision in self.model.decisions
                 for number, rule in enumerate(decision.table.rules, start=1)]
 
+    def _item(self, table: str, row: int, row_id: str | None) -> str:
+        return f"{self.name}:{table} row {row}" + (f" ({row_id})" if row_id else "")
+
     def coverage_items(self) -> list[str]:
-        """Every row as `<node>:<table> row <n>`, for the coverage report of `composite test`."""
-        return [f"{self.name}:{row['table']} row {row['row']}" for row in self.rows()]
+        """Every row as `<node>:<table> row <n> (<id>)`, for the coverage report of `composite test`."""
+        return [self._item(row["table"], row["row"], row["id"]) for row in self.rows()]
 
     def covered_items(self, evidence: Mapping[str, Any]) -> set[str]:
-        return {f"{self.name}:{table} row {row}" for table, row in self.rows_hit(evidence)}
+        ids = {(row["table"], row["row"]): row["id"] for row in self.rows()}
+        return {self._item(table, row, ids.get((table, row))) for table, row in self.rows_hit(evidence)}
 
     @staticmethod
     def rows_hit(evidence: Mapping[str, Any]) -> set[tuple[str, int]]:
