@@ -1,0 +1,67 @@
+"""The safe expression language of rule files: `parse` once, evaluate on a row or on columns.
+
+User text is tokenized and parsed by hand; it never reaches Python's eval, exec or ast.
+
+Grammar, loosest binding first::
+
+    if c then a else b      (an else-if chain nests to the right)
+    or
+    and
+    not x
+    ==  !=  <  <=  >  >=  in [..]  not in [..]      (never chained: a < b < c is an error)
+    +  -
+    *  /  %
+    -x  +x
+    **                      (right-associative; -2 ** 2 == -4)
+    f(...)  (...)  names  literals: 12  1.5  1e3  .5  "s"  's'  true  false  null
+
+Functions: abs, ceil, clip(x, lo, hi), exp, floor, log, max(a, b, ...), min(a, b, ...),
+round(x) / round(x, digits) (half away from zero; digits an integer literal), sqrt.
+
+Semantics: `and`/`or`/`not` and `if` need booleans; arithmetic needs numbers (`+` also joins two
+strings); ints stay ints where Python keeps them (`/` always gives a float) and must fit in 64
+bits; `==`/`!=` between different types is simply false/true; `null` equals only `null`.
+"""
+
+from __future__ import annotations
+
+from composite.expr._ast import (
+    FUNCTIONS,
+    Binary,
+    BoolOp,
+    Call,
+    Compare,
+    Function,
+    IfElse,
+    In,
+    ListLiteral,
+    Literal,
+    Name,
+    Node,
+    Not,
+    Unary,
+    unparse,
+    walk,
+)
+from composite.expr._parser import Expression, parse
+
+__all__ = [
+    "FUNCTIONS",
+    "Binary",
+    "BoolOp",
+    "Call",
+    "Compare",
+    "Expression",
+    "Function",
+    "IfElse",
+    "In",
+    "ListLiteral",
+    "Literal",
+    "Name",
+    "Node",
+    "Not",
+    "Unary",
+    "parse",
+    "unparse",
+    "walk",
+]
