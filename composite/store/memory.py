@@ -8,14 +8,21 @@ from typing import Any, Iterable
 from composite.errors import DecisionNotFound
 from composite.schemas import Decision
 from composite.store import DecisionSummary
-from composite.store._codec import dumps, loads, record_decision
+from composite.store._codec import decision_record, dumps, loads, record_decision
 
 
 class MemoryStore:
+    """Decisions kept as their stored JSON text, as a real store would keep them.
+
+    Text, not objects: a million live decision objects would make every garbage collection
+    rescan them (measured: 60% of decide's time after 10,000 decisions), and text round-trips
+    exactly like the SQLite store's, so tests see what production sees.
+    """
+
     url = "memory"
 
     def __init__(self) -> None:
-        self._decisions: dict[str, Decision | dict[str, Any]] = {}
+        self._decisions: dict[str, str] = {}
         self._projects: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
@@ -24,23 +31,22 @@ class MemoryStore:
             self._projects.setdefault(snapshot["hash"], loads(dumps(snapshot)))
 
     def save(self, decision: Decision) -> None:
+        text = dumps(decision_record(decision))
         with self._lock:
-            self._decisions[decision.id] = decision
+            self._decisions[decision.id] = text
 
     def save_records(self, records: Iterable[dict[str, Any]]) -> int:
-        staged = {record["id"]: record for record in records}  # all or nothing
+        staged = {record["id"]: dumps(record) for record in records}  # all or nothing
         with self._lock:
             self._decisions.update(staged)
         return len(staged)
 
     def get(self, decision_id: str) -> Decision:
-        item = self._decisions.get(decision_id)
-        if item is None:
+        text = self._decisions.get(decision_id)
+        if text is None:
             raise DecisionNotFound(f"no decision with id '{decision_id}' in this store", field="decision_id")
-        if isinstance(item, Decision):
-            return item
-        snapshot = self._projects.get(item.get("project_hash", ""), {})
-        return record_decision(loads(dumps(item)), snapshot)
+        record = loads(text)
+        return record_decision(record, self._projects.get(record.get("project_hash", ""), {}))
 
     def project(self, project_hash: str) -> dict[str, Any]:
         try:
@@ -52,13 +58,9 @@ class MemoryStore:
         ids = sorted(self._decisions, reverse=True)[:limit]
         out = []
         for decision_id in ids:
-            item = self._decisions[decision_id]
-            if isinstance(item, Decision):
-                out.append(DecisionSummary(item.id, item.created_at.isoformat(), item.project, item.project_version,
-                                           item.outputs, item.batch_id))
-            else:
-                out.append(DecisionSummary(item["id"], item["created_at"], item["project"], item["project_version"],
-                                           item["outputs"], item.get("batch_id")))
+            item = loads(self._decisions[decision_id])
+            out.append(DecisionSummary(item["id"], item["created_at"], item["project"], item["project_version"],
+                                       item["outputs"], item.get("batch_id")))
         return out
 
     def count(self) -> int:

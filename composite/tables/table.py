@@ -14,6 +14,8 @@ Decimal('0')
 
 from __future__ import annotations
 
+import functools
+
 import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -229,9 +231,9 @@ class DecisionTable:
     def returns_list(self) -> bool:
         return not self.hit_policy.single_hit and self.aggregation is None
 
-    @property
+    @functools.cached_property
     def reads(self) -> tuple[str, ...]:
-        """Input names, then names the output entries compute with."""
+        """Input names, then names the output entries compute with (computed once: a table never changes)."""
         names: list[str] = []
         for table_input in self.inputs:
             if table_input.name not in names:
@@ -246,9 +248,15 @@ class DecisionTable:
 
     def conditions(self, position: int) -> list[str]:
         """The row's input entries as conditions: `['age >= 18', 'status = "gold"']`."""
-        rule = self.rules[position]
-        return [entry.describe(table_input.name)
-                for table_input, entry in zip(self.inputs, rule.inputs) if not entry.is_any]
+        return list(self._conditions[position])
+
+    @functools.cached_property
+    def _conditions(self) -> tuple[tuple[str, ...], ...]:
+        # Rendered once: evidence quotes them on every decision.
+        return tuple(
+            tuple(entry.describe(table_input.name) for table_input, entry in zip(self.inputs, rule.inputs)
+                  if not entry.is_any)
+            for rule in self.rules)
 
     def __repr__(self) -> str:
         return f"DecisionTable({self.name!r}, {self.summary})"
