@@ -1,0 +1,439 @@
+"""FuzzyLite Language (.fll) import and export, so rule bases move both ways with fuzzylite.
+
+What FLL cannot say travels in comments fuzzylite ignores: `#@ name: strained` before a rule,
+`#@ resolution: 11` and `#@ out-of-range: reject` in a variable, `#@ numerics: skfuzzy` in
+the engine. Imported engines use fuzzylite numerics unless such a comment says otherwise.
+Inputs outside their range are clipped (and flagged) whatever `lock-range` says: composite
+never evaluates a term beyond the range its author drew it on.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+from typing import Any
+
+from composite.errors import Problem, ProjectError
+from composite.fuzzy.model import (
+    And,
+    Expr,
+    FuzzyRuleBase,
+    InputVariable,
+    Not,
+    Operators,
+    Or,
+    OutputVariable,
+    Proposition,
+    Rule,
+    Term,
+    check_rule_base,
+)
+from composite.fuzzy.rules import RuleSyntaxError, format_antecedent, format_consequents, parse_fll_rule
+
+__all__ = ["read_fll", "to_fll"]
+
+FLL_INPUT_RESOLUTION = 1001  # samples of an input's range, used only by the skfuzzy numerics
+FLL_DEFAULT_RESOLUTION = 1000  # fuzzylite's IntegralDefuzzifier default
+
+# FLL term type -> (our shape, number of parameters, order of our parameters in FLL's)
+_IMPORT_TERMS: dict[str, tuple[str, int, tuple[int, ...]]] = {
+    "Triangle": ("triangle", 3, (0, 1, 2)),
+    "Trapezoid": ("trapezoid", 4, (0, 1, 2, 3)),
+    "Bell": ("bell", 3, (0, 1, 2)),
+    "Gaussian": ("gaussian", 2, (0, 1)),
+    "GaussianProduct": ("gauss2mf", 4, (0, 1, 2, 3)),
+    "Sigmoid": ("sigmf", 2, (0, 1)),
+    "SigmoidDifference": ("dsigmf", 4, (0, 1, 3, 2)),  # left rising falling right -> b1 c1 b2 c2
+    "SigmoidProduct": ("psigmf", 4, (0, 1, 3, 2)),
+    "SShape": ("smf", 2, (0, 1)),
+    "ZShape": ("zmf", 2, (0, 1)),
+    "PiShape": ("pimf", 4, (0, 1, 2, 3)),
+}
+
+# our shape -> (FLL type, order of FLL's parameters in ours)
+_EXPORT_TERMS: dict[str, tuple[str, tuple[int, ...]]] = {
+    "trimf": ("Triangle", (0, 1, 2)),
+    "triangle": ("Triangle", (0, 1, 2)),
+    "trapmf": ("Trapezoid", (0, 1, 2, 3)),
+    "trapezoid": ("Trapezoid", (0, 1, 2, 3)),
+    "gaussmf": ("Gaussian", (0, 1)),
+    "gaussian": ("Gaussian", (0, 1)),
+    "gbellmf": ("Bell", (2, 0, 1)),  # a b c (width slope centre) -> centre width slope
+    "bell": ("Bell", (0, 1, 2)),
+    "gauss2mf": ("GaussianProduct", (0, 1, 2, 3)),
+    "sigmf": ("Sigmoid", (0, 1)),
+    "dsigmf": ("SigmoidDifference", (0, 1, 3, 2)),
+    "psigmf": ("SigmoidProduct", (0, 1, 3, 2)),
+    "smf": ("SShape", (0, 1)),
+    "zmf": ("ZShape", (0, 1)),
+    "pimf": ("PiShape", (0, 1, 2, 3)),
+}
+
+_AND = {"Minimum": "min", "AlgebraicProduct": "product"}
+_OR = {"Maximum": "max", "AlgebraicSum": "probor"}
+_IMPLICATION = {"Minimum": "min", "AlgebraicProduct": "product"}
+_AGGREGATION = {"Maximum": "max", "UnboundedSum": "sum", "AlgebraicSum": "probor"}
+_DEFUZZIFIERS = {"Centroid": "centroid", "Bisector": "bisector", "MeanOfMaximum": "mom",
+                 "SmallestOfMaximum": "som", "LargestOfMaximum": "lom", "WeightedAverage": "weighted_average"}
+
+
+def _reverse(mapping: dict[str, str]) -> dict[str, str]:
+    return {ours: theirs for theirs, ours in mapping.items()}
+
+
+class _Section:
+    def __init__(self, kind: str, name: str, line: int) -> None:
+        self.kind = kind
+        self.name = name
+        self.line = line
+        self.entries: list[tuple[str, str, int, dict[str, str]]] = []  # key, value, line, pending #@ notes
+        self.notes: dict[str, str] = {}
+
+
+def _sections(text: str, file: str) -> tuple[list[_Section], list[Problem]]:
+    sections: list[_Section] = []
+    problems: list[Problem] = []
+    pending: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        note = re.match(r"\s*#@\s*([\w-]+)\s*:\s*(.*?)\s*$", raw)
+        if note:
+            pending[note.group(1)] = note.group(2)
+            continue
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        key, sep, value = line.partition(":")
+        key = key.strip()
+        value = value.strip()
+        if not sep:
+            problems.append(Problem("fll_syntax", f"expected 'key: value', got '{line}'", file=file, line=number))
+            continue
+        if key in ("Engine", "InputVariable", "OutputVariable", "RuleBlock"):
+            # notes belong to the section they follow (ours are written right under its header)
+            (sections[-1] if sections else _Section(key, value, number)).notes.update(pending)
+            section = _Section(key, value, number)
+            if not sections:
+                section.notes.update(pending)
+            pending = {}
+            sections.append(section)
+            continue
+        if not sections:
+            problems.append(Problem("fll_syntax", f"'{key}' before any Engine:, InputVariable:, OutputVariable: or "
+                                    "RuleBlock:", file=file, line=number))
+            continue
+        if key != "rule" and pending:
+            sections[-1].notes.update(pending)
+            pending = {}
+        sections[-1].entries.append((key, value, number, pending))
+        pending = {}
+    return sections, problems
+
+
+class _Importer:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def problem(self, message: str, line: int | None, field: str | None = None, code: str = "fll") -> None:
+        self.problems.append(Problem(code, message, file=self.file, line=line, field=field))
+
+    def number(self, text: str, line: int, what: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            self.problem(f"{what} must be a number, got '{text}'", line)
+            return math.nan
+
+    def flag(self, text: str, line: int, what: str) -> bool:
+        if text.lower() not in ("true", "false"):
+            self.problem(f"{what} must be true or false, got '{text}'", line)
+        return text.lower() == "true"
+
+    def term(self, text: str, line: int, variable: str) -> Term | None:
+        parts = text.split()
+        if len(parts) < 2:
+            self.problem(f"term must be 'name Type parameters...', got '{text}'", line, f"{variable}.term")
+            return None
+        name, kind, values = parts[0], parts[1], [self.number(p, line, "term parameter") for p in parts[2:]]
+        if kind == "Constant":
+            if len(values) != 1:
+                self.problem(f"Constant takes one value, got {len(values)}", line, f"{variable}.{name}")
+                return None
+            return Term(name, "constant", tuple(values), line=line)
+        if kind == "Linear":
+            return Term(name, "linear", tuple(values), line=line)
+        if kind not in _IMPORT_TERMS:
+            known = ", ".join(sorted([*_IMPORT_TERMS, "Constant", "Linear"]))
+            self.problem(f"term type '{kind}' is not supported; supported: {known}", line, f"{variable}.{name}",
+                         code="fll_unsupported")
+            return None
+        shape, count, order = _IMPORT_TERMS[kind]
+        if len(values) not in (count, count + 1):
+            self.problem(f"{kind} takes {count} parameters (and an optional height), got {len(values)}", line,
+                         f"{variable}.{name}")
+            return None
+        height = values[count] if len(values) == count + 1 else 1.0
+        return Term(name, shape, tuple(values[i] for i in order), height=height, line=line)
+
+    def choose(self, text: str, table: dict[str, str], line: int, what: str, none: str) -> str:
+        if text in ("", "none"):
+            return none
+        if text not in table:
+            self.problem(f"{what} '{text}' is not supported; supported: {', '.join(table)}", line,
+                         code="fll_unsupported")
+            return none
+        return table[text]
+
+    def variable(self, section: _Section) -> tuple[dict[str, Any], list[Term]]:
+        fields: dict[str, Any] = {"name": section.name, "line": section.line, "description": ""}
+        terms: list[Term] = []
+        if not section.name:
+            self.problem(f"{section.kind} needs a name", section.line)
+        for key, value, line, _ in section.entries:
+            if key == "description":
+                fields["description"] = value
+            elif key == "enabled":
+                if not self.flag(value, line, "enabled"):
+                    self.problem(f"disabled variable '{section.name}' is not supported", line, code="fll_unsupported")
+            elif key == "range":
+                parts = value.split()
+                if len(parts) != 2:
+                    self.problem(f"range must be two numbers, got '{value}'", line, f"{section.name}.range")
+                else:
+                    fields["lo"] = self.number(parts[0], line, "range minimum")
+                    fields["hi"] = self.number(parts[1], line, "range maximum")
+            elif key == "lock-range":
+                self.flag(value, line, "lock-range")  # we never extrapolate: outside the range is clipped
+            elif key == "term":
+                term = self.term(value, line, section.name)
+                if term is not None:
+                    terms.append(term)
+            elif section.kind == "OutputVariable" and key in ("aggregation", "defuzzifier", "default",
+                                                             "lock-previous", "lock-valid"):
+                fields[key] = (value, line)
+            else:
+                self.problem(f"unknown key '{key}' in {section.kind}", line, code="fll_syntax")
+        if "lo" not in fields:
+            self.problem(f"{section.kind} '{section.name}' has no range", section.line)
+            fields["lo"], fields["hi"] = math.nan, math.nan
+        return fields, terms
+
+
+def read_fll(text: str | bytes, *, file: str) -> FuzzyRuleBase:
+    """Read a FuzzyLite Language engine into a checked `FuzzyRuleBase` (fuzzylite numerics)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    sections, problems = _sections(text, file)
+    importer = _Importer(file)
+    importer.problems.extend(problems)
+    engine = next((s for s in sections if s.kind == "Engine"), None)
+    name = engine.name if engine and engine.name else file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    description = ""
+    numerics = "fuzzylite"
+    if engine is not None:
+        numerics = engine.notes.get("numerics", numerics)
+        for key, value, line, _ in engine.entries:
+            if key == "description":
+                description = value
+            else:
+                importer.problem(f"unknown key '{key}' in Engine", line, code="fll_syntax")
+    inputs: list[InputVariable] = []
+    outputs: list[OutputVariable] = []
+    aggregations: list[tuple[str, int]] = []
+    kinds: set[str] = set()
+    for section in sections:
+        if section.kind == "InputVariable":
+            fields, terms = importer.variable(section)
+            inputs.append(InputVariable(
+                name=fields["name"], lo=fields["lo"], hi=fields["hi"], terms=tuple(terms),
+                resolution=_int(section.notes.get("resolution"), FLL_INPUT_RESOLUTION),
+                description=fields["description"], line=fields["line"],
+                out_of_range=section.notes.get("out-of-range", "clip")))
+        elif section.kind == "OutputVariable":
+            fields, terms = importer.variable(section)
+            method, resolution = "centroid", FLL_DEFAULT_RESOLUTION
+            if "defuzzifier" in fields:
+                value, line = fields["defuzzifier"]
+                parts = value.split()
+                method = importer.choose(parts[0] if parts else "", _DEFUZZIFIERS, line, "defuzzifier", "centroid")
+                if method == "weighted_average":
+                    if len(parts) > 1 and parts[1] not in ("TakagiSugeno", "Automatic"):
+                        importer.problem(f"WeightedAverage {parts[1]} is not supported; use TakagiSugeno", line,
+                                         code="fll_unsupported")
+                elif len(parts) > 1:
+                    resolution = _int(parts[1], FLL_DEFAULT_RESOLUTION)
+            kinds.add("takagi_sugeno" if method == "weighted_average" else "mamdani")
+            resolution = _int(section.notes.get("resolution"), resolution)
+            default = math.nan
+            if "default" in fields:
+                default = importer.number(fields["default"][0], fields["default"][1], "default")
+            if "aggregation" in fields:
+                aggregations.append(fields["aggregation"])
+            outputs.append(OutputVariable(
+                name=fields["name"], lo=fields["lo"], hi=fields["hi"], terms=tuple(terms), resolution=resolution,
+                description=fields["description"], line=fields["line"], defuzzify=method, default=default))
+    kind = "takagi_sugeno" if kinds == {"takagi_sugeno"} else "mamdani"
+    if len(kinds) > 1:
+        importer.problem("outputs mix Takagi-Sugeno (WeightedAverage) and Mamdani defuzzifiers", None)
+    aggregation = "max"
+    chosen = {importer.choose(v, _AGGREGATION, line, "aggregation", "max") for v, line in aggregations}
+    if len(chosen) > 1:
+        importer.problem("outputs use different aggregation operators; composite uses one per rule base",
+                         aggregations[0][1], code="fll_unsupported")
+    elif chosen:
+        aggregation = chosen.pop()
+    rules: list[Rule] = []
+    operators: Operators | None = None
+    for section in (s for s in sections if s.kind == "RuleBlock"):
+        block = {"conjunction": "min", "disjunction": "max", "implication": "min"}
+        for key, value, line, notes in section.entries:
+            if key == "conjunction":
+                block[key] = importer.choose(value, _AND, line, "conjunction", "min")
+            elif key == "disjunction":
+                block[key] = importer.choose(value, _OR, line, "disjunction", "max")
+            elif key == "implication":
+                block[key] = importer.choose(value, _IMPLICATION, line, "implication", "min")
+            elif key == "activation":
+                if value not in ("", "none", "General"):
+                    importer.problem(f"activation '{value}' is not supported; only General", line,
+                                     code="fll_unsupported")
+            elif key == "enabled":
+                if not importer.flag(value, line, "enabled"):
+                    importer.problem("a disabled rule block is not supported", line, code="fll_unsupported")
+            elif key == "description":
+                pass
+            elif key == "rule":
+                try:
+                    antecedent, consequents, weight = parse_fll_rule(value)
+                except RuleSyntaxError as exc:
+                    importer.problem(f"{exc.message} (column {exc.column} of the rule)", line,
+                                     code="fuzzy_rule_syntax")
+                    continue
+                rule_name = notes.get("name") or f"rule_{len(rules) + 1}"
+                rules.append(Rule(rule_name, antecedent, consequents, weight, value, line))
+            else:
+                importer.problem(f"unknown key '{key}' in RuleBlock", line, code="fll_syntax")
+        current = Operators(block["conjunction"], block["disjunction"], block["implication"], aggregation,
+                            line=section.line)
+        if operators is not None and replace(current, line=None) != replace(operators, line=None):
+            importer.problem("rule blocks with different operators are not supported", section.line,
+                             code="fll_unsupported")
+        operators = operators or current
+    rule_base = FuzzyRuleBase(
+        name=name, inputs=tuple(inputs), outputs=tuple(outputs), rules=tuple(rules),
+        operators=operators or Operators(aggregation=aggregation), kind=kind, description=description,
+        numerics=numerics, source=file)
+    all_problems = importer.problems + check_rule_base(rule_base)
+    if all_problems:
+        raise ProjectError(f"{file}: {len(all_problems)} problem(s) in the FuzzyLite engine", problems=all_problems)
+    return rule_base
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text) if text is not None else default
+    except ValueError:
+        return default
+
+
+# -- export ------------------------------------------------------------------------------------
+
+
+def _num(value: float) -> str:
+    value = float(value)
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if value.is_integer() and abs(value) < 1e15:
+        return f"{value:.3f}"
+    return repr(value)
+
+
+def _negated(expr: Expr) -> Expr:
+    """not(expr) in a form FLL can write: `not` only as a hedge (De Morgan for groups)."""
+    if isinstance(expr, Proposition):
+        return Proposition(expr.variable, expr.term, ("not", *expr.hedges))
+    if isinstance(expr, Not):
+        return _fll_form(expr.operand)
+    if isinstance(expr, And):
+        return Or(tuple(_negated(e) for e in expr.operands))
+    return And(tuple(_negated(e) for e in expr.operands))
+
+
+def _fll_form(expr: Expr) -> Expr:
+    if isinstance(expr, Proposition):
+        return expr
+    if isinstance(expr, Not):
+        return _negated(expr.operand)
+    operands = tuple(_fll_form(e) for e in expr.operands)
+    return And(operands) if isinstance(expr, And) else Or(operands)
+
+
+def _term_line(term: Term) -> str:
+    if term.shape == "constant":
+        return f"  term: {term.name} Constant {_num(term.params[0])}"
+    if term.shape == "linear":
+        return f"  term: {term.name} Linear {' '.join(_num(p) for p in term.params)}"
+    kind, order = _EXPORT_TERMS[term.shape]
+    values = [term.params[i] for i in order]
+    if term.height != 1.0:
+        values.append(term.height)
+    return f"  term: {term.name} {kind} {' '.join(_num(v) for v in values)}"
+
+
+def to_fll(rule_base: FuzzyRuleBase) -> str:
+    """The rule base in the FuzzyLite Language.
+
+    Groups under `not` are rewritten with De Morgan's laws (FLL has `not` only as a hedge); that
+    is exact for min/max and equal up to rounding for product/probabilistic or.
+    """
+    ops = rule_base.operators
+    lines = [f"Engine: {rule_base.name}"]
+    if rule_base.description:
+        lines.append(f"  description: {_one_line(rule_base.description)}")
+    if rule_base.numerics and rule_base.numerics != "fuzzylite":
+        lines.append(f"#@ numerics: {rule_base.numerics}")
+    for var in rule_base.inputs:
+        lines.append(f"InputVariable: {var.name}")
+        lines.append(f"#@ resolution: {var.resolution}")
+        if var.out_of_range != "clip":
+            lines.append(f"#@ out-of-range: {var.out_of_range}")
+        if var.description:
+            lines.append(f"  description: {_one_line(var.description)}")
+        lines += ["  enabled: true", f"  range: {_num(var.lo)} {_num(var.hi)}", "  lock-range: true"]
+        lines += [_term_line(term) for term in var.terms]
+    takagi = rule_base.kind == "takagi_sugeno"
+    for var in rule_base.outputs:
+        lines.append(f"OutputVariable: {var.name}")
+        if var.description:
+            lines.append(f"  description: {_one_line(var.description)}")
+        lines += ["  enabled: true", f"  range: {_num(var.lo)} {_num(var.hi)}", "  lock-range: false"]
+        if takagi:
+            lines += ["  aggregation: none", "  defuzzifier: WeightedAverage TakagiSugeno"]
+        else:
+            method = _reverse(_DEFUZZIFIERS)[var.defuzzify]
+            lines += [f"  aggregation: {_reverse(_AGGREGATION)[ops.aggregation]}",
+                      f"  defuzzifier: {method} {var.resolution}"]
+        lines += [f"  default: {_num(var.default)}", "  lock-previous: false"]
+        lines += [_term_line(term) for term in var.terms]
+    lines += [
+        "RuleBlock: rules",
+        "  enabled: true",
+        f"  conjunction: {_reverse(_AND)[ops.and_]}",
+        f"  disjunction: {_reverse(_OR)[ops.or_]}",
+        f"  implication: {'none' if takagi else _reverse(_IMPLICATION)[ops.implication]}",
+        "  activation: General",
+    ]
+    for rule in rule_base.rules:
+        lines.append(f"#@ name: {rule.name}")
+        text = f"if {format_antecedent(_fll_form(rule.antecedent))} then {format_consequents(rule.consequents)}"
+        if rule.weight != 1.0:
+            text += f" with {_num(rule.weight)}"
+        lines.append(f"  rule: {text}")
+    return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.replace("#", "").split())

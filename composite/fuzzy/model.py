@@ -1,0 +1,320 @@
+"""The fuzzy rule base as data: variables with terms, rules, operators; no evaluation here.
+
+Both readers (`*.fuzzy.yaml` and FuzzyLite `.fll`) build a `FuzzyRuleBase`; `check_rule_base`
+finds every inconsistency at once, located in the file it came from.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+import numpy as np
+
+from composite.errors import Problem
+from composite.fuzzy.membership import SHAPES
+
+Numerics = Literal["skfuzzy", "fuzzylite"]
+NUMERICS: tuple[str, ...] = ("skfuzzy", "fuzzylite")
+
+AND_OPERATORS = ("min", "product")
+OR_OPERATORS = ("max", "probor")
+IMPLICATIONS = ("min", "product")
+AGGREGATIONS = ("max", "sum", "probor")
+DEFUZZIFIERS = ("centroid", "bisector", "mom", "som", "lom")
+TSK_DEFUZZIFIERS = ("weighted_average",)
+HEDGES = ("not", "very", "somewhat", "extremely", "seldom")
+OUT_OF_RANGE = ("clip", "reject")
+CONSEQUENT_SHAPES = ("constant", "linear")  # Takagi-Sugeno output terms
+
+DEFAULT_RESOLUTION = 101
+
+
+@dataclass(frozen=True)
+class Term:
+    """A linguistic term: a membership function (or, for Takagi-Sugeno outputs, a function)."""
+
+    name: str
+    shape: str  # a key of membership.SHAPES, or "constant" / "linear"
+    params: tuple[float, ...]
+    height: float = 1.0
+    line: int | None = None
+
+    def membership(self, x: np.ndarray) -> np.ndarray:
+        """Membership of every value in `x` (a 1-d float array)."""
+        y = SHAPES[self.shape](np.asarray(x, dtype=np.float64), self.params)
+        return y if self.height == 1.0 else self.height * y
+
+    @property
+    def is_function(self) -> bool:
+        return self.shape in CONSEQUENT_SHAPES
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    lo: float
+    hi: float
+    terms: tuple[Term, ...]
+    resolution: int = DEFAULT_RESOLUTION  # number of samples of the universe
+    description: str = ""
+    line: int | None = None
+
+    def term(self, name: str) -> Term | None:
+        for term in self.terms:
+            if term.name == name:
+                return term
+        return None
+
+    @property
+    def term_names(self) -> tuple[str, ...]:
+        return tuple(term.name for term in self.terms)
+
+    def universe(self) -> np.ndarray:
+        """The discretised universe scikit-fuzzy works on: `resolution` evenly spaced points."""
+        return np.linspace(self.lo, self.hi, self.resolution)
+
+
+@dataclass(frozen=True)
+class InputVariable(Variable):
+    out_of_range: str = "clip"  # clip (and flag it) or reject the request
+
+
+@dataclass(frozen=True)
+class OutputVariable(Variable):
+    defuzzify: str = "centroid"
+    default: float = math.nan  # used, and flagged, when no rule fires
+
+
+@dataclass(frozen=True)
+class Operators:
+    and_: str = "min"
+    or_: str = "max"
+    implication: str = "min"
+    aggregation: str = "max"
+    line: int | None = None  # where they were declared, for error messages
+
+
+# -- rule antecedents --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Proposition:
+    """`variable is [hedges] term`; hedges apply right to left (`very not good` = very(not(good)))."""
+
+    variable: str
+    term: str
+    hedges: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: "Expr"
+
+
+@dataclass(frozen=True)
+class And:
+    operands: tuple["Expr", ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    operands: tuple["Expr", ...]
+
+
+Expr = Union[Proposition, Not, And, Or]
+
+
+@dataclass(frozen=True)
+class Consequent:
+    variable: str
+    term: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    antecedent: Expr
+    consequents: tuple[Consequent, ...]
+    weight: float = 1.0
+    text: str = ""
+    line: int | None = None
+
+
+def propositions(expr: Expr) -> list[Proposition]:
+    """Every `variable is term` in `expr`, left to right."""
+    if isinstance(expr, Proposition):
+        return [expr]
+    if isinstance(expr, Not):
+        return propositions(expr.operand)
+    return [p for operand in expr.operands for p in propositions(operand)]
+
+
+@dataclass(frozen=True)
+class FuzzyRuleBase:
+    """A complete fuzzy system: Mamdani or Takagi-Sugeno."""
+
+    name: str
+    inputs: tuple[InputVariable, ...]
+    outputs: tuple[OutputVariable, ...]
+    rules: tuple[Rule, ...]
+    operators: Operators = field(default_factory=Operators)
+    kind: str = "mamdani"  # or "takagi_sugeno"
+    description: str = ""
+    numerics: str | None = None  # the numerics the author asks for; a node option may override
+    source: str | None = None  # the file it was read from, for error messages
+
+    def input(self, name: str) -> InputVariable | None:
+        return next((v for v in self.inputs if v.name == name), None)
+
+    def output(self, name: str) -> OutputVariable | None:
+        return next((v for v in self.outputs if v.name == name), None)
+
+    def variable(self, name: str) -> Variable | None:
+        return self.input(name) or self.output(name)
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.inputs)
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.outputs)
+
+    def summary(self) -> str:
+        """One line for `composite graph`: "Mamdani, 9 rules, centroid"."""
+        kind = "Mamdani" if self.kind == "mamdani" else "Takagi-Sugeno"
+        methods = sorted({o.defuzzify for o in self.outputs}) or ["-"]
+        count = len(self.rules)
+        return f"{kind}, {count} rule{'s' if count != 1 else ''}, {'/'.join(m.replace('_', ' ') for m in methods)}"
+
+
+def check_rule_base(rb: FuzzyRuleBase) -> list[Problem]:
+    """Every inconsistency of `rb`, each located at its line of `rb.source`."""
+    problems: list[Problem] = []
+
+    def problem(code: str, message: str, line: int | None, where: str) -> None:
+        problems.append(Problem(code, message, file=rb.source, line=line, field=where))
+
+    if rb.kind not in ("mamdani", "takagi_sugeno"):
+        problem("fuzzy_kind", f"kind must be mamdani or takagi_sugeno, not '{rb.kind}'", None, "kind")
+    if rb.numerics is not None and rb.numerics not in NUMERICS:
+        problem("fuzzy_numerics", f"numerics must be one of {', '.join(NUMERICS)}, not '{rb.numerics}'", None,
+                "numerics")
+    if not rb.inputs:
+        problem("fuzzy_no_inputs", "a fuzzy rule base needs at least one input variable", None, "inputs")
+    if not rb.outputs:
+        problem("fuzzy_no_outputs", "a fuzzy rule base needs at least one output variable", None, "outputs")
+    names: dict[str, str] = {}
+    for group, variables in (("inputs", rb.inputs), ("outputs", rb.outputs)):
+        for var in variables:
+            where = f"{group}.{var.name}"
+            if var.name in names:
+                problem("fuzzy_duplicate_variable", f"variable '{var.name}' is declared twice", var.line, where)
+            names[var.name] = group
+            if not (math.isfinite(var.lo) and math.isfinite(var.hi)) or var.lo >= var.hi:
+                problem("fuzzy_range", f"range [{var.lo}, {var.hi}] of '{var.name}' must be finite with min < max",
+                        var.line, f"{where}.range")
+            if not isinstance(var.resolution, int) or var.resolution < 2:
+                problem("fuzzy_resolution", f"resolution of '{var.name}' must be an integer >= 2", var.line,
+                        f"{where}.resolution")
+            if not var.terms:
+                problem("fuzzy_no_terms", f"variable '{var.name}' has no terms", var.line, f"{where}.terms")
+            seen: set[str] = set()
+            for term in var.terms:
+                tw = f"{where}.terms.{term.name}"
+                if term.name in seen:
+                    problem("fuzzy_duplicate_term", f"term '{term.name}' of '{var.name}' is declared twice",
+                            term.line, tw)
+                seen.add(term.name)
+                problems.extend(_term_problems(rb, var, term, group, tw))
+            if isinstance(var, InputVariable) and var.out_of_range not in OUT_OF_RANGE:
+                problem("fuzzy_out_of_range", f"out_of_range must be clip or reject, not '{var.out_of_range}'",
+                        var.line, f"{where}.out_of_range")
+            if isinstance(var, OutputVariable):
+                allowed = TSK_DEFUZZIFIERS if rb.kind == "takagi_sugeno" else DEFUZZIFIERS
+                if var.defuzzify not in allowed:
+                    problem("fuzzy_defuzzify", f"defuzzify of '{var.name}' must be one of {', '.join(allowed)} "
+                            f"for a {rb.kind.replace('_', '-')} system, not '{var.defuzzify}'", var.line,
+                            f"{where}.defuzzify")
+    ops = rb.operators
+    for key, value, allowed in (("and", ops.and_, AND_OPERATORS), ("or", ops.or_, OR_OPERATORS),
+                                ("implication", ops.implication, IMPLICATIONS),
+                                ("aggregation", ops.aggregation, AGGREGATIONS)):
+        if value not in allowed:
+            problem("fuzzy_operator", f"operator {key} must be one of {', '.join(allowed)}, not '{value}'", ops.line,
+                    f"operators.{key}")
+    rule_names: set[str] = set()
+    for index, rule in enumerate(rb.rules):
+        where = f"rules[{index}]"
+        if rule.name in rule_names:
+            problem("fuzzy_duplicate_rule", f"rule name '{rule.name}' is used twice", rule.line, f"{where}.name")
+        rule_names.add(rule.name)
+        if not (math.isfinite(rule.weight) and 0.0 <= rule.weight <= 1.0):
+            problem("fuzzy_rule_weight", f"weight of rule '{rule.name}' must be between 0 and 1, not {rule.weight}",
+                    rule.line, f"{where}.weight")
+        for prop in propositions(rule.antecedent):
+            var = rb.input(prop.variable)
+            if var is None:
+                hint = " (it is an output)" if rb.output(prop.variable) else ""
+                problem("fuzzy_unknown_variable", f"rule '{rule.name}' reads '{prop.variable}', which is not an input"
+                        f"{hint}; inputs: {', '.join(rb.input_names)}", rule.line, f"{where}.if")
+            elif var.term(prop.term) is None:
+                problem("fuzzy_unknown_term", f"rule '{rule.name}': '{prop.variable}' has no term '{prop.term}'; "
+                        f"terms: {', '.join(var.term_names)}", rule.line, f"{where}.if")
+            for hedge in prop.hedges:
+                if hedge not in HEDGES:
+                    problem("fuzzy_hedge", f"rule '{rule.name}': unknown hedge '{hedge}'", rule.line, f"{where}.if")
+        if not rule.consequents:
+            problem("fuzzy_no_consequent", f"rule '{rule.name}' has no consequent", rule.line, f"{where}.then")
+        for cons in rule.consequents:
+            out = rb.output(cons.variable)
+            if out is None:
+                problem("fuzzy_unknown_variable", f"rule '{rule.name}' writes '{cons.variable}', which is not an "
+                        f"output; outputs: {', '.join(rb.output_names)}", rule.line, f"{where}.then")
+            elif out.term(cons.term) is None:
+                problem("fuzzy_unknown_term", f"rule '{rule.name}': '{cons.variable}' has no term '{cons.term}'; "
+                        f"terms: {', '.join(out.term_names)}", rule.line, f"{where}.then")
+    return problems
+
+
+def _term_problems(rb: FuzzyRuleBase, var: Variable, term: Term, group: str, where: str) -> list[Problem]:
+    def located(message: str, code: str = "fuzzy_term") -> list[Problem]:
+        return [Problem(code, f"term '{term.name}' of '{var.name}': {message}", file=rb.source, line=term.line,
+                        field=where)]
+
+    takagi_output = group == "outputs" and rb.kind == "takagi_sugeno"
+    if term.is_function:
+        if not takagi_output:
+            return located(f"'{term.shape}' terms are Takagi-Sugeno consequents; use a membership function here")
+        if term.shape == "constant" and len(term.params) != 1:
+            return located("constant takes one value")
+        if term.shape == "linear" and len(term.params) != len(rb.inputs) + 1:
+            return located(f"linear takes one coefficient per input ({', '.join(rb.input_names)}) plus a constant: "
+                           f"{len(rb.inputs) + 1} numbers, got {len(term.params)}")
+        if not all(math.isfinite(p) for p in term.params):
+            return located("coefficients must be finite numbers")
+        return []
+    if takagi_output:
+        return located("Takagi-Sugeno outputs take constant or linear terms, e.g. [constant, 5] or "
+                       "[linear, 0.5, 1.2, 3]")
+    shape = SHAPES.get(term.shape)
+    if shape is None:
+        known = ", ".join(sorted(SHAPES))
+        return located(f"unknown membership function '{term.shape}'; known: {known}", "fuzzy_unknown_shape")
+    message = shape.problem(term.params)
+    if message:
+        return located(message)
+    if not (math.isfinite(term.height) and 0.0 < term.height <= 1.0):
+        return located(f"height must be in (0, 1], not {term.height}")
+    if math.isfinite(var.lo) and math.isfinite(var.hi) and var.lo < var.hi and var.resolution >= 2:
+        with np.errstate(all="ignore"):
+            grid = np.linspace(var.lo, var.hi, max(var.resolution, 1001))
+            y = term.membership(grid)
+        if not np.all(np.isfinite(y)):
+            return located("its membership is not a number somewhere in the range; check the parameters")
+        # scikit-fuzzy refuses memberships outside [0, 1] (with the same 1e-6 slack)
+        if y.max() > 1.0 + 1e-6 or y.min() < -1e-6:
+            return located(f"its membership leaves [0, 1] (from {y.min():.3g} to {y.max():.3g})")
+    return []

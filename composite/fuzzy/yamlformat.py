@@ -1,0 +1,343 @@
+"""Reader for `rules/*.fuzzy.yaml`: an expert-written fuzzy rule base, every error located.
+
+    fuzzy: affordability
+    inputs:
+      instalment_rate_pct: {range: [1, 4], terms: {low: [trimf, 1, 1, 2.5], high: [trimf, 2, 4, 4]}}
+    outputs:
+      affordability: {range: [0, 100], terms: {...}, defuzzify: centroid, default: 50}
+    operators: {and: min, or: max, implication: min, aggregation: max}
+    rules:
+      - {name: strained, if: instalment_rate_pct is high, then: affordability is poor, weight: 1.0}
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Mapping
+
+import yaml
+
+from composite._yaml import LineDict, LineList
+from composite.errors import Problem, ProjectError
+from composite.fuzzy.model import (
+    DEFAULT_RESOLUTION,
+    FuzzyRuleBase,
+    InputVariable,
+    Operators,
+    OutputVariable,
+    Rule,
+    Term,
+    check_rule_base,
+)
+from composite.fuzzy.rules import RuleSyntaxError, parse_antecedent, parse_consequents
+
+__all__ = ["read_fuzzy_yaml"]
+
+TOP_KEYS = ("fuzzy", "description", "kind", "numerics", "inputs", "outputs", "operators", "rules")
+INPUT_KEYS = ("range", "resolution", "terms", "out_of_range", "description")
+OUTPUT_KEYS = ("range", "resolution", "terms", "defuzzify", "default", "description")
+OPERATOR_KEYS = {"and": "and_", "or": "or_", "implication": "implication", "aggregation": "aggregation"}
+RULE_KEYS = ("name", "if", "then", "weight", "description")
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML, every mapping and list knowing its lines, and YAML 1.2 booleans.
+
+    Only true/false are booleans: terms called on, off, yes or no (a light is on) stay names.
+    """
+
+
+_BOOL = "tag:yaml.org,2002:bool"
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    result.value_positions = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in result:
+            raise ProjectError(f"duplicate key '{key}'", code="yaml_duplicate_key", file=loader.file,
+                               line=key_node.start_mark.line + 1, field=str(key))
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+        result.value_positions[key] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1 + (
+            1 if isinstance(value_node, yaml.ScalarNode) and value_node.style in ("'", '"') else 0))
+    return result
+
+
+def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
+
+
+def _load(data: str | bytes, file: str) -> Any:
+    loader = _Loader(data)
+    loader.file = file  # type: ignore[attr-defined]
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ProjectError(f"YAML syntax error: {exc.problem or exc.context or exc}", code="yaml_syntax", file=file,
+                           line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise ProjectError(f"YAML error: {exc}", code="yaml_syntax", file=file) from None
+    finally:
+        loader.dispose()
+
+
+class _Reader:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def problem(self, message: str, line: int | None, field: str, code: str = "fuzzy_yaml",
+                column: int | None = None) -> None:
+        self.problems.append(Problem(code, message, file=self.file, line=line, column=column, field=field))
+
+    @staticmethod
+    def line(mapping: Any, key: Any = None) -> int | None:
+        if isinstance(mapping, (LineDict, LineList)):
+            return mapping.line_of(key) if key is not None else mapping.line
+        return None
+
+    def mapping(self, value: Any, field: str, line: int | None, what: str) -> Mapping[str, Any] | None:
+        if not isinstance(value, Mapping):
+            self.problem(f"{what} must be a mapping", line, field)
+            return None
+        for key in value:
+            if not isinstance(key, str):
+                self.problem(f"key {key!r} must be a name; quote it if it is one", self.line(value, key), field)
+        return value
+
+    def unknown_keys(self, value: Mapping[str, Any], allowed: tuple[str, ...], field: str) -> None:
+        for key in value:
+            if isinstance(key, str) and key not in allowed:
+                self.problem(f"unknown key '{key}'; allowed: {', '.join(allowed)}", self.line(value, key),
+                             f"{field}.{key}" if field else key)
+
+    def number(self, value: Any, field: str, line: int | None, what: str) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if isinstance(value, str) and value.strip().lower() in ("nan", ".nan"):
+                return math.nan
+            self.problem(f"{what} must be a number, got {value!r}", line, field)
+            return None
+        return float(value)
+
+    def text(self, value: Any, field: str, line: int | None, what: str, default: str | None = None) -> str | None:
+        if value is None and default is not None:
+            return default
+        if not isinstance(value, str):
+            self.problem(f"{what} must be text, got {value!r}", line, field)
+            return None
+        return value
+
+    # -- pieces ---------------------------------------------------------------------------------
+
+    def terms(self, value: Any, field: str, line: int | None) -> tuple[Term, ...]:
+        terms = self.mapping(value, field, line, "terms")
+        if terms is None:
+            return ()
+        result = []
+        for name, spec in terms.items():
+            tline = self.line(terms, name)
+            tfield = f"{field}.{name}"
+            if not isinstance(spec, list) or not spec or not isinstance(spec[0], str):
+                self.problem(f"term '{name}' must be a list: the function, then its parameters, "
+                             "e.g. [trimf, 0, 5, 10]", tline, tfield)
+                continue
+            params = []
+            for item in spec[1:]:
+                number = self.number(item, tfield, tline, f"parameter of term '{name}'")
+                if number is not None:
+                    params.append(number)
+            if len(params) == len(spec) - 1:
+                result.append(Term(str(name), spec[0], tuple(params), line=tline))
+        return tuple(result)
+
+    def range(self, var: Mapping[str, Any], field: str) -> tuple[float, float]:
+        value = var.get("range")
+        line = self.line(var, "range")
+        if not (isinstance(value, list) and len(value) == 2):
+            self.problem("range must be [min, max]", line, f"{field}.range")
+            return (math.nan, math.nan)
+        lo = self.number(value[0], f"{field}.range", line, "range minimum")
+        hi = self.number(value[1], f"{field}.range", line, "range maximum")
+        return (lo if lo is not None else math.nan, hi if hi is not None else math.nan)
+
+    def resolution(self, var: Mapping[str, Any], field: str) -> int:
+        value = var.get("resolution", DEFAULT_RESOLUTION)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+            self.problem(f"resolution must be an integer >= 2 (the number of samples of the range), got {value!r}",
+                         self.line(var, "resolution"), f"{field}.resolution")
+            return DEFAULT_RESOLUTION
+        return value
+
+    def variables(self, document: Mapping[str, Any], group: str) -> list[tuple[str, Mapping[str, Any], int | None]]:
+        block = document.get(group)
+        if block is None:
+            self.problem(f"missing '{group}:'", self.line(document), group)
+            return []
+        block = self.mapping(block, group, self.line(document, group), group)
+        if block is None:
+            return []
+        result = []
+        for name, var in block.items():
+            line = self.line(block, name)
+            var = self.mapping(var, f"{group}.{name}", line, f"variable '{name}'")
+            if var is not None and isinstance(name, str):
+                result.append((name, var, line))
+        return result
+
+    def inputs(self, document: Mapping[str, Any]) -> tuple[InputVariable, ...]:
+        result = []
+        for name, var, line in self.variables(document, "inputs"):
+            field = f"inputs.{name}"
+            self.unknown_keys(var, INPUT_KEYS, field)
+            lo, hi = self.range(var, field)
+            result.append(InputVariable(
+                name=name, lo=lo, hi=hi,
+                terms=self.terms(var.get("terms"), f"{field}.terms", self.line(var, "terms")),
+                resolution=self.resolution(var, field),
+                description=self.text(var.get("description"), f"{field}.description", self.line(var, "description"),
+                                      "description", "") or "",
+                line=line,
+                out_of_range=self.text(var.get("out_of_range"), f"{field}.out_of_range",
+                                       self.line(var, "out_of_range"), "out_of_range", "clip") or "clip",
+            ))
+        return tuple(result)
+
+    def outputs(self, document: Mapping[str, Any], kind: str) -> tuple[OutputVariable, ...]:
+        result = []
+        default_method = "weighted_average" if kind == "takagi_sugeno" else "centroid"
+        for name, var, line in self.variables(document, "outputs"):
+            field = f"outputs.{name}"
+            self.unknown_keys(var, OUTPUT_KEYS, field)
+            lo, hi = self.range(var, field)
+            default = var.get("default")
+            default_value = math.nan if default is None else self.number(
+                default, f"{field}.default", self.line(var, "default"), "default")
+            result.append(OutputVariable(
+                name=name, lo=lo, hi=hi,
+                terms=self.terms(var.get("terms"), f"{field}.terms", self.line(var, "terms")),
+                resolution=self.resolution(var, field),
+                description=self.text(var.get("description"), f"{field}.description", self.line(var, "description"),
+                                      "description", "") or "",
+                line=line,
+                defuzzify=self.text(var.get("defuzzify"), f"{field}.defuzzify", self.line(var, "defuzzify"),
+                                    "defuzzify", default_method) or default_method,
+                default=math.nan if default_value is None else default_value,
+            ))
+        return tuple(result)
+
+    def operators(self, document: Mapping[str, Any]) -> Operators:
+        value = document.get("operators")
+        if value is None:
+            return Operators()
+        ops = self.mapping(value, "operators", self.line(document, "operators"), "operators")
+        if ops is None:
+            return Operators()
+        self.unknown_keys(ops, tuple(OPERATOR_KEYS), "operators")
+        chosen = {}
+        for key, attr in OPERATOR_KEYS.items():
+            if key in ops:
+                text = self.text(ops[key], f"operators.{key}", self.line(ops, key), f"operator '{key}'")
+                if text is not None:
+                    chosen[attr] = text
+        return Operators(**chosen, line=self.line(document, "operators"))
+
+    def rules(self, document: Mapping[str, Any]) -> tuple[Rule, ...]:
+        value = document.get("rules")
+        if not isinstance(value, list):
+            self.problem("'rules:' must be a list of rules, each with name, if, then (and optional weight)",
+                         self.line(document, "rules"), "rules")
+            return ()
+        result = []
+        for index, raw in enumerate(value):
+            field = f"rules[{index}]"
+            line = self.line(value, index)
+            spec = self.mapping(raw, field, line, "a rule")
+            if spec is None:
+                continue
+            self.unknown_keys(spec, RULE_KEYS, field)
+            name = spec.get("name", f"rule_{index + 1}")
+            if not isinstance(name, str) or not name:
+                self.problem("rule name must be text", self.line(spec, "name"), f"{field}.name")
+                name = f"rule_{index + 1}"
+            weight = self.number(spec.get("weight", 1.0), f"{field}.weight", self.line(spec, "weight"), "weight")
+            condition = self.parse(spec, "if", field, name, parse_antecedent)
+            consequents = self.parse(spec, "then", field, name, parse_consequents)
+            if condition is None or consequents is None:
+                continue
+            text = f"if {spec['if']} then {spec['then']}"
+            result.append(Rule(name, condition, consequents, 1.0 if weight is None else weight, text, line))
+        return tuple(result)
+
+    def parse(self, spec: Mapping[str, Any], key: str, field: str, name: str, parser: Any) -> Any:
+        if key not in spec:
+            self.problem(f"rule '{name}' has no '{key}:'", self.line(spec), f"{field}.{key}")
+            return None
+        text = spec[key]
+        line, column = (spec.position_of_value(key) if isinstance(spec, LineDict) else (self.line(spec), None))
+        if not isinstance(text, str):
+            self.problem(f"'{key}:' of rule '{name}' must be text", line, f"{field}.{key}")
+            return None
+        try:
+            return parser(" ".join(text.split()) if "\n" in text else text)
+        except RuleSyntaxError as exc:
+            at = (column + exc.column - 1) if column is not None and "\n" not in text else None
+            self.problem(f"rule '{name}': {exc.message}", line, f"{field}.{key}", code="fuzzy_rule_syntax", column=at)
+            return None
+
+
+def read_fuzzy_yaml(data: str | bytes, *, file: str) -> FuzzyRuleBase:
+    """Read a `*.fuzzy.yaml` document into a checked `FuzzyRuleBase`.
+
+    Every problem is reported at once in one ProjectError, each with its file, line and field.
+    """
+    document = _load(data, file)
+    reader = _Reader(file)
+    if not isinstance(document, Mapping):
+        raise ProjectError("a fuzzy rule base must be a mapping with fuzzy, inputs, outputs and rules",
+                           code="fuzzy_yaml", file=file, line=1)
+    reader.unknown_keys(document, TOP_KEYS, "")
+    name = document.get("fuzzy")
+    if not isinstance(name, str) or not name:
+        reader.problem("'fuzzy:' must name the rule base, e.g. fuzzy: affordability", reader.line(document, "fuzzy"),
+                       "fuzzy")
+        name = file
+    kind = reader.text(document.get("kind"), "kind", reader.line(document, "kind"), "kind", "mamdani") or "mamdani"
+    kind = kind.replace("-", "_").lower()
+    if kind in ("tsk", "sugeno", "takagi_sugeno_kang"):
+        kind = "takagi_sugeno"
+    numerics = document.get("numerics")
+    rule_base = FuzzyRuleBase(
+        name=name,
+        inputs=reader.inputs(document),
+        outputs=reader.outputs(document, kind),
+        rules=reader.rules(document),
+        operators=reader.operators(document),
+        kind=kind,
+        description=reader.text(document.get("description"), "description", reader.line(document, "description"),
+                                "description", "") or "",
+        numerics=str(numerics) if numerics is not None else None,
+        source=file,
+    )
+    problems = reader.problems + check_rule_base(rule_base)
+    if problems:
+        raise ProjectError(f"{file}: {len(problems)} problem(s) in the fuzzy rule base", problems=problems)
+    return rule_base
