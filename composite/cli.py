@@ -72,7 +72,8 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     engine = _engine(args)
-    print(engine.explain(args.decision_id, format="json" if args.json else "text"), end="" if not args.json else "\n")
+    print(engine.explain(args.decision_id, format="json" if args.json else "text", why_not=args.why_not),
+          end="" if not args.json else "\n")
     return 0
 
 
@@ -93,10 +94,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     project = load_project(args.project)
     problems = []
+    defined = set(project.graph.writer) | set(project.knowledge.concepts)
     for node in project.graph.order:
         check = getattr(node, "validate", None)
         if callable(check):
-            problems.extend(check(project.knowledge) or [])
+            problems.extend(check(project.knowledge, defined=defined) or [])
     errors = [p for p in problems if p.is_error]
     for problem in problems:
         print(f"{problem}", file=sys.stderr if problem.is_error else sys.stdout)
@@ -178,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("decision_id")
     project_options(p)
     p.add_argument("--json", action="store_true", help="the stored decision and project snapshot as JSON")
+    p.add_argument("--why-not", metavar="RULE", help="say which condition of RULE failed (or how it fired)")
     p.set_defaults(run=cmd_explain)
 
     p = sub.add_parser("history", help="recent decisions, newest first")

@@ -201,14 +201,17 @@ class CompositeEngine:
         return self.store.get(decision_id)
 
     def explain(self, decision_id: str, *, format: str = "text", why_not: str | None = None) -> str:
-        """The stored decision rendered step by step, from the store alone."""
+        """The stored decision rendered step by step, from the store alone.
+
+        `why_not` names a rule: the explanation then says which of its conditions failed.
+        """
         from composite.explain import explain_json, explain_text
 
         decision = self.store.get(decision_id)
         snapshot = self.store.project(decision.project_hash) if decision.project_hash else {}
         if format == "json":
             return explain_json(decision, snapshot)
-        return explain_text(decision, snapshot)
+        return explain_text(decision, snapshot, why_not=why_not)
 
     def history(self, limit: int = 20) -> list[DecisionSummary]:
         return self.store.recent(limit)

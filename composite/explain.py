@@ -62,7 +62,28 @@ def _evidence_lines(kind: str, step: Any, knowledge: Knowledge) -> list[str]:
     return [f"evidence: {dumps(step.evidence)}"]
 
 
-def explain_text(decision: Decision, snapshot: Mapping[str, Any]) -> str:
+def why_not_lines(decision: Decision, snapshot: Mapping[str, Any], rule: str) -> list[str]:
+    """Why `rule` did (or did not) fire in this decision, from the stored decision alone."""
+    from composite.nodes import node_class
+
+    described = {n["name"]: n for n in snapshot.get("nodes", [])}
+    known: list[str] = []
+    for step in decision.trace.nodes:
+        info = described.get(step.name, {})
+        names = [r.get("name") for r in info.get("rules", []) if isinstance(r, Mapping)]
+        known += names
+        if rule in names:
+            explain = getattr(node_class(step.kind), "explain_why_not", None)
+            if explain is None:
+                break
+            return [f"in step '{step.name}':"] + [f"  {line}" for line in
+                                                  explain(info, rule, read=step.read, wrote=step.wrote,
+                                                          evidence=step.evidence)]
+    choices = ", ".join(sorted(set(known))) or "this decision has no rule sets"
+    return [f"no rule named '{rule}' in this decision's rule sets; rules: {choices}"]
+
+
+def explain_text(decision: Decision, snapshot: Mapping[str, Any], *, why_not: str | None = None) -> str:
     knowledge = _knowledge(snapshot)
     described = {n["name"]: n for n in snapshot.get("nodes", [])}
     out: list[str] = []
@@ -102,6 +123,11 @@ def explain_text(decision: Decision, snapshot: Mapping[str, Any]) -> str:
             add(f"     wrote  {name} = {_value(knowledge, name, value)}{formula}")
         for line in _evidence_lines(step.kind, step, knowledge):
             add(f"     {line}")
+    if why_not:
+        add("")
+        add(f"Why not '{why_not}'?")
+        for line in why_not_lines(decision, snapshot, why_not):
+            add(f"  {line}")
     add("")
     add("Artifacts (content hashes at decision time)")
     for path, digest in decision.trace.artifacts.items():

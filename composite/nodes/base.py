@@ -118,6 +118,11 @@ class Node(Protocol):
         """{"kind", "name", "reads", "writes", "summary", ...}: for `composite graph` and explain."""
         ...
 
+    # Optional, found by `getattr`:
+    #   validate(knowledge, *, defined) -> list[Problem]   extra checks for `composite validate`
+    #   coverage_items() -> list[str]; covered_items(evidence) -> set[str]   for `composite test`
+    #   explain_why_not(description, rule, *, read, wrote, evidence) -> list[str]   (rule kinds)
+
     @staticmethod
     def render(
         evidence: Mapping[str, Any],

@@ -156,6 +156,13 @@ class RuleSetNode:
         """What `composite validate` reports for this rule file (`defined`: names other nodes write)."""
         return analysis.validate(self.ruleset, knowledge, defined=defined)
 
+    def coverage_items(self) -> list[str]:
+        """Every rule as `<node>:<rule>`, for the coverage report of `composite test`."""
+        return [f"{self.name}:{rule.name}" for rule in self.ruleset.rules]
+
+    def covered_items(self, evidence: Mapping[str, Any]) -> set[str]:
+        return {f"{self.name}:{entry.get('rule')}" for entry in evidence.get("fired") or []}
+
     def why_not(self, rule: str, facts: Mapping[str, Any]) -> analysis.WhyNot:
         """Which conditions of `rule` fail on `facts`, for `composite explain ID --why-not RULE`."""
         return analysis.why_not(self.ruleset, rule, facts)

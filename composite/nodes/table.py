@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
+from typing import Iterable, TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -251,7 +251,7 @@ class DecisionTableNode:
 
     # -- for `composite validate` and `composite test` -----------------------------------------
 
-    def validate(self, knowledge: "Knowledge | None" = None) -> list[Problem]:
+    def validate(self, knowledge: "Knowledge | None" = None, *, defined: Iterable[str] | None = None) -> list[Problem]:
         """Overlapping UNIQUE rows, gaps, rows that never match or are hidden (see tables.analysis)."""
         problems: list[Problem] = []
         for decision in self.model.decisions:

@@ -1,0 +1,177 @@
+"""The `model` node: a trained model (models/<name>.model.yaml and its artifact) in a decision graph.
+
+It reads the model's features and writes its probability (and, when the model file names
+`domain_output`, whether the input lay inside the training domain). Its evidence holds the
+contributions that add up to the score, the top reasons and the domain check.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+
+import numpy as np
+from pydantic import BaseModel
+
+from composite.errors import EvaluationError, ProjectError
+from composite.ml.artifact import load_model, read_fingerprint
+from composite.ml.features import FeatureEncoder
+from composite.ml.predict import ModelEvidence, TrainedModel, evidence_rows, render_evidence
+from composite.ml.spec import ModelSpec, check_features, load_model_spec
+from composite.ml.train import untrained_models_allowed
+from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec
+
+if TYPE_CHECKING:
+    from composite.knowledge import Knowledge
+
+__all__ = ["ModelEvidence", "ModelNode"]
+
+_OPTIONS = ("description",)
+
+
+class ModelNode:
+    """A `model` node. `model` is None while the model is not trained (only when a project is
+    loaded for training, see `composite.ml.train.allow_untrained_models`)."""
+
+    kind: ClassVar[str] = "model"
+    evidence_model: ClassVar[type[BaseModel]] = ModelEvidence
+
+    def __init__(self, name: str, spec: ModelSpec, model: TrainedModel | None, *, artifact_hash: str | None = None,
+                 knowledge: "Knowledge | None" = None, description: str | None = None,
+                 untrained_reason: str | None = None) -> None:
+        self.name = name
+        self.spec = spec
+        self.model = model
+        self.artifact_hash = artifact_hash or ""
+        self.knowledge = knowledge
+        self.description = description or spec.description
+        self.untrained_reason = untrained_reason
+        self.reads: tuple[str, ...] = tuple(spec.features)
+        self.writes: tuple[str, ...] = spec.writes
+        self.file = spec.file
+
+    @property
+    def untrained(self) -> bool:
+        return self.model is None
+
+    # -- building ------------------------------------------------------------------------------
+
+    @classmethod
+    def from_spec(cls, spec: NodeSpec, context: LoadContext) -> "ModelNode":
+        where = {"file": spec.source, "line": spec.line}
+        if not spec.file:
+            raise ProjectError("a model node needs 'file:', its model file (models/<name>.model.yaml)",
+                               code="model_needs_file", field=f"nodes.{spec.name}.file", **where)
+        unknown = [key for key in spec.options if key not in _OPTIONS]
+        if unknown:
+            raise ProjectError(
+                f"unknown option(s) {', '.join(map(repr, unknown))} for a model node; everything about the model "
+                f"goes in {spec.file}", code="model_option", field=f"nodes.{spec.name}.{unknown[0]}", **where)
+        _, data = context.read_artifact(spec.file, spec=spec)
+        model_spec = load_model_spec(data, file=spec.file)
+        problems = check_features(model_spec, context.knowledge)
+        if problems:
+            raise ProjectError(f"{spec.file}: features do not match knowledge/", problems=problems)
+        expected = FeatureEncoder.from_knowledge(model_spec, context.knowledge)
+        description = spec.options.get("description")
+
+        def untrained(reason: str, code: str) -> "ModelNode":
+            if untrained_models_allowed():
+                return cls(spec.name, model_spec, None, knowledge=context.knowledge, description=description,
+                           untrained_reason=reason)
+            raise ProjectError(f"model '{model_spec.name}' ({spec.file}) {reason}; run `composite train "
+                               f"{model_spec.name}`", code=code, field=f"nodes.{spec.name}.file", **where)
+
+        artifact_file = model_spec.artifact_file
+        if not (context.root / artifact_file).is_file():
+            return untrained(f"is not trained: {artifact_file} does not exist", "model_not_trained")
+        _, artifact = context.read_artifact(artifact_file, spec=spec)
+        fingerprint = read_fingerprint(artifact)
+        if fingerprint != model_spec.training_fingerprint():
+            changed = sorted(k for k in model_spec.training_fingerprint()
+                             if not isinstance(fingerprint, Mapping) or fingerprint.get(k) != model_spec.training_fingerprint()[k])
+            return untrained(f"was trained from a different version of {spec.file} (changed: {', '.join(changed)})",
+                             "model_stale")
+        model = load_model(artifact, file=artifact_file, root=context.root,
+                           read_booster=lambda relative: context.read_artifact(relative, spec=spec)[1])
+        differences = model.encoder.differences(expected)
+        if differences:
+            return untrained("was trained with other knowledge/ than the project's now: " + "; ".join(differences),
+                             "model_stale")
+        artifact_hash = context.artifacts.get(context.relative(context.root / artifact_file), "")
+        return cls(spec.name, model_spec, model, artifact_hash=artifact_hash, knowledge=context.knowledge,
+                   description=description)
+
+    # -- deciding ------------------------------------------------------------------------------
+
+    def evaluate(self, values: Mapping[str, Any]) -> NodeResult:
+        columns = {}
+        for name in self.reads:
+            column = np.empty(1, dtype=object)
+            column[0] = values.get(name)
+            columns[name] = column
+        batch = self.evaluate_batch(columns, 1)
+        outputs = {key: column[0].item() if isinstance(column[0], np.generic) else column[0]
+                   for key, column in batch.outputs.items()}
+        assert batch.evidence is not None
+        return NodeResult(outputs, batch.evidence[0])
+
+    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult:
+        if self.model is None:
+            raise EvaluationError(f"model node '{self.name}': the model {self.untrained_reason}; "
+                                  f"run `composite train {self.spec.name}`", code="model_not_trained",
+                                  file=self.spec.file)
+        inputs = {name: columns[name] for name in self.reads}
+        prediction = self.model.predict(inputs)
+        outputs: dict[str, np.ndarray] = {self.spec.output: prediction.probability}
+        if self.spec.domain_output:
+            assert prediction.domain is not None
+            outputs[self.spec.domain_output] = prediction.domain.inside
+        evidence = evidence_rows(self.model, prediction, inputs, artifact=self.artifact_hash,
+                                 knowledge=self.knowledge, reasons=self.spec.reasons)
+        return BatchResult(outputs, evidence)
+
+    # -- describing ----------------------------------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        monotone = {f.name: ("increasing" if f.monotone > 0 else "decreasing")
+                    for f in (self.model.encoder.features if self.model else ()) if f.monotone}
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "reads": list(self.reads),
+            "writes": list(self.writes),
+            "description": self.description,
+            "summary": self._summary(),
+            "file": self.file,
+            "model": self.spec.name,
+            "algorithm": self.spec.algorithm,
+            "target": self.spec.target,
+            "artifact": self.spec.artifact_file,
+            "artifact_hash": self.artifact_hash or None,
+            "monotone": monotone,
+            "calibration": self.model.calibrator.method if self.model else None,
+            "card": self.spec.card_file,
+        }
+
+    def _summary(self) -> str:
+        spec = self.spec
+        if self.model is None:
+            return f"{spec.algorithm} model '{spec.name}', not trained ({self.untrained_reason})"
+        card = self.model.card
+        data = card.get("data") or {}
+        monotone = sum(1 for f in self.model.encoder.features if f.monotone)
+        text = (f"{spec.algorithm} model '{spec.name}' for P({spec.target}), {len(spec.features)} features "
+                f"({monotone} monotone from knowledge/), trained on {data.get('rows')} rows")
+        auc = ((card.get("validation") or {}).get("metrics") or {}).get("auc")
+        if auc and auc.get("mean") is not None:
+            text += f"; CV AUC {auc['mean']:.3f}"
+            if auc.get("low") is not None:
+                text += f" [{auc['low']:.3f}, {auc['high']:.3f}]"
+        return text
+
+    @staticmethod
+    def render(evidence: Mapping[str, Any], *, read: Mapping[str, Any], wrote: Mapping[str, Any],
+               knowledge: "Knowledge | None") -> list[str]:
+        """`model 'default_risk' (lightgbm, 3f2a9c1d…): probability of default 0.23`, then what raises
+        and lowers it, how the score adds up, and whether the input lay inside the training domain."""
+        return render_evidence(evidence, read=read, wrote=wrote, knowledge=knowledge)
