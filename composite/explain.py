@@ -21,6 +21,8 @@ def _knowledge(snapshot: Mapping[str, Any]) -> Knowledge:
 
 
 def _value(knowledge: Knowledge, name: str, value: Any) -> str:
+    if value is None:
+        return "null"
     concept = knowledge.get(name)
     if concept is None:
         return _plain(value)

@@ -1,0 +1,39 @@
+"""Explanations of the default project: every step in an expert's words, and why a rule did not fire."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from composite import CompositeEngine
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def decided():
+    engine = CompositeEngine.from_path(REPO, store="memory")
+    request = json.loads((REPO / "data" / "sample_application.json").read_text())
+    return engine, engine.decide(request)
+
+
+def test_each_kind_explains_its_evidence(decided):
+    engine, decision = decided
+    text = engine.explain(decision.id)
+    assert "table 'checking_points' (UNIQUE): row 2 matched (checking_status = \"low\")" in text
+    assert "rule 'little_known' fired at 1.00" in text
+    assert "no rule fired; defaults: knockout = none" in text
+    assert "wrote  knockout_reason = null" in text
+
+
+def test_why_not_names_the_failed_condition(decided):
+    engine, decision = decided
+    text = engine.explain(decision.id, why_not="very_large_credit")
+    section = text.split("Why not 'very_large_credit'?")[1]
+    assert "credit_amount > 15000" in section and "3200" in section
+
+
+def test_why_not_an_unknown_rule_lists_the_rules(decided):
+    engine, decision = decided
+    text = engine.explain(decision.id, why_not="no_such_rule")
+    assert "no rule named 'no_such_rule'" in text and "very_large_credit" in text
