@@ -201,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
     p.set_defaults(run=cmd_graph)
 
+    from composite.cli_train import add_train_command
+
+    add_train_command(sub)
+
     p = sub.add_parser("init", help="create a new decision project that validates and decides")
     p.add_argument("directory")
     p.set_defaults(run=cmd_init)

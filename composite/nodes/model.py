@@ -86,9 +86,10 @@ class ModelNode:
             return untrained(f"is not trained: {artifact_file} does not exist", "model_not_trained")
         _, artifact = context.read_artifact(artifact_file, spec=spec)
         fingerprint = read_fingerprint(artifact)
-        if fingerprint != model_spec.training_fingerprint():
-            changed = sorted(k for k in model_spec.training_fingerprint()
-                             if not isinstance(fingerprint, Mapping) or fingerprint.get(k) != model_spec.training_fingerprint()[k])
+        current = model_spec.training_fingerprint()
+        if fingerprint != current:
+            changed = sorted(k for k in current
+                             if not isinstance(fingerprint, Mapping) or fingerprint.get(k) != current[k])
             return untrained(f"was trained from a different version of {spec.file} (changed: {', '.join(changed)})",
                              "model_stale")
         model = load_model(artifact, file=artifact_file, root=context.root,

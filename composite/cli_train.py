@@ -1,0 +1,143 @@
+"""`composite train [--project DIR] [MODEL]`: train a project's models, show progress, write artifacts.
+
+Progress goes to standard error, one line per fold; the metrics table and the files written go
+to standard output. `add_train_command` registers the command on the `composite` parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from composite.errors import CompositeError, ProjectError
+
+__all__ = ["add_train_command", "cmd_train", "main", "model_files"]
+
+
+def add_train_command(subparsers: Any) -> argparse.ArgumentParser:
+    """Register `train` on the subparsers of the `composite` command."""
+    p = subparsers.add_parser(
+        "train", help="train the project's models (models/*.model.yaml) and write artifacts and model cards",
+        description="Cross-validate, calibrate where the data allows, fit and save each model with its card.")
+    p.add_argument("model", nargs="?", default=None,
+                   help="a model's name, its model file, or the node that uses it (default: every model)")
+    p.add_argument("--project", default=".", help="decision project folder (default: .)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
+    p.add_argument("--check", action="store_true",
+                   help="train nothing: say which models are stale (model file, knowledge/, data or upstream "
+                        "nodes changed since training); exit 1 if any is")
+    p.set_defaults(run=cmd_train)
+    return p
+
+
+def model_files(root: Path) -> dict[str, str | None]:
+    """Every model file of a project (relative path -> the node that uses it, if any): models/*.model.yaml
+    and the files of `model` nodes in composite.yaml."""
+    from composite._yaml import load_yaml
+
+    found: dict[str, str | None] = {}
+    for path in sorted((root / "models").glob("*.model.y*ml")):
+        found[path.relative_to(root).as_posix()] = None
+    project_file = root / "composite.yaml"
+    document = load_yaml(project_file.read_bytes(), file="composite.yaml") if project_file.is_file() else None
+    nodes = document.get("nodes") if isinstance(document, dict) else None
+    for node in nodes if isinstance(nodes, list) else []:
+        if isinstance(node, dict) and node.get("kind") == "model" and isinstance(node.get("file"), str):
+            found[node["file"]] = str(node.get("name"))
+    return found
+
+
+def _selected(root: Path, wanted: str | None) -> list[Any]:
+    from composite.ml.spec import read_model_spec
+
+    files = model_files(root)
+    specs = [(read_model_spec(root, file), node) for file, node in files.items()]
+    if wanted is not None:
+        normalised = Path(wanted).as_posix()
+        picked = [spec for spec, node in specs
+                  if wanted in (spec.name, node) or normalised in (spec.file, (root / spec.file).as_posix())]
+        if not picked:
+            known = ", ".join(sorted(spec.name for spec, _ in specs)) or "none"
+            raise ProjectError(f"no model '{wanted}' in {root}; models: {known}", code="model_unknown")
+        specs = [(spec, None) for spec in picked]
+    # a model reading another model's output trains after it
+    ordered: list[Any] = []
+    pending = [spec for spec, _ in specs]
+    while pending:
+        outputs = {name for spec in pending for name in spec.writes}
+        ready = [spec for spec in pending if not (set(spec.features) & (outputs - set(spec.writes)))] or pending[:1]
+        ordered.extend(ready)
+        pending = [spec for spec in pending if spec not in ready]
+    return ordered
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from composite.ml.artifact import metrics_table, save_model
+    from composite.ml.train import load_training_project, train_model, training_data
+
+    root = Path(args.project)
+    if not (root / "composite.yaml").is_file():
+        raise ProjectError(f"'{root}' is not a decision project: it has no composite.yaml", code="not_a_project",
+                           file=str(root / "composite.yaml"))
+    specs = _selected(root, args.model)
+    if not specs:
+        print(f"no models in {root}: add models/<name>.model.yaml (see models/README.md)")
+        return 1
+
+    if args.check:
+        from composite.ml.train import staleness
+
+        project = load_training_project(root)
+        stale = 0
+        for spec in specs:
+            reasons = staleness(project, spec)
+            stale += bool(reasons)
+            print(f"{spec.name}: " + ("stale: " + "; ".join(reasons) if reasons else "up to date"))
+        if stale:
+            print(f"retrain with: composite train --project {root}", file=sys.stderr)
+        return 1 if stale else 0
+
+    def progress(message: str) -> None:
+        if not args.quiet:
+            print(f"  {message}", file=sys.stderr, flush=True)
+
+    for spec in specs:
+        project = load_training_project(root)  # again for each: a model trained just now may feed the next
+        data = training_data(project, spec)
+        model = train_model(spec, data, project.knowledge, progress=progress)
+        saved = save_model(model, spec, root)
+        card = model.card
+        info = card["data"]
+        print(f"model {spec.name} ({spec.algorithm}): {info['rows']} rows of {info['file']}, "
+              f"{info['positives']} with {spec.target} = 1")
+        for line in metrics_table(card):
+            if not line.startswith("|---"):
+                print("  " + "  ".join(cell.strip().ljust(14) for cell in line.strip("|").split("|")).rstrip())
+        calibration = card["calibration"]
+        print(f"  calibration: {calibration['method']} ({calibration.get('reason')})")
+        print(f"  wrote {saved.artifact} ({saved.hash})")
+        if saved.booster:
+            print(f"        {saved.booster}")
+        print(f"  card  {saved.card}, {saved.card_json}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`composite train` on its own (also `python -m composite.cli_train`)."""
+    from composite.cli import _report
+
+    parser = argparse.ArgumentParser(prog="composite")
+    add_train_command(parser.add_subparsers(dest="command", required=True))
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(words if words[:1] == ["train"] else ["train", *words])
+    try:
+        return args.run(args)
+    except CompositeError as error:
+        _report(error)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main(sys.argv[1:]))

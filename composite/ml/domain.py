@@ -1,0 +1,277 @@
+"""The training domain of a model: where its training data lay, and whether a new input lies there too.
+
+Three checks, each saying how far outside: a value beyond the training range, a category (or a
+missing value) training never saw, and a Mahalanobis distance beyond the training 99th percentile.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from composite.ml.features import FeatureEncoder
+
+__all__ = ["DomainCheck", "TrainingDomain"]
+
+QUANTILES = (0.5, 0.9, 0.95, 0.99)
+
+
+@dataclass
+class DomainCheck:
+    """Per row: inside or not, the distance, and every issue found (JSON-ready dicts)."""
+
+    inside: np.ndarray  # bool, (n,)
+    distance: np.ndarray  # float, (n,)
+    issues: list[list[dict[str, Any]]] = field(default_factory=list)
+    reference: float | None = None  # the training 99th percentile of the distance
+
+    def row(self, i: int) -> dict[str, Any]:
+        distance = float(self.distance[i])
+        return {
+            "inside": bool(self.inside[i]),
+            "distance": None if math.isnan(distance) else distance,
+            "distance_p99": self.reference,
+            "issues": self.issues[i],
+        }
+
+
+class TrainingDomain:
+    """Ranges, seen categories and a distance reference, computed once on the training rows.
+
+    The distance is Mahalanobis in a space where every feature is standardised and unordered
+    categories are one-hot, with a Ledoit-Wolf shrunk covariance (well-conditioned even with
+    fewer rows than columns). Unlike k-nearest-neighbour distances it needs no training rows in
+    the artifact, so an artifact never carries personal data.
+    """
+
+    def __init__(self, summary: Mapping[str, Any]) -> None:
+        self.summary = dict(summary)
+        self.features: dict[str, dict[str, Any]] = {f["name"]: f for f in self.summary["features"]}
+        distance = self.summary.get("distance") or {}
+        self._columns: list[tuple[str, Any]] = [tuple(c) for c in distance.get("columns", [])]  # type: ignore[misc]
+        self._center = np.asarray(distance.get("center", []), dtype=np.float64)
+        self._scale = np.asarray(distance.get("scale", []), dtype=np.float64)
+        self._precision = np.asarray(distance.get("precision", []), dtype=np.float64)
+        quantiles = distance.get("quantiles") or {}
+        self.reference: float | None = quantiles.get("0.99")
+
+    # -- building -------------------------------------------------------------------------------
+
+    @classmethod
+    def fit(cls, encoder: FeatureEncoder, columns: Mapping[str, Any], size: int) -> "TrainingDomain":
+        from sklearn.covariance import LedoitWolf
+
+        features = []
+        layout: list[tuple[str, Any]] = []
+        for feature in encoder.features:
+            raw = columns[feature.name]
+            entry: dict[str, Any] = {"name": feature.name, "kind": feature.kind}
+            values = _plain_values(raw, size)
+            missing = sum(1 for v in values if v is None)
+            entry["missing"] = missing
+            present = [v for v in values if v is not None]
+            if feature.kind == "number":
+                numbers = np.asarray(present, dtype=np.float64)
+                if len(numbers):
+                    entry.update(min=_num(numbers.min()), max=_num(numbers.max()), mean=float(numbers.mean()),
+                                 sd=float(numbers.std()), q01=float(np.quantile(numbers, 0.01)),
+                                 q99=float(np.quantile(numbers, 0.99)))
+                layout.append((feature.name, None))
+            else:
+                counts: dict[Any, int] = {}
+                for v in present:
+                    key = bool(v) if feature.kind == "boolean" else v
+                    counts[key] = counts.get(key, 0) + 1
+                order = list(feature.values) if feature.values is not None else [False, True]
+                entry["seen"] = {_key(v): counts[v] for v in order if v in counts}
+                if feature.kind in ("categorical", "onehot"):
+                    layout.extend((feature.name, v) for v in order if v in counts)
+                else:
+                    layout.append((feature.name, None))
+            features.append(entry)
+        summary: dict[str, Any] = {"rows": size, "features": features}
+        domain = cls(summary)
+        domain._columns = layout
+        if layout and size >= 2:
+            raw_matrix = domain._space(encoder, columns, size)
+            center = np.nanmean(raw_matrix, axis=0)
+            center = np.where(np.isnan(center), 0.0, center)
+            scale = np.nanstd(raw_matrix, axis=0)
+            scale = np.where(~np.isfinite(scale) | (scale <= 1e-12), 1.0, scale)
+            domain._center, domain._scale = center, scale
+            z = domain._standardise(raw_matrix)
+            precision = LedoitWolf(assume_centered=True).fit(z).precision_
+            domain._precision = precision
+            distances = domain._distance(z)
+            summary["distance"] = {
+                "method": "Mahalanobis distance on standardised features (unordered categories one-hot), "
+                          "Ledoit-Wolf shrunk covariance",
+                "columns": [[name, _jsonable(value)] for name, value in layout],
+                "center": center.tolist(),
+                "scale": scale.tolist(),
+                "precision": precision.tolist(),
+                "quantiles": {str(q): float(np.quantile(distances, q)) for q in QUANTILES}
+                | {"max": float(distances.max())},
+            }
+            domain.reference = summary["distance"]["quantiles"]["0.99"]
+            domain.summary = summary
+        return domain
+
+    def to_json(self) -> dict[str, Any]:
+        return self.summary
+
+    # -- checking -------------------------------------------------------------------------------
+
+    def check(self, encoder: FeatureEncoder, columns: Mapping[str, Any], size: int, *,
+              encoded: np.ndarray | None = None) -> DomainCheck:
+        """Check rows against the domain; `encoded` is `encoder.encode(columns)` if already at hand."""
+        if encoded is None:
+            encoded = encoder.encode(columns, size)
+        issues: list[list[dict[str, Any]]] = [[] for _ in range(size)]
+        start = 0
+        for feature in encoder.features:
+            position, start = start, start + len(feature.columns)
+            entry = self.features.get(feature.name)
+            if entry is None:
+                continue
+            raw = columns[feature.name]
+            missing_seen = entry.get("missing", 0) > 0
+            if feature.kind == "number":
+                low, high, sd = entry.get("min"), entry.get("max"), entry.get("sd") or 0.0
+                numbers = encoded[:, position]
+                missing = np.isnan(numbers)
+                below = numbers < low if low is not None else np.zeros(size, dtype=bool)
+                above = numbers > high if high is not None else np.zeros(size, dtype=bool)
+                for i in np.flatnonzero(missing | below | above):
+                    value = float(numbers[i])
+                    if missing[i]:
+                        if not missing_seen:
+                            issues[i].append(_issue(feature.name, "missing_value", None))
+                    elif below[i]:
+                        issues[i].append(_issue(feature.name, "below_range", _num(value), low, low - value, sd))
+                    else:
+                        issues[i].append(_issue(feature.name, "above_range", _num(value), high, value - high, sd))
+            else:
+                values = _plain_values(raw, size)
+                seen = entry.get("seen") or {}
+                for i, value in enumerate(values):
+                    if value is None:
+                        if not missing_seen:
+                            issues[i].append(_issue(feature.name, "missing_value", None))
+                        continue
+                    key = _key(bool(value) if feature.kind == "boolean" else value)
+                    if key not in seen:
+                        issues[i].append(_issue(feature.name, "unseen_category", _jsonable(value),
+                                                list(seen)))
+        distance = np.full(size, math.nan)
+        if self._columns and self._precision.size and size:
+            z = self._standardise(self._space(encoder, columns, size, encoded=encoded))
+            distance = self._distance(z)
+            if self.reference is not None:
+                for i in np.flatnonzero(distance > self.reference):
+                    d = float(distance[i])
+                    issues[i].append(_issue(None, "far_from_training", d, self.reference, d - self.reference,
+                                            None, ratio=d / self.reference if self.reference else None))
+        inside = np.array([not found for found in issues], dtype=bool)
+        return DomainCheck(inside=inside, distance=distance, issues=issues, reference=self.reference)
+
+    # -- the distance space ---------------------------------------------------------------------
+
+    def _space(self, encoder: FeatureEncoder, columns: Mapping[str, Any], size: int, *,
+               encoded: np.ndarray | None = None) -> np.ndarray:
+        """Rows in the distance space, before standardising: values, codes, and 0/1 per seen category."""
+        matrix = encoder.encode(columns, size) if encoded is None else encoded
+        plan = self._plan(encoder)
+        sources = np.array([max(source, 0) for source, _ in plan], dtype=np.int64)
+        codes = np.array([math.nan if code is None else code for _, code in plan], dtype=np.float64)
+        taken = matrix[:, sources] if len(plan) else np.empty((size, 0))
+        is_code = ~np.isnan(codes)
+        out = np.where(is_code, np.where(np.isnan(taken), math.nan, (taken == codes).astype(np.float64)), taken)
+        out[:, [j for j, (source, _) in enumerate(plan) if source < 0]] = 0.0  # categories the encoder lost
+        return out
+
+    def _plan(self, encoder: FeatureEncoder) -> list[tuple[int, float | None]]:
+        """For each distance column: (encoded column it comes from, category code or None)."""
+        cached = getattr(self, "_plan_cache", None)
+        if cached is not None and cached[0] is encoder:
+            return cached[1]
+        starts: dict[str, int] = {}
+        position = 0
+        for feature in encoder.features:
+            starts[feature.name] = position
+            position += len(feature.columns)
+        by_name = {f.name: f for f in encoder.features}
+        plan: list[tuple[int, float | None]] = []
+        for name, value in self._columns:
+            feature = by_name[name]
+            values = list(feature.values or ())
+            if value is None:
+                plan.append((starts[name], None))
+            elif value not in values:
+                plan.append((-1, None))
+            elif feature.kind == "onehot":
+                plan.append((starts[name] + values.index(value), None))
+            else:
+                plan.append((starts[name], float(values.index(value))))
+        self._plan_cache = (encoder, plan)
+        return plan
+
+    def _standardise(self, matrix: np.ndarray) -> np.ndarray:
+        z = (matrix - self._center) / self._scale
+        return np.where(np.isnan(z), 0.0, z)  # a missing value sits at the training mean
+
+    def _distance(self, z: np.ndarray) -> np.ndarray:
+        # einsum without BLAS: each row's distance is computed the same way whatever the batch size
+        squared = np.einsum("ij,jk,ik->i", z, self._precision, z, optimize=False)
+        return np.sqrt(np.maximum(squared, 0.0))
+
+
+def _issue(feature: str | None, kind: str, value: Any, limit: Any = None, excess: float | None = None,
+           sd: float | None = None, ratio: float | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"feature": feature, "kind": kind, "value": value}
+    if limit is not None:
+        out["limit"] = limit
+    if excess is not None:
+        out["excess"] = float(excess)
+    if sd:
+        out["excess_sd"] = float(excess) / sd if excess is not None else None
+    if ratio is not None:
+        out["ratio"] = float(ratio)
+    return out
+
+
+def _plain_values(raw: Any, size: int) -> list[Any]:
+    array = np.asarray(raw)
+    if array.dtype.kind in "fiu":
+        values = array.reshape(size).tolist()
+        return [None if isinstance(v, float) and math.isnan(v) else v for v in values]
+    if array.dtype.kind == "b":
+        return array.reshape(size).tolist()
+    out = []
+    for v in np.asarray(raw, dtype=object).reshape(size):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            out.append(None)
+        else:
+            out.append(_jsonable(v))
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _key(value: Any) -> str:
+    """Categories as JSON object keys: strings as they are, booleans and numbers as text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(_jsonable(value))
+
+
+def _num(value: Any) -> float | int:
+    value = float(value)
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
