@@ -351,6 +351,18 @@ def _num(value: float) -> str:
     return repr(value)
 
 
+# (and, or) pairs for which not(a and b) == (not a) or (not b) holds exactly
+_DUALS = {("min", "max"), ("product", "probor")}
+
+
+def _negates_group(expr: Expr) -> bool:
+    if isinstance(expr, Not):
+        return not isinstance(expr.operand, Proposition) or _negates_group(expr.operand)
+    if isinstance(expr, Proposition):
+        return False
+    return any(_negates_group(e) for e in expr.operands)
+
+
 def _negated(expr: Expr) -> Expr:
     """not(expr) in a form FLL can write: `not` only as a hedge (De Morgan for groups)."""
     if isinstance(expr, Proposition):
@@ -386,10 +398,18 @@ def _term_line(term: Term) -> str:
 def to_fll(rule_base: FuzzyRuleBase) -> str:
     """The rule base in the FuzzyLite Language.
 
-    Groups under `not` are rewritten with De Morgan's laws (FLL has `not` only as a hedge); that
-    is exact for min/max and equal up to rounding for product/probabilistic or.
+    Groups under `not` are rewritten with De Morgan's laws (FLL has `not` only as a hedge). That
+    is exact only when `and` and `or` are duals (min with max, product with probabilistic or);
+    for any other pair the rule cannot be written in FLL, and this raises a ProjectError naming it.
     """
     ops = rule_base.operators
+    if (ops.and_, ops.or_) not in _DUALS:
+        for rule in rule_base.rules:
+            if _negates_group(rule.antecedent):
+                raise ProjectError(
+                    f"rule '{rule.name}' negates a group, which FLL can only write by De Morgan's laws, and "
+                    f"and={ops.and_} with or={ops.or_} are not duals (use min/max or product/probor)",
+                    code="fll_export_not_group", line=rule.line, field=f"rules.{rule.name}")
     lines = [f"Engine: {rule_base.name}"]
     if rule_base.description:
         lines.append(f"  description: {_one_line(rule_base.description)}")
