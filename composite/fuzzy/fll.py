@@ -413,8 +413,11 @@ def to_fll(rule_base: FuzzyRuleBase) -> str:
     lines = [f"Engine: {rule_base.name}"]
     if rule_base.description:
         lines.append(f"  description: {_one_line(rule_base.description)}")
-    if rule_base.numerics and rule_base.numerics != "fuzzylite":
-        lines.append(f"#@ numerics: {rule_base.numerics}")
+    # A rule base that names no numerics runs with scikit-fuzzy's (see FuzzyNode); say so, or
+    # the exported engine would read back with fuzzylite's and give slightly different numbers.
+    numerics = rule_base.numerics or "skfuzzy"
+    if numerics != "fuzzylite":
+        lines.append(f"#@ numerics: {numerics}")
     for var in rule_base.inputs:
         lines.append(f"InputVariable: {var.name}")
         lines.append(f"#@ resolution: {var.resolution}")

@@ -187,3 +187,16 @@ def test_random_rule_bases_round_trip_through_fll(data: st.DataObject, numerics:
             if out.defuzzify in ("centroid", "bisector", "weighted_average"):
                 # `not` over a group is written with De Morgan's laws: equal up to rounding
                 assert (math.isnan(a) and math.isnan(b)) or abs(a - b) <= 1e-9 * max(1.0, abs(out.hi - out.lo))
+
+
+def test_a_yaml_rule_base_without_numerics_exports_as_skfuzzy_and_reads_back_the_same() -> None:
+    rule_base = read_fuzzy_yaml((REPO / "examples/tipping/rules/tipping.fuzzy.yaml").read_text(),
+                                file="tipping.fuzzy.yaml")
+    assert rule_base.numerics is None
+    text = to_fll(rule_base)
+    assert "#@ numerics: skfuzzy" in text
+    again = read_fll(text, file="tipping.fll")
+    assert again.numerics == "skfuzzy"
+    row = {"food": 6.5, "service": 9.8}
+    assert FuzzyEvaluator(again, numerics=again.numerics).evaluate(row).outputs["tip"] == pytest.approx(
+        FuzzyEvaluator(rule_base, numerics="skfuzzy").evaluate(row).outputs["tip"], abs=1e-12)
