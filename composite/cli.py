@@ -205,6 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_train_command(sub)
 
+    from composite.cli_check import add_check_command
+
+    add_check_command(sub)
+
     p = sub.add_parser("init", help="create a new decision project that validates and decides")
     p.add_argument("directory")
     p.set_defaults(run=cmd_init)
