@@ -6,6 +6,7 @@ know their own line and the line of each key or item (1-based).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -37,7 +38,19 @@ class LineList(list):
 
 
 class _LineLoader(yaml.SafeLoader):
-    pass
+    """Safe YAML, every mapping and list knowing its lines, and YAML 1.2 booleans.
+
+    Only true/false are booleans: a rule author's `answer: no`, `light: on` or a term called
+    `yes` stays text, as YAML 1.2 and every reader of the file expect.
+    """
+
+
+_BOOL = "tag:yaml.org,2002:bool"
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_LineLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:

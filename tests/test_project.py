@@ -85,3 +85,10 @@ def test_an_unknown_function_is_named_with_the_known_ones(tmp_path):
     assert problem.code == "expression_unknown_function"
     assert "unknown function 'foo'" in problem.message and "clip" in problem.message
     assert (problem.file, problem.line) == ("composite.yaml", 3)
+
+
+def test_yes_no_on_off_stay_text_as_in_yaml_1_2():
+    from composite._yaml import load_yaml
+
+    document = load_yaml("a: no\nb: on\nc: yes\nd: true\ne: False\n", file="x.yaml")
+    assert document == {"a": "no", "b": "on", "c": "yes", "d": True, "e": False}

@@ -13,12 +13,9 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import Any, Mapping
 
-import yaml
-
-from composite._yaml import LineDict, LineList
+from composite._yaml import LineDict, LineList, load_yaml
 from composite.errors import Problem, ProjectError
 from composite.fuzzy.model import (
     DEFAULT_RESOLUTION,
@@ -41,63 +38,8 @@ OPERATOR_KEYS = {"and": "and_", "or": "or_", "implication": "implication", "aggr
 RULE_KEYS = ("name", "if", "then", "weight", "description")
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML, every mapping and list knowing its lines, and YAML 1.2 booleans.
-
-    Only true/false are booleans: terms called on, off, yes or no (a light is on) stay names.
-    """
-
-
-_BOOL = "tag:yaml.org,2002:bool"
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-
-
-def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
-    loader.flatten_mapping(node)
-    result = LineDict()
-    result.line = node.start_mark.line + 1
-    result.key_lines = {}
-    result.value_positions = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in result:
-            raise ProjectError(f"duplicate key '{key}'", code="yaml_duplicate_key", file=loader.file,
-                               line=key_node.start_mark.line + 1, field=str(key))
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = key_node.start_mark.line + 1
-        result.value_positions[key] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1 + (
-            1 if isinstance(value_node, yaml.ScalarNode) and value_node.style in ("'", '"') else 0))
-    return result
-
-
-def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
-    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = node.start_mark.line + 1
-    result.item_lines = [child.start_mark.line + 1 for child in node.value]
-    return result
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
-
-
 def _load(data: str | bytes, file: str) -> Any:
-    loader = _Loader(data)
-    loader.file = file  # type: ignore[attr-defined]
-    try:
-        return loader.get_single_data()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ProjectError(f"YAML syntax error: {exc.problem or exc.context or exc}", code="yaml_syntax", file=file,
-                           line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None) from None
-    except yaml.YAMLError as exc:
-        raise ProjectError(f"YAML error: {exc}", code="yaml_syntax", file=file) from None
-    finally:
-        loader.dispose()
+    return load_yaml(data, file=file)
 
 
 class _Reader:
