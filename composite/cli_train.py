@@ -1,5 +1,8 @@
-"""`composite train [--project DIR] [MODEL]`: train a project's models, show progress, write artifacts.
+"""`composite train [--project DIR] [MODEL]`: train a project's models and blends, show progress,
+write artifacts.
 
+Models train first (a model reading another's output after it), then the blends that join an
+expert score with a model's probability (`composite.ml.blend`), each after the model it weighs.
 Progress goes to standard error, one line per fold; the metrics table and the files written go
 to standard output. `add_train_command` registers the command on the `composite` parser.
 """
@@ -13,21 +16,23 @@ from typing import Any, Sequence
 
 from composite.errors import CompositeError, ProjectError
 
-__all__ = ["add_train_command", "cmd_train", "main", "model_files"]
+__all__ = ["add_train_command", "blend_files", "cmd_train", "main", "model_files"]
 
 
 def add_train_command(subparsers: Any) -> argparse.ArgumentParser:
     """Register `train` on the subparsers of the `composite` command."""
     p = subparsers.add_parser(
-        "train", help="train the project's models (models/*.model.yaml) and write artifacts and model cards",
-        description="Cross-validate, calibrate where the data allows, fit and save each model with its card.")
+        "train", help="train the project's models (models/*.model.yaml) and blends (models/*.blend.yaml)",
+        description="Cross-validate, calibrate where the data allows, fit and save each model with its card; "
+                    "then estimate each blend's weight on its model's out-of-fold probabilities.")
     p.add_argument("model", nargs="?", default=None,
-                   help="a model's name, its model file, or the node that uses it (default: every model)")
+                   help="a model's or blend's name, its file, or the node that uses it (default: all); "
+                        "a model's blends are trained again after it")
     p.add_argument("--project", default=".", help="decision project folder (default: .)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
     p.add_argument("--check", action="store_true",
-                   help="train nothing: say which models are stale (model file, knowledge/, data or upstream "
-                        "nodes changed since training); exit 1 if any is")
+                   help="train nothing: say which models and blends are stale (their file, knowledge/, data, "
+                        "upstream nodes or, for a blend, its model changed since training); exit 1 if any is")
     p.set_defaults(run=cmd_train)
     return p
 
@@ -49,28 +54,54 @@ def model_files(root: Path) -> dict[str, str | None]:
     return found
 
 
-def _selected(root: Path, wanted: str | None) -> list[Any]:
+def blend_files(root: Path) -> dict[str, str | None]:
+    """Every blend file of a project (relative path -> the node that uses it, if any): models/*.blend.yaml
+    and the files of `blend` nodes in composite.yaml."""
+    from composite._yaml import load_yaml
+
+    found: dict[str, str | None] = {}
+    for path in sorted((root / "models").glob("*.blend.y*ml")):
+        found[path.relative_to(root).as_posix()] = None
+    project_file = root / "composite.yaml"
+    document = load_yaml(project_file.read_bytes(), file="composite.yaml") if project_file.is_file() else None
+    nodes = document.get("nodes") if isinstance(document, dict) else None
+    for node in nodes if isinstance(nodes, list) else []:
+        if isinstance(node, dict) and node.get("kind") == "blend" and isinstance(node.get("file"), str):
+            found[node["file"]] = str(node.get("name"))
+    return found
+
+
+def _matches(root: Path, wanted: str, spec: Any, node: str | None) -> bool:
+    normalised = Path(wanted).as_posix()
+    return wanted in (spec.name, node) or normalised in (spec.file, (root / spec.file).as_posix())
+
+
+def _selected(root: Path, wanted: str | None) -> tuple[list[Any], list[Any]]:
+    """(model specs in training order, blend specs): everything, or what `wanted` names; a model's
+    blends come with it, since a retrained model makes the weight they earned stale."""
+    from composite.ml.blend import read_blend_spec
     from composite.ml.spec import read_model_spec
 
-    files = model_files(root)
-    specs = [(read_model_spec(root, file), node) for file, node in files.items()]
+    models = [(read_model_spec(root, file), node) for file, node in model_files(root).items()]
+    blends = [(read_blend_spec(root, file), node) for file, node in blend_files(root).items()]
     if wanted is not None:
-        normalised = Path(wanted).as_posix()
-        picked = [spec for spec, node in specs
-                  if wanted in (spec.name, node) or normalised in (spec.file, (root / spec.file).as_posix())]
-        if not picked:
-            known = ", ".join(sorted(spec.name for spec, _ in specs)) or "none"
+        picked_models = [spec for spec, node in models if _matches(root, wanted, spec, node)]
+        outputs = {spec.output for spec in picked_models}
+        picked_blends = [spec for spec, node in blends if _matches(root, wanted, spec, node) or spec.model in outputs]
+        if not picked_models and not picked_blends:
+            known = ", ".join(sorted(spec.name for spec, _ in models + blends)) or "none"
             raise ProjectError(f"no model '{wanted}' in {root}; models: {known}", code="model_unknown")
-        specs = [(spec, None) for spec in picked]
+        models = [(spec, None) for spec in picked_models]
+        blends = [(spec, None) for spec in picked_blends]
     # a model reading another model's output trains after it
     ordered: list[Any] = []
-    pending = [spec for spec, _ in specs]
+    pending = [spec for spec, _ in models]
     while pending:
         outputs = {name for spec in pending for name in spec.writes}
         ready = [spec for spec in pending if not (set(spec.features) & (outputs - set(spec.writes)))] or pending[:1]
         ordered.extend(ready)
         pending = [spec for spec in pending if spec not in ready]
-    return ordered
+    return ordered, [spec for spec, _ in blends]
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -81,12 +112,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     if not (root / "composite.yaml").is_file():
         raise ProjectError(f"'{root}' is not a decision project: it has no composite.yaml", code="not_a_project",
                            file=str(root / "composite.yaml"))
-    specs = _selected(root, args.model)
-    if not specs:
+    specs, blends = _selected(root, args.model)
+    if not specs and not blends:
         print(f"no models in {root}: add models/<name>.model.yaml (see models/README.md)")
         return 1
 
     if args.check:
+        from composite.ml.blend import blend_staleness
         from composite.ml.train import staleness
 
         project = load_training_project(root)
@@ -95,6 +127,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             reasons = staleness(project, spec)
             stale += bool(reasons)
             print(f"{spec.name}: " + ("stale: " + "; ".join(reasons) if reasons else "up to date"))
+        for blend_spec in blends:
+            reasons = blend_staleness(project, blend_spec)
+            stale += bool(reasons)
+            print(f"{blend_spec.name} (blend): " + ("stale: " + "; ".join(reasons) if reasons else "up to date"))
         if stale:
             print(f"retrain with: composite train --project {root}", file=sys.stderr)
         return 1 if stale else 0
@@ -121,7 +157,29 @@ def cmd_train(args: argparse.Namespace) -> int:
         if saved.booster:
             print(f"        {saved.booster}")
         print(f"  card  {saved.card}, {saved.card_json}")
+    for blend_spec in blends:
+        _train_blend(root, blend_spec, progress)
     return 0
+
+
+def _train_blend(root: Path, spec: Any, progress: Any) -> None:
+    from composite.ml.blend import save_blend, train_project_blend
+    from composite.ml.train import load_training_project
+
+    project = load_training_project(root)  # after the models: the blend weighs the model trained just now
+    progress(f"blend '{spec.name}': out-of-fold probabilities of the model, {spec.validation.folds} folds x "
+             f"{spec.validation.repeats} repeat(s), then the weight on {spec.model} against {spec.expert}")
+    blend = train_project_blend(project, spec)
+    saved = save_blend(blend, spec, root)
+    data = blend.summary["data"]
+    losses = blend.summary["cross_validation"]["summary"]
+    print(f"blend {spec.name}: {spec.expert} (expert) with {spec.model} (model), {data['rows']} rows of "
+          f"{data.get('file')}, {data['positives']} with {blend.target} = 1")
+    print(f"  weight on the model: {blend.weight:.2f} (caution {spec.caution:g} standard errors)")
+    print(f"  cross-validated log loss: expert {losses['expert']:.4f}, model {losses['model']:.4f}, "
+          f"blend {losses['blend']:.4f}")
+    print(f"  wrote {saved.artifact} ({saved.hash})")
+    print(f"  card  {saved.card}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Combiner nodes, the joints of a composite decision: guard, fallback, review (and blend).
+"""Combiner nodes, the joints of a composite decision: guard, blend, fallback, review.
 
 Each takes the outputs of expert and learned nodes and writes one result, with its reasons and
 weights in the evidence.
@@ -6,6 +6,7 @@ weights in the evidence.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
 from typing import Any, ClassVar, Mapping
@@ -14,8 +15,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from composite._yaml import pydantic_problems
-from composite.errors import ProjectError
-from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec
+from composite.errors import EvaluationError, ProjectError
+from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec, content_hash
 
 _NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
@@ -272,3 +273,169 @@ class ReviewNode(_Combiner):
         diff = evidence.get("difference")
         shown = f"{diff:.3g}" if isinstance(diff, (int, float)) else "n/a"
         return [f"sources agree within {evidence.get('threshold'):g} ({scores}; difference {shown})"]
+
+
+# -- blend ------------------------------------------------------------------------------------
+
+
+class BlendEvidence(BaseModel):
+    """What a blend step records: the weight the model earned, both input probabilities and the
+    blended one, the training size and the cross-validated log loss of each source."""
+
+    model_config = ConfigDict(extra="forbid")
+    blend: str
+    artifact: str  # content hash of the trained blend
+    target: str
+    weight: float  # on the model's log-odds; 1 - weight on the expert's
+    model_probability: float | None
+    expert_score: float | None
+    expert_probability: float | None
+    probability: float | None
+    training_rows: int | None
+    cv_log_loss: dict[str, float | None]  # expert, model, blend
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+class BlendNode:
+    """Expert score and model probability joined with a weight earned on the training data
+    (`composite.ml.blend`), calibrated to a probability. `blend` is None while untrained (only
+    when a project is loaded for training)."""
+
+    kind: ClassVar[str] = "blend"
+    evidence_model: ClassVar[type[BaseModel]] = BlendEvidence
+
+    def __init__(self, name: str, spec: Any, blend: Any, *, artifact_hash: str = "", description: str | None = None,
+                 untrained_reason: str | None = None) -> None:
+        self.name, self.spec, self.blend = name, spec, blend
+        self.artifact_hash = artifact_hash
+        self.description = description or spec.description
+        self.untrained_reason = untrained_reason
+        self.reads: tuple[str, ...] = spec.reads
+        self.writes: tuple[str, ...] = spec.writes
+        self.file = spec.file
+
+    @property
+    def untrained(self) -> bool:
+        return self.blend is None
+
+    @classmethod
+    def from_spec(cls, spec: NodeSpec, context: LoadContext) -> "BlendNode":
+        from composite.ml.blend import load_blend, load_blend_spec
+        from composite.ml.train import untrained_models_allowed
+
+        where = {"file": spec.source, "line": spec.line}
+        if not spec.file:
+            raise ProjectError("a blend node needs 'file:', its blend file (models/<name>.blend.yaml)",
+                               code="blend_needs_file", field=f"nodes.{spec.name}.file", **where)
+        unknown = [key for key in spec.options if key != "description"]
+        if unknown:
+            raise ProjectError(f"unknown option(s) {', '.join(map(repr, unknown))} for a blend node; everything "
+                               f"about the blend goes in {spec.file}", code="blend_option",
+                               field=f"nodes.{spec.name}.{unknown[0]}", **where)
+        _, data = context.read_artifact(spec.file, spec=spec)
+        blend_spec = load_blend_spec(data, file=spec.file)
+        description = spec.options.get("description")
+
+        def untrained(reason: str, code: str) -> "BlendNode":
+            if untrained_models_allowed():
+                return cls(spec.name, blend_spec, None, description=description, untrained_reason=reason)
+            raise ProjectError(f"blend '{blend_spec.name}' ({spec.file}) {reason}; run `composite train`",
+                               code=code, field=f"nodes.{spec.name}.file", **where)
+
+        artifact_file = blend_spec.artifact_file
+        if not (context.root / artifact_file).is_file():
+            return untrained(f"is not trained: {artifact_file} does not exist", "blend_not_trained")
+        _, artifact = context.read_artifact(artifact_file, spec=spec)
+        blend = load_blend(artifact, file=artifact_file)
+        if json.loads(artifact).get("spec") != blend_spec.training_fingerprint():
+            return untrained(f"was trained from a different version of {spec.file}", "blend_stale")
+        data = blend.summary.get("data") or {}
+        model_artifact = data.get("model_artifact")
+        if model_artifact:
+            if not (context.root / model_artifact).is_file():
+                return untrained(f"was trained with the model in {model_artifact}, which does not exist",
+                                 "blend_stale")
+            _, model_bytes = context.read_artifact(model_artifact, spec=spec)
+            if content_hash(model_bytes) != data.get("model_artifact_sha256"):
+                return untrained(f"was trained with another version of the model ({model_artifact} changed since)",
+                                 "blend_stale")
+        concept = context.knowledge.get(blend_spec.expert) if context.knowledge is not None else None
+        if concept is not None and concept.sign(blend.target) != blend.expert_sign:
+            return untrained(f"was trained when knowledge/ gave '{blend_spec.expert}' another direction",
+                             "blend_stale")
+        digest = context.artifacts.get(context.relative(context.root / artifact_file), "")
+        return cls(spec.name, blend_spec, blend, artifact_hash=digest, description=description)
+
+    def evaluate(self, values: Mapping[str, Any]) -> NodeResult:
+        columns = {}
+        for name in self.reads:
+            column = np.empty(1, dtype=object)
+            column[0] = values.get(name)
+            columns[name] = column
+        batch = self.evaluate_batch(columns, 1)
+        assert batch.evidence is not None
+        return NodeResult({key: column[0].item() for key, column in batch.outputs.items()}, batch.evidence[0])
+
+    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult:
+        spec, blend = self.spec, self.blend
+        if blend is None:
+            raise EvaluationError(f"blend node '{self.name}': the blend {self.untrained_reason}; run `composite train`",
+                                  code="blend_not_trained", file=spec.file)
+        score = np.array([math.nan if v is None else v for v in np.asarray(columns[spec.expert]).tolist()],
+                         dtype=np.float64).reshape(size)
+        model = np.array([math.nan if v is None else v for v in np.asarray(columns[spec.model]).tolist()],
+                         dtype=np.float64).reshape(size)
+        probability, expert = blend.predict(score, model)
+        outputs = {spec.output: probability}
+        if spec.expert_output:
+            outputs[spec.expert_output] = expert
+        rows, losses = blend.rows, blend.cv_log_loss
+        head = {"blend": blend.name, "artifact": self.artifact_hash, "target": blend.target, "weight": blend.weight}
+        evidence = [{**head, "model_probability": _finite(m), "expert_score": _finite(s),
+                     "expert_probability": _finite(e), "probability": _finite(p), "training_rows": rows,
+                     "cv_log_loss": dict(losses)}
+                    for m, s, e, p in zip(model.tolist(), score.tolist(), expert.tolist(), probability.tolist())]
+        return BatchResult(outputs, evidence)
+
+    def describe(self) -> dict[str, Any]:
+        spec = self.spec
+        if self.blend is None:
+            summary = f"blend of {spec.expert} and {spec.model}, not trained ({self.untrained_reason})"
+        else:
+            b = self.blend
+            summary = (f"blend of {spec.expert} (expert) and {spec.model} (model): weight {b.weight:.2f} on the "
+                       f"model, earned on {b.rows:,} rows by cross-validation, then calibrated")
+        return {"kind": self.kind, "name": self.name, "reads": list(self.reads), "writes": list(self.writes),
+                "description": self.description, "summary": summary, "file": self.file,
+                "artifact": spec.artifact_file, "artifact_hash": self.artifact_hash or None,
+                "weight": self.blend.weight if self.blend else None}
+
+    @staticmethod
+    def render(evidence: Mapping[str, Any], *, read: Mapping[str, Any], wrote: Mapping[str, Any],
+               knowledge: Any) -> list[str]:
+        """`blend: 0.62 x model (p=0.31) + 0.38 x expert (p=0.18) -> p(default) = 0.26; ...`"""
+
+        def show(value: Any) -> str:
+            return f"{value:.2f}" if isinstance(value, (int, float)) else "n/a"
+
+        w = float(evidence.get("weight", 0.0))
+        rows = evidence.get("training_rows")
+        on = f"{rows:,} training rows" if isinstance(rows, int) else "its training rows"
+        if w > 0:
+            earned = f"the model earned its weight on {on}"
+        else:
+            earned = f"the model earned no weight on {on}: the expert decides"
+        lines = [f"blend: {w:.2f} x model (p={show(evidence.get('model_probability'))}) + {1 - w:.2f} x expert "
+                 f"(p={show(evidence.get('expert_probability'))}) -> p({evidence.get('target')}) = "
+                 f"{show(evidence.get('probability'))}; {earned}"]
+        score = evidence.get("expert_score")
+        losses = evidence.get("cv_log_loss") or {}
+        shown = ", ".join(f"{k} {v:.3f}" for k, v in losses.items() if isinstance(v, (int, float)))
+        score_text = f"{score:g}" if isinstance(score, (int, float)) else "n/a"
+        expert = show(evidence.get("expert_probability"))
+        lines.append(f"expert score {score_text} calibrated to p={expert}; the weights apply to log-odds and the "
+                     f"blend is calibrated; cross-validated log loss {shown} (lower is better)")
+        return lines
