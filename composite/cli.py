@@ -60,8 +60,11 @@ def cmd_decide(args: argparse.Namespace) -> int:
         print(dumps(decision.model_dump(mode="json")))
         return 0
     print(f"decision {decision.id}")
+    knowledge = engine.project.knowledge
     for name, value in decision.outputs.items():
-        print(f"  {name} = {value}")
+        concept = knowledge.get(name)
+        shown = "null" if value is None else concept.format(value) if concept else value
+        print(f"  {name} = {shown}")
     if args.explain:
         print()
         print(engine.explain(decision.id), end="")
