@@ -21,10 +21,11 @@ demo: install
 	$(BIN)/composite validate
 	$(BIN)/composite decide --input data/sample_application.json --explain
 
-# The whole test suite, then every benchmark at a tiny size (smoke: they must run, not be fast).
+# Every benchmark at a tiny size (smoke: they must run, not be fast), then the whole test suite,
+# so that pytest's summary is the last thing printed.
 test: install-test
-	$(BIN)/python -m pytest
 	$(MAKE) --no-print-directory bench-smoke
+	$(BIN)/python -m pytest
 
 bench-smoke:
 	@for b in benchmarks/*.py; do echo "== $$b --smoke"; $(BIN)/python $$b --smoke || exit 1; done
