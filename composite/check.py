@@ -186,6 +186,21 @@ def _verdict(declared: int, effect: float | None, interval: tuple[float, float] 
 # findings
 
 
+class _Tested:
+    """What every tested comparison answers: the sign it observed, and whether it was tested."""
+
+    effect: float | None
+    p_value: float | None
+
+    @property
+    def observed(self) -> int:
+        return 0 if self.effect is None else (self.effect > 0) - (self.effect < 0)
+
+    @property
+    def tested(self) -> bool:
+        return self.p_value is not None
+
+
 @dataclass(frozen=True)
 class Group:
     """Applicants that share something (a value, a rule firing, a table row): how many, how many
@@ -216,7 +231,7 @@ class Group:
 
 
 @dataclass(frozen=True)
-class ConceptFinding:
+class ConceptFinding(_Tested):
     """A concept's declared influence on the outcome against its rank correlation in the data.
 
     `declared` and `observed` are +1 (increases the outcome), -1 (decreases) or 0; `effect` is
@@ -239,13 +254,6 @@ class ConceptFinding:
     written_by: str | None = None  # "node 'x' (file)" when a node computes the values
     kind: str = "concept"
 
-    @property
-    def observed(self) -> int:
-        return 0 if self.effect is None else (self.effect > 0) - (self.effect < 0)
-
-    @property
-    def tested(self) -> bool:
-        return self.p_value is not None
 
     def suggestion(self, outcome: str) -> str:
         if self.verdict == "contradicted" and self.written_by:
@@ -270,7 +278,7 @@ class ConceptFinding:
 
 
 @dataclass(frozen=True)
-class RuleFinding:
+class RuleFinding(_Tested):
     """A rule's applicants (where it fired) against all others.
 
     `declared` is the direction knowledge/ gives the rule: +1 when what it assigns raises the
@@ -295,13 +303,6 @@ class RuleFinding:
     reason: str | None = None
     kind: str = "rule"
 
-    @property
-    def observed(self) -> int:
-        return 0 if self.effect is None else (self.effect > 0) - (self.effect < 0)
-
-    @property
-    def tested(self) -> bool:
-        return self.p_value is not None
 
     def suggestion(self, outcome: str) -> str:
         if self.verdict == "contradicted":
@@ -342,7 +343,7 @@ class RowStat:
 
 
 @dataclass(frozen=True)
-class RowPair:
+class RowPair(_Tested):
     """Two rows of one table block: `high` outputs the larger value, `low` the smaller. `effect`
     is high's outcome rate minus low's; knowledge/ declares its sign as the output concept's
     influence sign (points that decrease the outcome: `declared` = -1)."""
@@ -355,14 +356,6 @@ class RowPair:
     p_value: float
     p_adjusted: float | None = None
     verdict: Verdict = "not assessed"
-
-    @property
-    def observed(self) -> int:
-        return (self.effect > 0) - (self.effect < 0)
-
-    @property
-    def tested(self) -> bool:
-        return True
 
     def to_dict(self) -> dict[str, Any]:
         return {"high": self.high.row, "low": self.low.row, "high_id": self.high.id, "low_id": self.low.id,
