@@ -87,7 +87,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         print("no decisions yet")
         return 0
     for row in rows:
-        outputs = ", ".join(f"{k}={v}" for k, v in row.outputs.items())
+        outputs = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.outputs.items())
         print(f"{row.id}  {row.created_at[:23]}  {row.project} {row.project_version}  {outputs}")
     return 0
 
