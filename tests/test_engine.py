@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from composite import CompositeEngine, RequestError
+from composite import CompositeEngine, ProjectError, RequestError
 from composite.ids import id_time
 from tests.conftest import GOOD_LOAN
 
@@ -145,7 +145,7 @@ def test_reload_picks_up_a_changed_file_and_keeps_a_good_version_on_error(loan_p
     assert "ratio > 0.1" in engine.explain(after.id)
     assert engine.get(before.id).trace.artifacts["composite.yaml"] != after.trace.artifacts["composite.yaml"]
     path.write_text("name: [broken")
-    with pytest.raises(Exception):
+    with pytest.raises(ProjectError, match="YAML syntax error"):
         engine.reload()
     assert engine.decide(GOOD_LOAN).outputs["decision"] == "refer"
 
