@@ -10,13 +10,11 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-
-from composite.errors import RequestError
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from composite.errors import ProjectError
+from composite.errors import ProjectError, RequestError
 from composite.fuzzy.evidence import FuzzyEvidence
 from composite.nodes import node_class
 from composite.nodes.base import LoadContext, Node, NodeSpec
