@@ -88,6 +88,20 @@ class LoadContext:
             return path.as_posix()
 
 
+def require_file(spec: NodeSpec, *, what: str, example: str, allowed: tuple[str, ...] = ("description",)) -> None:
+    """For kinds built from one file (a model, a blend): the node names it, and takes no option
+    that belongs in that file. Errors name composite.yaml's line."""
+    where = {"file": spec.source, "line": spec.line}
+    if not spec.file:
+        raise ProjectError(f"a {spec.kind} node needs 'file:', its {what} ({example})",
+                           code=f"{spec.kind}_needs_file", field=f"nodes.{spec.name}.file", **where)
+    unknown = [key for key in spec.options if key not in allowed]
+    if unknown:
+        raise ProjectError(f"unknown option(s) {', '.join(map(repr, unknown))} for a {spec.kind} node; everything "
+                           f"about the {spec.kind} goes in {spec.file}", code=f"{spec.kind}_option",
+                           field=f"nodes.{spec.name}.{unknown[0]}", **where)
+
+
 def content_hash(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 

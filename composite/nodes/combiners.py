@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from composite._yaml import pydantic_problems
 from composite.errors import EvaluationError, ProjectError
-from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec, content_hash
+from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec, content_hash, require_file
 
 _NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
@@ -327,14 +327,7 @@ class BlendNode:
         from composite.ml.train import untrained_models_allowed
 
         where = {"file": spec.source, "line": spec.line}
-        if not spec.file:
-            raise ProjectError("a blend node needs 'file:', its blend file (models/<name>.blend.yaml)",
-                               code="blend_needs_file", field=f"nodes.{spec.name}.file", **where)
-        unknown = [key for key in spec.options if key != "description"]
-        if unknown:
-            raise ProjectError(f"unknown option(s) {', '.join(map(repr, unknown))} for a blend node; everything "
-                               f"about the blend goes in {spec.file}", code="blend_option",
-                               field=f"nodes.{spec.name}.{unknown[0]}", **where)
+        require_file(spec, what="blend file", example="models/<name>.blend.yaml")
         _, data = context.read_artifact(spec.file, spec=spec)
         blend_spec = load_blend_spec(data, file=spec.file)
         description = spec.options.get("description")

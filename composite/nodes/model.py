@@ -18,7 +18,7 @@ from composite.ml.features import FeatureEncoder
 from composite.ml.predict import ModelEvidence, TrainedModel, evidence_rows, render_evidence
 from composite.ml.spec import ModelSpec, check_features, load_model_spec
 from composite.ml.train import untrained_models_allowed
-from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec
+from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec, require_file
 
 if TYPE_CHECKING:
     from composite.knowledge import Knowledge
@@ -58,14 +58,7 @@ class ModelNode:
     @classmethod
     def from_spec(cls, spec: NodeSpec, context: LoadContext) -> "ModelNode":
         where = {"file": spec.source, "line": spec.line}
-        if not spec.file:
-            raise ProjectError("a model node needs 'file:', its model file (models/<name>.model.yaml)",
-                               code="model_needs_file", field=f"nodes.{spec.name}.file", **where)
-        unknown = [key for key in spec.options if key not in _OPTIONS]
-        if unknown:
-            raise ProjectError(
-                f"unknown option(s) {', '.join(map(repr, unknown))} for a model node; everything about the model "
-                f"goes in {spec.file}", code="model_option", field=f"nodes.{spec.name}.{unknown[0]}", **where)
+        require_file(spec, what="model file", example="models/<name>.model.yaml", allowed=_OPTIONS)
         _, data = context.read_artifact(spec.file, spec=spec)
         model_spec = load_model_spec(data, file=spec.file)
         problems = check_features(model_spec, context.knowledge)
