@@ -104,20 +104,27 @@ def save_model(model: TrainedModel, spec: ModelSpec, root: Path) -> SavedModel:
                       spec.card_json_file, digest)
 
 
+def read_artifact_document(data: bytes, *, file: str, what: str, format: str, code: str) -> Mapping[str, Any]:
+    """A trained artifact's JSON, checked to be of `format`; else a located error saying to train again."""
+    try:
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProjectError(f"the {what.removeprefix('composite ')} artifact is not valid JSON ({exc}); run "
+                           "`composite train` again", code=code, file=file) from None
+    if not isinstance(document, Mapping) or document.get("format") != format:
+        found = document.get("format") if isinstance(document, Mapping) else None
+        raise ProjectError(f"'{file}' is not a {what} artifact of format {format} (found {found!r}); "
+                           "run `composite train` again", code=code, file=file)
+    return document
+
+
 def load_model(data: bytes, *, file: str, root: Path | None = None,
                read_booster: Callable[[str], bytes] | None = None) -> TrainedModel:
     """A model from its artifact bytes (`file` is its path relative to `root`); `read_booster(path)`
     supplies the LightGBM text (default: read from `root`). Damaged or mismatched files are located
     errors that say to train again."""
-    try:
-        document = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ProjectError(f"the model artifact is not valid JSON ({exc}); run `composite train` again",
-                           code="model_artifact", file=file) from None
-    if not isinstance(document, Mapping) or document.get("format") != FORMAT:
-        found = document.get("format") if isinstance(document, Mapping) else None
-        raise ProjectError(f"'{file}' is not a composite model artifact of format {FORMAT} (found {found!r}); "
-                           "run `composite train` again", code="model_artifact", file=file)
+    document = read_artifact_document(data, file=file, what="composite model", format=FORMAT,
+                                      code="model_artifact")
     try:
         encoder = FeatureEncoder.from_json(document["features"])
         learner = document["model"]

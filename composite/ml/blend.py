@@ -43,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from composite._yaml import LineDict, load_yaml, pydantic_problems
 from composite.errors import ProjectError
+from composite.ml.artifact import read_artifact_document
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -613,15 +614,7 @@ def save_blend(blend: TrainedBlend, spec: BlendSpec, root: Path) -> SavedBlend:
 
 def load_blend(data: bytes, *, file: str) -> TrainedBlend:
     """A blend from its artifact bytes; damaged files are located errors that say to train again."""
-    try:
-        document = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ProjectError(f"the blend artifact is not valid JSON ({exc}); run `composite train` again",
-                           code="blend_artifact", file=file) from None
-    if not isinstance(document, Mapping) or document.get("format") != FORMAT:
-        found = document.get("format") if isinstance(document, Mapping) else None
-        raise ProjectError(f"'{file}' is not a blend artifact of format {FORMAT} (found {found!r}); run "
-                           "`composite train` again", code="blend_artifact", file=file)
+    document = read_artifact_document(data, file=file, what="blend", format=FORMAT, code="blend_artifact")
     try:
         blend = TrainedBlend.from_json(document)
     except (KeyError, TypeError, ValueError) as exc:

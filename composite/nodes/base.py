@@ -88,6 +88,25 @@ class LoadContext:
             return path.as_posix()
 
 
+def typed_column(values: Sequence[Any]) -> np.ndarray:
+    """Python values as one column: bool, int64 or float64 when that loses nothing, else object.
+
+    Ints outside int64, or mixed with floats beyond 2**53, stay objects rather than round.
+    """
+    kinds = {type(value) for value in values}
+    if values and kinds == {bool}:
+        return np.array(values, dtype=bool)
+    if values and kinds == {int} and all(-(2**63) <= value < 2**63 for value in values):
+        return np.array(values, dtype=np.int64)
+    if values and kinds <= {int, float} and float in kinds and all(abs(v) < 2**53 for v in values
+                                                                   if type(v) is int):
+        return np.array(values, dtype=np.float64)
+    column = np.empty(len(values), dtype=object)
+    for position, value in enumerate(values):
+        column[position] = value
+    return column
+
+
 def require_file(spec: NodeSpec, *, what: str, example: str, allowed: tuple[str, ...] = ("description",)) -> None:
     """For kinds built from one file (a model, a blend): the node names it, and takes no option
     that belongs in that file. Errors name composite.yaml's line."""

@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from composite._yaml import pydantic_problems
 from composite.errors import EvaluationError, ProjectError
-from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec, content_hash, require_file
+from composite.nodes.base import (BatchResult, LoadContext, NodeResult, NodeSpec, content_hash, require_file,
+                                  typed_column)
 
 _NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
@@ -47,25 +48,12 @@ class _Combiner:
         names = self.reads
         lists = {name: np.asarray(columns[name]).tolist() for name in names}
         results = [self.evaluate({name: lists[name][i] for name in names}) for i in range(size)]
-        outputs = {name: _column([r.outputs[name] for r in results]) for name in self.writes}
+        outputs = {name: typed_column([r.outputs[name] for r in results]) for name in self.writes}
         return BatchResult(outputs, [r.evidence for r in results])
 
     def _describe(self, summary: str) -> dict[str, Any]:
         return {"kind": self.kind, "name": self.name, "reads": list(self.reads), "writes": list(self.writes),
                 "description": self.description, "summary": summary}
-
-
-def _column(values: list[Any]) -> np.ndarray:
-    kinds = {type(v) for v in values}
-    if kinds <= {bool} and values:
-        return np.array(values, dtype=bool)
-    if kinds <= {int} and values:
-        return np.array(values, dtype=np.int64)
-    if kinds <= {int, float} and values:
-        return np.array(values, dtype=np.float64)
-    column = np.empty(len(values), dtype=object)
-    column[:] = values
-    return column
 
 
 # -- guard ------------------------------------------------------------------------------------

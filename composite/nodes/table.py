@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from composite.errors import Problem, ProjectError
-from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec
+from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec, typed_column
 from composite.tables.analysis import Domain, analyse
 from composite.tables.formats import read_dmn, read_table, table_name_for
 from composite.tables.sfeel import from_feel
@@ -156,8 +156,8 @@ class DecisionTableNode:
 
     def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult:
         batches = self.model.evaluate_batch(columns, size)
-        outputs = {written: _column([from_feel(_pick(result, key)) for result in batches[decision].results],
-                                    batches[decision].index)
+        outputs = {written: _spread([from_feel(_pick(result, key)) for result in batches[decision].results],
+                                   batches[decision].index)
                    for written, decision, key in self._plan}
         return BatchResult(outputs, self._batch_evidence(batches, size))
 
@@ -295,21 +295,9 @@ def _hit(table: DecisionTable, position: int) -> dict[str, Any]:
             "conditions": table.conditions(position)}
 
 
-def _column(values: list[Any], index: np.ndarray) -> np.ndarray:
-    """Per-result values spread over rows: a bool, int64 or float64 array when they allow it."""
-    kinds = {type(value) for value in values}
-    if values and kinds == {bool}:
-        table = np.array(values, dtype=bool)
-    elif values and kinds == {int} and all(-(2**63) <= value < 2**63 for value in values):
-        table = np.array(values, dtype=np.int64)
-    elif values and kinds <= {int, float} and float in kinds and all(abs(v) < 2**53 for v in values
-                                                                       if type(v) is int):
-        table = np.array(values, dtype=np.float64)
-    else:
-        table = np.empty(len(values), dtype=object)
-        for position, value in enumerate(values):
-            table[position] = value
-    return table[index]
+def _spread(values: list[Any], index: np.ndarray) -> np.ndarray:
+    """Per-result values spread over the rows that share each result."""
+    return typed_column(values)[index]
 
 
 def _conditions(hit: Mapping[str, Any]) -> str:

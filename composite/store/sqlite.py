@@ -136,28 +136,29 @@ class SQLiteStore:
 
     def get(self, decision_id: str) -> Decision:
         with self._lock:
-            row = self._db.execute(
-                "SELECT d.record, p.snapshot FROM decisions d LEFT JOIN projects p ON p.hash = d.project_hash WHERE d.id = ?",
-                (decision_id,),
-            ).fetchone()
+            row = self._db.execute("SELECT record, project_hash FROM decisions WHERE id = ?", (decision_id,)).fetchone()
         if row is None:
             raise DecisionNotFound(f"no decision with id '{decision_id}' in {self.path}", field="decision_id")
         return record_decision(loads(row[0]), self._snapshot(row[1]))
 
-    def _snapshot(self, text: str | None) -> dict[str, Any]:
-        if text is None:
+    def _snapshot(self, project_hash: str) -> dict[str, Any]:
+        try:
+            return self.project(project_hash)
+        except DecisionNotFound:
             return {}
-        cached = self._snapshots.get(text)
-        if cached is None:
-            cached = self._snapshots[text] = loads(text)
-        return cached
 
     def project(self, project_hash: str) -> dict[str, Any]:
+        # Read once per project version: a snapshot is named by its content hash, so it never
+        # changes, and it carries every artifact's text that all decisions of that version share.
+        cached = self._snapshots.get(project_hash)
+        if cached is not None:
+            return cached
         with self._lock:
             row = self._db.execute("SELECT snapshot FROM projects WHERE hash = ?", (project_hash,)).fetchone()
         if row is None:
             raise DecisionNotFound(f"no project snapshot {project_hash} in {self.path}")
-        return loads(row[0])
+        cached = self._snapshots[project_hash] = loads(row[0])
+        return cached
 
     def recent(self, limit: int = 20) -> list[DecisionSummary]:
         with self._lock:
