@@ -184,11 +184,13 @@ def _build(root: Path, config: ProjectConfig, knowledge: Knowledge, context: Loa
     if problems:
         raise ProjectError(f"the project has {len(problems)} problem(s)", problems=problems)
     graph = DecisionGraph(nodes, outputs=config.outputs, known_inputs=knowledge.concepts, locations=locations)
-    for relative in context.artifacts:
-        if relative not in sources and (root / relative).suffix in (".yaml", ".yml", ".csv", ".dmn", ".fll", ".json", ".txt"):
+    # The text of every artifact read, for the stored snapshot: from the bytes already read, so
+    # what is stored is exactly what was hashed.
+    for relative, data in context.contents.items():
+        if relative not in sources and Path(relative).suffix in (".yaml", ".yml", ".csv", ".dmn", ".fll", ".json", ".txt"):
             try:
-                sources[relative] = (root / relative).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+                sources[relative] = data.decode("utf-8")
+            except UnicodeDecodeError:
                 pass
     return Project(root, config, knowledge, nodes, graph, context.artifacts, sources)
 

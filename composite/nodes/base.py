@@ -64,6 +64,7 @@ class LoadContext:
     root: Path
     knowledge: "Knowledge | None" = None
     artifacts: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
+    contents: dict[str, bytes] = field(default_factory=dict, repr=False)  # relative path -> bytes read
 
     def read_artifact(self, relative: str, *, spec: NodeSpec | None = None) -> tuple[Path, bytes]:
         """Read a file the node is built from and record its content hash for every decision."""
@@ -78,7 +79,9 @@ class LoadContext:
                 line=spec.line if spec else None,
                 field=f"nodes.{spec.name}.file" if spec else None,
             ) from None
-        self.artifacts[self.relative(path)] = content_hash(data)
+        relative_path = self.relative(path)
+        self.artifacts[relative_path] = content_hash(data)
+        self.contents[relative_path] = data
         return path, data
 
     def relative(self, path: Path) -> str:
