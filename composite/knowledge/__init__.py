@@ -21,7 +21,13 @@ Influence = Literal["increases", "decreases"]
 
 
 class Concept(BaseModel):
-    """One named thing of the domain: an input, a derived value or an outcome."""
+    """One named thing of the domain: an input, a derived value or an outcome.
+
+    `protected` (default false) marks a characteristic that the law or policy forbids deciding
+    on: no model may read it (a model file listing it as a feature does not load), and the
+    knowledge-free baselines of `composite.ml.evaluation` exclude it. The data may still hold it,
+    for fairness analysis.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -36,6 +42,7 @@ class Concept(BaseModel):
     influences: dict[str, Influence] = Field(default_factory=dict)
     required: bool = True
     default: Any = None
+    protected: bool = False
     file: str | None = Field(default=None, exclude=True)
     line: int | None = Field(default=None, exclude=True)
 

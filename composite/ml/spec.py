@@ -273,7 +273,8 @@ def _check(spec: ModelSpec) -> list[Problem]:
 
 
 def check_features(spec: ModelSpec, knowledge: "Knowledge | None") -> list[Problem]:
-    """Every feature must be a concept of a type a model can use (its type and values encode it)."""
+    """Every feature must be a concept of a type a model can use (its type and values encode it),
+    and none may be a protected characteristic (`protected: true` in knowledge/)."""
     problems: list[Problem] = []
     for feature in spec.features:
         where = {"file": spec.file, "line": spec.line_of(f"features.{feature}"), "field": "features"}
@@ -283,6 +284,11 @@ def check_features(spec: ModelSpec, knowledge: "Knowledge | None") -> list[Probl
                 "model_feature_unknown",
                 f"feature '{feature}' is not a concept in knowledge/; define it there (type, description, and "
                 f"influences: {{{spec.target}: increases|decreases}} when its direction is known)", **where))
+        elif concept.protected:
+            problems.append(Problem(
+                "model_feature_protected",
+                f"feature '{feature}' is a protected characteristic (knowledge/ marks it `protected: true`: the "
+                "law or policy forbids deciding on it); no model may read it, remove it from the features", **where))
         elif concept.type not in FEATURE_TYPES:
             problems.append(Problem(
                 "model_feature_type",
