@@ -15,12 +15,19 @@ Grammar, loosest binding first::
     **                      (right-associative; -2 ** 2 == -4)
     f(...)  (...)  names  literals: 12  1.5  1e3  .5  "s"  's'  true  false  null
 
-Functions: abs, ceil, clip(x, lo, hi), exp, floor, log, max(a, b, ...), min(a, b, ...),
+Functions: abs, ceil, clip(x, lo, hi), coalesce(x, y, ...) (the first argument that is not
+null; later ones are evaluated only when needed), exp, floor, log, max(a, b, ...), min(a, b, ...),
 round(x) / round(x, digits) (half away from zero; digits an integer literal), sqrt.
 
 Semantics: `and`/`or`/`not` and `if` need booleans; arithmetic needs numbers (`+` also joins two
 strings); ints stay ints where Python keeps them (`/` always gives a float) and must fit in 64
 bits; `==`/`!=` between different types is simply false/true; `null` equals only `null`.
+
+Missing values: `null` is the one missing value. It may be compared with `==`/`!=`, tested with
+`in`/`not in`, and replaced with `coalesce` or `if x == null then ... else ...`; reaching
+arithmetic, an ordering (`<` ...), a function other than `coalesce`, or a place that needs
+true/false (`and`, `or`, `not`, the condition of `if`) it is an `EvaluationError` with code
+`expression_null` naming the name that held it, on a row and on columns alike.
 """
 
 from __future__ import annotations

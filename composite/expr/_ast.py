@@ -181,6 +181,8 @@ FUNCTIONS: dict[str, Function] = {
         Function("abs", 1, 1, "abs(x)", "absolute value"),
         Function("ceil", 1, 1, "ceil(x)", "smallest whole number >= x, of x's type"),
         Function("clip", 3, 3, "clip(x, lo, hi)", "x limited to [lo, hi]; lo > hi is an error"),
+        Function("coalesce", 2, None, "coalesce(x, y, ...)",
+                 "the first argument that is not null (null if all are); later ones are evaluated only if needed"),
         Function("exp", 1, 1, "exp(x)", "e to the power x"),
         Function("floor", 1, 1, "floor(x)", "largest whole number <= x, of x's type"),
         Function("log", 1, 1, "log(x)", "natural logarithm; x must be > 0"),

@@ -37,6 +37,7 @@ DOMAIN = "expression_domain"
 OVERFLOW = "expression_overflow"
 MISSING_NAME = "expression_missing_name"
 BAD_INPUT = "expression_bad_input"
+NULL = "expression_null"  # a null (missing) value reached arithmetic, an ordering or a condition
 
 INT_OVERFLOW = "integer overflow: the result does not fit in 64 bits"
 
@@ -54,15 +55,78 @@ class OpError(Exception):
         self.code = code
 
 
-class Failure(Exception):
-    """Evaluation failed at `node`; `Expression` turns it into an `EvaluationError`."""
+class NullOperand(OpError):
+    """An operation got null (a missing value) as its operand number `position` (from 0)."""
 
-    def __init__(self, node: Node, message: str, code: str, rows: list[int] | None = None) -> None:
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message, NULL)
+        self.position = position
+
+
+class Failure(Exception):
+    """Evaluation failed at `node`; `Expression` turns it into an `EvaluationError`.
+
+    `missing`: for a null that reached an operation, the name that held it (None if the null
+    came from a sub-expression or a literal).
+    """
+
+    def __init__(self, node: Node, message: str, code: str, rows: list[int] | None = None,
+                 missing: str | None = None) -> None:
         super().__init__(message)
         self.node = node
         self.message = message
         self.code = code
         self.rows = rows
+        self.missing = missing
+
+
+def operands(node: Node) -> tuple[Node, ...]:
+    """The operand nodes an operation's scalar function takes, in its argument order."""
+    if isinstance(node, (Binary, Compare)):
+        return (node.left, node.right)
+    if isinstance(node, Unary):
+        return (node.operand,)
+    if isinstance(node, Call):
+        return node.args
+    return ()
+
+
+def null_failure(operand: Node, what: str, rows: list[int] | None = None, detail: str = "") -> Failure:
+    """The language's one rule for a missing value: null reaching `what` (an operator, a function,
+    a condition) is an error naming the name (or sub-expression) that held it."""
+    if isinstance(operand, Name):
+        held, missing = f"'{operand.name}'", operand.name
+        fix = f"coalesce({operand.name}, ...) or if {operand.name} == null then ... else ..."
+    else:
+        held, missing = "a value", None
+        fix = "coalesce(..., ...) or == null"
+    message = f"{held} is null (a missing value), which {what} cannot take"
+    if detail:
+        message += f" ({detail})"
+    message += f"; handle null explicitly: {fix}"
+    return Failure(operand, message, NULL, rows=rows, missing=missing)
+
+
+def op_failure(node: Node, e: OpError, rows: list[int] | None = None) -> Failure:
+    """An operation's refusal as a failure at `node`, or at its null operand."""
+    if isinstance(e, NullOperand):
+        nodes = operands(node)
+        if e.position < len(nodes):
+            return null_failure(nodes[e.position], _what(node), rows, e.message)
+    return Failure(node, e.message, e.code, rows=rows)
+
+
+def _what(node: Node) -> str:
+    if isinstance(node, Call):
+        return f"{node.function}()"
+    return f"'{node.op}'"  # type: ignore[attr-defined]
+
+
+def _null_position(*values: Any) -> int | None:
+    for position, value in enumerate(values):
+        if value is None:
+            return position
+    return None
 
 
 def as_op_error(exc: BaseException) -> OpError:
@@ -121,7 +185,11 @@ def normalize(value: Any) -> Any:
 
 def _operands(op: str, a: Any, b: Any, strings: bool = False) -> OpError:
     wanted = "two numbers or two strings" if strings else "two numbers"
-    return OpError(f"'{op}' needs {wanted}, got {describe(a)} and {describe(b)}", TYPE)
+    message = f"'{op}' needs {wanted}, got {describe(a)} and {describe(b)}"
+    position = _null_position(a, b)
+    if position is not None:
+        return NullOperand(message, position)
+    return OpError(message, TYPE)
 
 
 def add(a: Any, b: Any) -> Any:
@@ -215,12 +283,16 @@ def neg(a: Any) -> Any:
         return -a
     if ta is float:
         return -a
+    if a is None:
+        raise NullOperand(f"'-' needs a number, got null", 0)
     raise OpError(f"'-' needs a number, got {describe(a)}", TYPE)
 
 
 def pos(a: Any) -> Any:
     if type(a) in _NUMBER:
         return a
+    if a is None:
+        raise NullOperand(f"'+' needs a number, got null", 0)
     raise OpError(f"'+' needs a number, got {describe(a)}", TYPE)
 
 
@@ -241,10 +313,11 @@ def _orderable(op: str, a: Any, b: Any) -> None:
     ta = type(a)
     tb = type(b)
     if not ((ta in _NUMBER and tb in _NUMBER) or (ta is str and tb is str)):
-        raise OpError(
-            f"'{op}' compares two numbers or two strings, got {describe(a)} and {describe(b)}",
-            TYPE,
-        )
+        message = f"'{op}' compares two numbers or two strings, got {describe(a)} and {describe(b)}"
+        position = _null_position(a, b)
+        if position is not None:
+            raise NullOperand(message, position)
+        raise OpError(message, TYPE)
 
 
 def lt(a: Any, b: Any) -> bool:
@@ -297,8 +370,10 @@ class Membership:
 # -- functions ---------------------------------------------------------------------------------
 
 
-def _number(function: str, x: Any) -> None:
+def _number(function: str, x: Any, position: int = 0) -> None:
     if type(x) not in _NUMBER:
+        if x is None:
+            raise NullOperand(f"{function}() needs a number, got null", position)
         raise OpError(f"{function}() needs a number, got {describe(x)}", TYPE)
 
 
@@ -317,8 +392,8 @@ def _promoted(result: Any, args: tuple[Any, ...]) -> Any:
 
 
 def fn_min(*args: Any) -> Any:
-    for x in args:
-        _number("min", x)
+    for i, x in enumerate(args):
+        _number("min", x, i)
     for x in args:
         if type(x) is float and math.isnan(x):  # NaN wins, as with numpy.minimum
             return x
@@ -326,8 +401,8 @@ def fn_min(*args: Any) -> Any:
 
 
 def fn_max(*args: Any) -> Any:
-    for x in args:
-        _number("max", x)
+    for i, x in enumerate(args):
+        _number("max", x, i)
     for x in args:
         if type(x) is float and math.isnan(x):
             return x
@@ -336,8 +411,8 @@ def fn_max(*args: Any) -> Any:
 
 def fn_clip(x: Any, lo: Any, hi: Any) -> Any:
     _number("clip", x)
-    _number("clip", lo)
-    _number("clip", hi)
+    _number("clip", lo, 1)
+    _number("clip", hi, 2)
     if lo > hi:
         raise OpError(f"clip() needs lo <= hi, got lo {lo!r} and hi {hi!r}", DOMAIN)
     if x < lo:
@@ -419,6 +494,8 @@ def make_round(digits: int) -> Callable[[Any], Any]:
             if a - f >= 0.5 - min(a * ROUND_TOLERANCE, ROUND_TOLERANCE_CAP):
                 f += 1.0
             return math.copysign(f / scale if digits >= 0 else f * scale, x)
+        if x is None:
+            raise NullOperand("round() needs a number, got null", 0)
         raise OpError(f"round() needs a number, got {describe(x)}", TYPE)
 
     return round_
@@ -495,8 +572,7 @@ def _unary(node: Unary) -> RowFn:
 
 
 def _fail(node: Node, exc: BaseException) -> Failure:
-    e = as_op_error(exc)
-    return Failure(node, e.message, e.code)
+    return op_failure(node, as_op_error(exc))
 
 
 def _binary(node: Binary | Compare) -> RowFn:
@@ -548,6 +624,8 @@ def _in(node: In) -> RowFn:
 
 
 def _not_boolean(node: Node, context: str, value: Any) -> Failure:
+    if value is None:
+        return null_failure(node, context, detail=f"{context} needs true or false, got null")
     return Failure(node, f"{context} needs true or false, got {describe(value)}", TYPE)
 
 
@@ -615,7 +693,22 @@ def _if_else(node: IfElse) -> RowFn:
     return run
 
 
+def _coalesce(node: Call) -> RowFn:
+    args = tuple(compile_row(a) for a in node.args)
+
+    def run(row: Mapping[str, Any]) -> Any:
+        for arg in args:  # left to right, only as far as the first value that is not null
+            value = arg(row)
+            if value is not None:
+                return value
+        return None
+
+    return run
+
+
 def _call(node: Call) -> RowFn:
+    if node.function == "coalesce":
+        return _coalesce(node)
     impl = function_impl(node)
     # round's digits are a literal, already bound into `impl`.
     arg_nodes = node.args[:1] if node.function == "round" else node.args

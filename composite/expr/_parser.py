@@ -175,6 +175,7 @@ class Expression:
             message, code=failure.code, file=self.source, line=line, column=column
         )
         error.rows = tuple(rows) if rows is not None else ()  # type: ignore[attr-defined]
+        error.missing = failure.missing  # type: ignore[attr-defined]  # the name that held a null
         return error
 
 

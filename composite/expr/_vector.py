@@ -48,6 +48,8 @@ from composite.expr._compile import (
     function_impl,
     missing_message,
     normalize,
+    null_failure,
+    op_failure,
     round_digits,
 )
 
@@ -232,7 +234,7 @@ def _elementwise(
                 bad.append(i)
             results.append(None)
     if failure is not None:
-        raise Failure(node, failure.message, failure.code, rows=bad)
+        raise op_failure(node, failure, rows=bad)
     return _pack(results, rows, size)
 
 
@@ -254,6 +256,9 @@ def _booleans(node: Node, array: np.ndarray, live: Live, size: int, context: str
             return np.zeros(size, dtype=bool)
     first = array[bad[0]]
     first = first.item() if isinstance(first, np.generic) else first
+    if first is None:  # the rows holding null, as the row evaluator reports each of them
+        nulls = [i for i in bad if array[i] is None]
+        raise null_failure(node, context, nulls, detail=f"{context} needs true or false, got null")
     raise Failure(node, f"{context} needs true or false, got {describe(first)}", TYPE, rows=bad)
 
 
@@ -634,7 +639,39 @@ def _if_else(node: IfElse) -> ColumnFn:
     return run
 
 
+def _nulls(array: np.ndarray, live: Live) -> np.ndarray:
+    """The live rows of `array` that hold null (only an object column can)."""
+    if array.dtype != _OBJECT:
+        return np.zeros(array.shape[0], dtype=bool)
+    found = np.fromiter((v is None for v in array.tolist()), dtype=bool, count=array.shape[0])
+    return found if live is None else found & live
+
+
+def _coalesce(node: Call) -> ColumnFn:
+    args = [compile_columns(a) for a in node.args]
+
+    def run(batch: Batch, live: Live) -> np.ndarray:
+        size = batch.size
+        result = args[0](batch, live)
+        for arg in args[1:]:
+            pending = _nulls(result, live)  # only these rows evaluate the next argument
+            if not pending.any():
+                break
+            value = arg(batch, pending)
+            if result.dtype == value.dtype or _numeric(result, value):
+                result = np.where(pending, value, result)
+            else:
+                rows = _live_rows(live, size)
+                merged = np.where(pending, value.astype(object), result.astype(object))
+                result = _pack(merged[rows].tolist(), rows, size)
+        return result
+
+    return run
+
+
 def _call(node: Call) -> ColumnFn:
+    if node.function == "coalesce":
+        return _coalesce(node)
     scalar = function_impl(node)
     if node.function == "round":
         fast, arg_nodes = _round(round_digits(node)), node.args[:1]
