@@ -102,7 +102,7 @@ class ExpressionNode:
         return BatchResult(outputs, None)
 
     def _located(self, exc: EvaluationError) -> EvaluationError:
-        return EvaluationError(
+        error = EvaluationError(
             f"node '{self.name}': {exc.message}",
             code=exc.code,
             file=exc.file or self.source,
@@ -110,6 +110,9 @@ class ExpressionNode:
             column=exc.column,
             field=exc.field,
         )
+        error.rows = getattr(exc, "rows", ())  # type: ignore[attr-defined]  # the failing rows of a batch
+        error.missing = getattr(exc, "missing", None)  # type: ignore[attr-defined]  # the name that was null
+        return error
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Mapping
 import numpy as np
 from pydantic import BaseModel
 
-from composite.errors import ProjectError
+from composite.errors import EvaluationError, ProjectError
 from composite.fuzzy.evaluate import FuzzyEvaluator
 from composite.fuzzy.evidence import FuzzyEvidence, render
 from composite.fuzzy.fll import read_fll
@@ -75,12 +75,34 @@ class FuzzyNode:
         return node
 
     def evaluate(self, values: Mapping[str, Any]) -> NodeResult:
+        for name in self.reads:
+            if name in values and values[name] is None:
+                raise self._null_input(name, None)
         result = self.evaluator.evaluate(values)
         return NodeResult(result.outputs, result.evidence)
 
     def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult:
+        for name in self.reads:
+            column = columns.get(name)
+            if isinstance(column, np.ndarray) and column.dtype == object:
+                nulls = [i for i, v in enumerate(column.tolist()) if v is None]
+                if nulls:
+                    raise self._null_input(name, nulls)
         result = self.evaluator.evaluate_batch(columns, size)
         return BatchResult(result.outputs, result.evidence)
+
+    def _null_input(self, name: str, rows: list[int] | None) -> EvaluationError:
+        """A null input: the rule base needs a number for every input (the missing-value rule)."""
+        where = ""
+        if rows:
+            listed = ", ".join(map(str, rows[:5])) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+            where = f" (row{'s' if len(rows) > 1 else ''} {listed})"
+        error = EvaluationError(f"fuzzy node '{self.name}': input '{name}' is null (a missing value); a fuzzy rule "
+                                f"base needs a number for every input{where}", code="null_input",
+                                file=self.file, field=name)
+        error.rows = tuple(rows or ())  # type: ignore[attr-defined]
+        error.missing = name  # type: ignore[attr-defined]
+        return error
 
     def describe(self) -> dict[str, Any]:
         return {
