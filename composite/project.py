@@ -109,8 +109,8 @@ def load_project(path: str | Path) -> Project:
 
     knowledge_files = []
     for file in sorted((root / "knowledge").glob("*.y*ml")):
-        relative = context.relative(file)
-        _, content = context.read_artifact(relative)
+        relative = file.relative_to(root).as_posix()  # as found: a symlink out is refused, not followed
+        _, content = context.read_artifact(relative, referenced_from=(relative, None))
         sources[relative] = content.decode("utf-8", errors="replace")
         knowledge_files.append((relative, content))
     knowledge = Knowledge.load(root, knowledge_files)

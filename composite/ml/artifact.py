@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from composite._files import read_project_file
 from composite.errors import ProjectError
 from composite.ml.domain import TrainingDomain
 from composite.ml.features import FeatureEncoder
@@ -130,9 +131,16 @@ def load_model(data: bytes, *, file: str, root: Path | None = None,
         learner = document["model"]
         if document["algorithm"] == "lightgbm":
             booster_file = str(PurePosixPath(file).parent / learner["booster_file"])
-            reader = read_booster or (lambda relative: (Path(root or ".") / relative).read_bytes())
             try:
-                text = reader(booster_file)
+                if read_booster is not None:
+                    text = read_booster(booster_file)
+                else:
+                    text = read_project_file(Path(root or "."), booster_file, referenced_from=(file, None))[1]
+            except ProjectError as exc:
+                if read_booster is not None or exc.code != "missing_file":
+                    raise
+                raise ProjectError(f"the LightGBM model text '{booster_file}' is missing; run `composite train`",
+                                   code="model_not_trained", file=file) from None
             except FileNotFoundError:
                 raise ProjectError(f"the LightGBM model text '{booster_file}' is missing; run `composite train`",
                                    code="model_not_trained", file=file) from None
@@ -294,10 +302,11 @@ def card_markdown(card: Mapping[str, Any]) -> str:
 
 def load_saved_model(root: Path, spec: ModelSpec) -> TrainedModel:
     """The trained model of `spec` as saved under the project `root` (outside a project load)."""
-    path = Path(root) / spec.artifact_file
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+        _, data = read_project_file(Path(root), spec.artifact_file, referenced_from=(spec.file, None))
+    except ProjectError as exc:
+        if exc.code != "missing_file":
+            raise
         raise ProjectError(f"model '{spec.name}' is not trained: {spec.artifact_file} does not exist; "
                            f"run `composite train {spec.name}`", code="model_not_trained", file=spec.file) from None
     return load_model(data, file=spec.artifact_file, root=Path(root))

@@ -179,10 +179,9 @@ def load_blend_spec(data: str | bytes, *, file: str) -> BlendSpec:
 
 def read_blend_spec(root: Path, relative: str) -> BlendSpec:
     """The blend file at `root / relative`; a missing file is a located error."""
-    try:
-        data = (Path(root) / relative).read_bytes()
-    except FileNotFoundError:
-        raise ProjectError(f"blend file '{relative}' does not exist", code="missing_file", file=relative) from None
+    from composite._files import read_project_file
+
+    _, data = read_project_file(Path(root), relative, referenced_from=(relative, None), what="blend file")
     return load_blend_spec(data, file=relative)
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from composite._files import read_project_file
 from composite._yaml import LineDict, LineList, load_yaml, pydantic_problems
 from composite.errors import Problem, ProjectError
 
@@ -304,9 +305,5 @@ def check_features(spec: ModelSpec, knowledge: "Knowledge | None") -> list[Probl
 
 def read_model_spec(root: Path, relative: str) -> ModelSpec:
     """The model file at `root / relative`; a missing file is a located error."""
-    path = Path(root) / relative
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ProjectError(f"model file '{relative}' does not exist", code="missing_file", file=relative) from None
+    _, data = read_project_file(Path(root), relative, referenced_from=(relative, None), what="model file")
     return load_model_spec(data, file=relative)

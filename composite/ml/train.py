@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+import io
 import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -488,16 +489,15 @@ def training_data(project: "Project", spec: ModelSpec, *, frame: "pd.DataFrame |
 
     source = sha = None
     if frame is None:
-        path = project.root / spec.data
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise ProjectError(f"training data '{spec.data}' does not exist", code="missing_file", file=spec.file,
-                               line=spec.line_of("data"), field="data") from None
+        from composite._files import read_project_file
+
+        path, data = read_project_file(project.root, spec.data, referenced_from=(spec.file, spec.line_of("data")),
+                                       field="data", data_file=True, what="training data")
         sha = "sha256:" + hashlib.sha256(data).hexdigest()
         source = spec.data
         try:
-            frame = pd.read_csv(path) if path.suffix.lower() != ".json" else pd.read_json(path)
+            buffer = io.BytesIO(data)  # the bytes checked and hashed, not the path read again
+            frame = pd.read_csv(buffer) if path.suffix.lower() != ".json" else pd.read_json(buffer)
         except Exception as exc:
             raise ProjectError(f"cannot read '{spec.data}': {exc}", code="model_data", file=spec.data) from None
     assert frame is not None

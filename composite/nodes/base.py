@@ -66,19 +66,20 @@ class LoadContext:
     artifacts: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
     contents: dict[str, bytes] = field(default_factory=dict, repr=False)  # relative path -> bytes read
 
-    def read_artifact(self, relative: str, *, spec: NodeSpec | None = None) -> tuple[Path, bytes]:
-        """Read a file the node is built from and record its content hash for every decision."""
-        path = (self.root / relative).resolve()
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise ProjectError(
-                f"file '{relative}' does not exist",
-                code="missing_file",
-                file=spec.source if spec else relative,
-                line=spec.line if spec else None,
-                field=f"nodes.{spec.name}.file" if spec else None,
-            ) from None
+    def read_artifact(self, relative: str, *, spec: NodeSpec | None = None,
+                      referenced_from: tuple[str | None, int | None] | None = None,
+                      data_file: bool = False) -> tuple[Path, bytes]:
+        """Read a file the node is built from and record its content hash for every decision.
+
+        The file must lie inside the project, be a regular file and be under the size cap
+        (`composite._files.read_project_file`); errors name `referenced_from`, by default the
+        node's line in composite.yaml."""
+        from composite._files import read_project_file
+
+        if referenced_from is None:
+            referenced_from = (spec.source, spec.line) if spec else (relative, None)
+        path, data = read_project_file(self.root, relative, referenced_from=referenced_from,
+                                       field=f"nodes.{spec.name}.file" if spec else None, data_file=data_file)
         relative_path = self.relative(path)
         self.artifacts[relative_path] = content_hash(data)
         self.contents[relative_path] = data

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Mapping
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from composite._files import project_file_exists
 from composite._yaml import pydantic_problems
 from composite.errors import EvaluationError, ProjectError
 from composite.nodes.base import (BatchResult, LoadContext, NodeResult, NodeSpec, content_hash, require_file,
@@ -327,7 +328,7 @@ class BlendNode:
                                code=code, field=f"nodes.{spec.name}.file", **where)
 
         artifact_file = blend_spec.artifact_file
-        if not (context.root / artifact_file).is_file():
+        if not project_file_exists(context.root, artifact_file, referenced_from=(spec.source, spec.line)):
             return untrained(f"is not trained: {artifact_file} does not exist", "blend_not_trained")
         _, artifact = context.read_artifact(artifact_file, spec=spec)
         blend = load_blend(artifact, file=artifact_file)
@@ -336,10 +337,10 @@ class BlendNode:
         data = blend.summary.get("data") or {}
         model_artifact = data.get("model_artifact")
         if model_artifact:
-            if not (context.root / model_artifact).is_file():
+            if not project_file_exists(context.root, model_artifact, referenced_from=(artifact_file, None)):
                 return untrained(f"was trained with the model in {model_artifact}, which does not exist",
                                  "blend_stale")
-            _, model_bytes = context.read_artifact(model_artifact, spec=spec)
+            _, model_bytes = context.read_artifact(model_artifact, spec=spec, referenced_from=(artifact_file, None))
             if content_hash(model_bytes) != data.get("model_artifact_sha256"):
                 return untrained(f"was trained with another version of the model ({model_artifact} changed since)",
                                  "blend_stale")

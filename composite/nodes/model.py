@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 import numpy as np
 from pydantic import BaseModel
 
+from composite._files import project_file_exists, resolve_project_path
 from composite.errors import EvaluationError, ProjectError
 from composite.ml.artifact import load_model, read_fingerprint
 from composite.ml.features import FeatureEncoder
@@ -74,8 +75,11 @@ class ModelNode:
             raise ProjectError(f"model '{model_spec.name}' ({spec.file}) {reason}; run `composite train "
                                f"{model_spec.name}`", code=code, field=f"nodes.{spec.name}.file", **where)
 
+        # The training data stays inside the project too (it is read by `composite train`).
+        resolve_project_path(context.root, model_spec.data, referenced_from=(spec.file, model_spec.line_of("data")),
+                             field="data")
         artifact_file = model_spec.artifact_file
-        if not (context.root / artifact_file).is_file():
+        if not project_file_exists(context.root, artifact_file, referenced_from=(spec.source, spec.line)):
             return untrained(f"is not trained: {artifact_file} does not exist", "model_not_trained")
         _, artifact = context.read_artifact(artifact_file, spec=spec)
         fingerprint = read_fingerprint(artifact)
@@ -86,7 +90,8 @@ class ModelNode:
             return untrained(f"was trained from a different version of {spec.file} (changed: {', '.join(changed)})",
                              "model_stale")
         model = load_model(artifact, file=artifact_file, root=context.root,
-                           read_booster=lambda relative: context.read_artifact(relative, spec=spec)[1])
+                           read_booster=lambda relative: context.read_artifact(
+                               relative, spec=spec, referenced_from=(artifact_file, None))[1])
         differences = model.encoder.differences(expected)
         if differences:
             return untrained("was trained with other knowledge/ than the project's now: " + "; ".join(differences),
