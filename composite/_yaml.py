@@ -6,12 +6,14 @@ know their own line and the line of each key or item (1-based).
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
 
+from composite._files import check_utf8
 from composite.errors import Problem, ProjectError
 
 
@@ -37,12 +39,70 @@ class LineList(list):
         return lines[index] if 0 <= index < len(lines) else self.line
 
 
+# Bounds on what one YAML document may cost (docs/limits.md). Aliases (`*name`) re-use a node
+# without copying it, but whoever walks the result (schema validation, the stored snapshot) sees
+# every copy: nine levels of ten aliases ("billion laughs") is 10**9 values from a 1 KB file.
+MAX_ALIAS_NODES = 100_000  # values reached through aliases, counted with repetition, per document
+MAX_NESTING = 100  # mappings and lists inside one another
+ALIAS_ENV = "COMPOSITE_MAX_YAML_ALIAS_NODES"
+NESTING_ENV = "COMPOSITE_MAX_YAML_NESTING"
+
+
+def _limit(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    try:
+        return max(1, int(raw)) if raw else default
+    except ValueError:
+        return default
+
+
 class _LineLoader(yaml.SafeLoader):
     """Safe YAML, every mapping and list knowing its lines, and YAML 1.2 booleans.
 
     Only true/false are booleans: a rule author's `answer: no`, `light: on` or a term called
     `yes` stays text, as YAML 1.2 and every reader of the file expect.
+
+    Composition is bounded: nesting deeper than MAX_NESTING, or aliases that together stand for
+    more than MAX_ALIAS_NODES values, is a ProjectError at the line that goes too far.
     """
+
+    _composite_file: str | None = None
+    _depth = 0
+    _alias_nodes = 0
+    _max_alias_nodes = MAX_ALIAS_NODES
+    _max_nesting = MAX_NESTING
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            node = super().compose_node(parent, index)
+            self._alias_nodes += getattr(node, "_expanded", 1)
+            if self._alias_nodes > self._max_alias_nodes:
+                raise self._too_much(
+                    f"aliases stand for more than {self._max_alias_nodes:,} values (an alias bomb?); write the "
+                    f"values out or raise {ALIAS_ENV}", event.start_mark, "yaml_alias_limit")
+            return node
+        starts_collection = self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent)
+        if starts_collection:
+            self._depth += 1
+            if self._depth > self._max_nesting:
+                raise self._too_much(f"values nested more than {self._max_nesting} deep", self.peek_event().start_mark,
+                                     "yaml_nesting_limit")
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            if starts_collection:
+                self._depth -= 1
+        if isinstance(node, yaml.SequenceNode):
+            node._expanded = 1 + sum(getattr(child, "_expanded", 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            node._expanded = 1 + sum(getattr(key, "_expanded", 1) + getattr(value, "_expanded", 1)
+                                     for key, value in node.value)
+        return node
+
+    def _too_much(self, message: str, mark: Any, code: str) -> ProjectError:
+        return ProjectError(message, code=code, file=self._composite_file,
+                            line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None)
 
 
 _BOOL = "tag:yaml.org,2002:bool"
@@ -100,9 +160,14 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _co
 
 def load_yaml(text: str | bytes, *, file: str) -> Any:
     """Parse YAML safely; a syntax error becomes a ProjectError with the file and line."""
-    loader = _LineLoader(text)
-    loader._composite_file = file  # type: ignore[attr-defined]
+    if isinstance(text, bytes) and not text.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 has a BOM
+        text = check_utf8(text, file=file).lstrip("\ufeff")
+    loader = None
     try:
+        loader = _LineLoader(text)
+        loader._composite_file = file
+        loader._max_alias_nodes = _limit(ALIAS_ENV, MAX_ALIAS_NODES)
+        loader._max_nesting = _limit(NESTING_ENV, MAX_NESTING)
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -116,10 +181,21 @@ def load_yaml(text: str | bytes, *, file: str) -> Any:
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
         ) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. a control code
+        where = text[: exc.position] if isinstance(text, str) else ""
+        line = where.count("\n") + 1 if isinstance(text, str) else None
+        column = exc.position - (where.rfind("\n") + 1) + 1 if isinstance(text, str) else None
+        raise ProjectError(f"YAML error: character {_char(exc.character)} is not allowed in a YAML file",
+                           code="yaml_syntax", file=file, line=line, column=column) from None
     except yaml.YAMLError as exc:
         raise ProjectError(f"YAML error: {exc}", code="yaml_syntax", file=file) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
+
+
+def _char(character: Any) -> str:
+    return f"U+{character:04X}" if isinstance(character, int) else repr(character)
 
 
 def load_yaml_file(path: Path, *, display: str | None = None) -> Any:

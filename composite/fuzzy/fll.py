@@ -14,6 +14,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from composite._files import check_utf8
 from composite.errors import Problem, ProjectError
 from composite.fuzzy.model import (
     And,
@@ -223,7 +224,7 @@ class _Importer:
 def read_fll(text: str | bytes, *, file: str) -> FuzzyRuleBase:
     """Read a FuzzyLite Language engine into a checked `FuzzyRuleBase` (fuzzylite numerics)."""
     if isinstance(text, bytes):
-        text = text.decode("utf-8")
+        text = check_utf8(text, file=file).lstrip("\ufeff")
     sections, problems = _sections(text, file)
     importer = _Importer(file)
     importer.problems.extend(problems)

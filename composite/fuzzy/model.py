@@ -29,6 +29,9 @@ OUT_OF_RANGE = ("clip", "reject")
 CONSEQUENT_SHAPES = ("constant", "linear")  # Takagi-Sugeno output terms
 
 DEFAULT_RESOLUTION = 101
+# Samples of one variable's universe: each rule's output is an array this long, so a typo such as
+# `resolution: 1000000000` must be refused, not allocated (docs/limits.md).
+MAX_RESOLUTION = 100_000
 
 
 @dataclass(frozen=True)
@@ -216,9 +219,9 @@ def check_rule_base(rb: FuzzyRuleBase) -> list[Problem]:
             if not (math.isfinite(var.lo) and math.isfinite(var.hi)) or var.lo >= var.hi:
                 problem("fuzzy_range", f"range [{var.lo}, {var.hi}] of '{var.name}' must be finite with min < max",
                         var.line, f"{where}.range")
-            if not isinstance(var.resolution, int) or var.resolution < 2:
-                problem("fuzzy_resolution", f"resolution of '{var.name}' must be an integer >= 2", var.line,
-                        f"{where}.resolution")
+            if not isinstance(var.resolution, int) or not 2 <= var.resolution <= MAX_RESOLUTION:
+                problem("fuzzy_resolution", f"resolution of '{var.name}' must be an integer from 2 to "
+                        f"{MAX_RESOLUTION:,}, got {var.resolution!r}", var.line, f"{where}.resolution")
             if not var.terms:
                 problem("fuzzy_no_terms", f"variable '{var.name}' has no terms", var.line, f"{where}.terms")
             seen: set[str] = set()
@@ -308,7 +311,7 @@ def _term_problems(rb: FuzzyRuleBase, var: Variable, term: Term, group: str, whe
         return located(message)
     if not (math.isfinite(term.height) and 0.0 < term.height <= 1.0):
         return located(f"height must be in (0, 1], not {term.height}")
-    if math.isfinite(var.lo) and math.isfinite(var.hi) and var.lo < var.hi and var.resolution >= 2:
+    if math.isfinite(var.lo) and math.isfinite(var.hi) and var.lo < var.hi and 2 <= var.resolution <= MAX_RESOLUTION:
         with np.errstate(all="ignore"):
             grid = np.linspace(var.lo, var.hi, max(var.resolution, 1001))
             y = term.membership(grid)

@@ -19,6 +19,7 @@ from composite._yaml import LineDict, LineList, load_yaml
 from composite.errors import Problem, ProjectError
 from composite.fuzzy.model import (
     DEFAULT_RESOLUTION,
+    MAX_RESOLUTION,
     FuzzyRuleBase,
     InputVariable,
     Operators,
@@ -123,9 +124,9 @@ class _Reader:
 
     def resolution(self, var: Mapping[str, Any], field: str) -> int:
         value = var.get("resolution", DEFAULT_RESOLUTION)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 2:
-            self.problem(f"resolution must be an integer >= 2 (the number of samples of the range), got {value!r}",
-                         self.line(var, "resolution"), f"{field}.resolution")
+        if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= MAX_RESOLUTION:
+            self.problem(f"resolution must be an integer from 2 to {MAX_RESOLUTION:,} (the number of samples of "
+                         f"the range), got {value!r}", self.line(var, "resolution"), f"{field}.resolution")
             return DEFAULT_RESOLUTION
         return value
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
+from composite._files import check_utf8
 from composite._yaml import LineDict, LineList, load_yaml
 from composite.errors import CompositeError, Problem, ProjectError, located
 from composite.tables.sfeel import (
@@ -337,7 +338,7 @@ def _physical_lines(text: str) -> Iterator[tuple[int, str]]:
 
 def read_table_csv(data: bytes | str, *, file: str) -> DecisionTable:
     """Read a CSV decision table (see docs/tables.md for the conventions)."""
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    text = check_utf8(data, file=file).lstrip("\ufeff") if isinstance(data, bytes) else data
     problems = _Problems(file)
     settings: dict[str, tuple[str, int]] = {}
     column_settings: dict[tuple[str, str], tuple[str, int]] = {}
