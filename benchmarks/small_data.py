@@ -1,49 +1,36 @@
-"""Small data: the expert rules alone, a model alone and the composite on German Credit.
+"""Small data: the expert rules alone, models alone, a fixed blend and the composite, for any project.
 
-Run by hand: `python benchmarks/small_data.py` (about 6 minutes on 2 cores; `--markdown` prints the
-tables for docs/small_data.md); CI smoke-runs it with --smoke. Results: docs/small_data.md.
+A thin command line over `composite.ml.evaluation.learning_curve` (the protocol is described there and
+in docs/small_data.md):
 
-The protocol, fixed before any result was seen:
-- a held-out test set of 300 rows (stratified, seed 20240601) that nothing is trained, tuned or
-  chosen on; training samples of 25, 50, 100, 200 and 400 rows, stratified, from the other 700
-  rows, 20 repeats each; test AUC of each method, mean and standard deviation over the repeats;
-- rules alone: the expert score computed by the project's own nodes (scorecard tables and fuzzy
-  module), calibrated by Platt on the sample (its AUC is the score's own unless the sample
-  contradicts the score's direction);
-- model alone, no expert knowledge: LightGBM with composite's small-data settings, and logistic
-  regression (L2, C by inner cross-validation), on the 18 non-protected attributes, with no
-  monotone directions and no expert score;
-- composite: the project's model file (models/default_risk.model.yaml: LightGBM with the expert
-  score among its features and directions from knowledge/) and blend file
-  (models/risk_blend.blend.yaml), trained exactly as `composite train` trains them (library code:
-  `composite.ml.train_model`, `composite.ml.blend.train_blend`) but on the sample only; the model
-  without its own cross-validation (`validate=False`: no calibration, so the blend sees the
-  model's own log-odds, as it does when `composite train` leaves calibration off); "+ fallback" is
-  the whole chain: the expert's probability for test rows outside the model's training domain;
-- drift: trained on applicants under 35, tested on those 35 and over in the test set, against the
-  same method trained on as many applicants of 35 and over (disjoint from the test set);
-- costs: training time, and the per-decision cost of the model node and of the whole default
-  chain, single `decide` and `decide_batch` per row, next to the 10-node expression chain of
-  benchmarks/engine_overhead.py measured in the same run.
+    python benchmarks/small_data.py                         # the default project (German Credit), drift age:35
+    python benchmarks/small_data.py --project examples/X --drift housing=rent --markdown
+    python benchmarks/small_data.py --design                # on a design split of the non-test rows only
+    python benchmarks/small_data.py --smoke                 # 2 sizes, 2 repeats: every method runs (CI)
 
-`--design` reruns the comparisons that chose the model's feature set and the blend's caution, on a
-split of the 700 non-test rows only (450 to train from, 250 to score on).
+Results: docs/small_data.md. For the default project (the repository root) it also measures the
+costs: training time per sample, `composite train` on all rows, and the per-decision cost of the
+model node and of the whole chain next to the 10-node expression chain of
+benchmarks/engine_overhead.py, measured in the same run.
 """
 
 from __future__ import annotations
 
-import argparse
-import platform
-import sys
-import tempfile
-import time
-from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
-from typing import Any, Callable
+import os
 
-import numpy as np
-import pandas as pd
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")  # single-threaded learners; BLAS threads only contend
+
+import argparse  # noqa: E402
+import platform  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from datetime import date  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -51,160 +38,11 @@ from benchmarks._common import once, per_call, table  # noqa: E402
 from benchmarks.engine_overhead import frame as expression_frame  # noqa: E402
 from benchmarks.engine_overhead import make_project  # noqa: E402
 from composite import CompositeEngine  # noqa: E402
-from composite.knowledge import Knowledge  # noqa: E402
-from composite.ml import load_training_project, read_model_spec, train_model, training_data  # noqa: E402
-from composite.ml.blend import platt, read_blend_spec, train_blend  # noqa: E402
+from composite.ml import load_training_project, train_model, training_data  # noqa: E402
+from composite.ml.blend import train_project_blend  # noqa: E402
+from composite.ml.evaluation import SIZES, Drift, LearningCurve, learning_curve  # noqa: E402
 
-SEED = 20240601
-TEST_ROWS = 300
-ATTRIBUTES = ["checking_status", "duration_months", "credit_history", "purpose", "credit_amount", "savings",
-              "employment_since", "instalment_rate_pct", "other_debtors", "residence_since", "property", "age",
-              "other_instalment_plans", "housing", "existing_credits", "job", "dependants", "telephone"]
-METHODS = ("rules alone", "LightGBM alone", "logistic regression alone", "composite model alone", "composite",
-           "composite + fallback")
-TARGET_METHODS = ("rules alone", "LightGBM alone", "logistic regression alone")
-
-
-# ------------------------------------------------------------------------------------ the setup
-
-
-@dataclass
-class Setup:
-    """Everything the runs share: the data with the expert score computed, specs, knowledge."""
-
-    frame: pd.DataFrame
-    y: np.ndarray
-    model_spec: Any
-    blend_spec: Any
-    knowledge: Any
-    free: Any  # knowledge/ without any influence: no monotone directions
-    lgb_alone: Any
-    lr_alone: Any
-    expert_sign: int
-
-
-def setup() -> Setup:
-    project = load_training_project(REPO)
-    model_spec = read_model_spec(REPO, "models/default_risk.model.yaml")
-    blend_spec = read_blend_spec(REPO, "models/risk_blend.blend.yaml")
-    features = list(dict.fromkeys([*ATTRIBUTES, *model_spec.features, blend_spec.expert]))
-    frame = training_data(project, model_spec.model_copy(update={"features": features})).frame
-    knowledge = project.knowledge
-    free = Knowledge({name: c.model_copy(update={"influences": {}}) for name, c in knowledge.concepts.items()})
-    lgb_alone = model_spec.model_copy(update={"features": ATTRIBUTES, "hyperparameters": {}})
-    lr_alone = lgb_alone.model_copy(update={"algorithm": "logistic_regression"})
-    sign = knowledge.get(blend_spec.expert).sign(model_spec.target)
-    return Setup(frame, frame[model_spec.target].to_numpy(), model_spec, blend_spec, knowledge, free, lgb_alone,
-                 lr_alone, sign)
-
-
-def split(y: np.ndarray, rows: np.ndarray, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.model_selection import train_test_split
-
-    chosen, rest = train_test_split(rows, train_size=size, stratify=y[rows], random_state=seed)
-    return np.sort(chosen), np.sort(rest)
-
-
-def auc(y: np.ndarray, p: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
-
-    return float(roc_auc_score(y, p))
-
-
-# ------------------------------------------------------------------------------------ one run
-
-
-def run_once(s: Setup, train_rows: np.ndarray, test_rows: np.ndarray, *, model_spec: Any = None,
-             blend_spec: Any = None, only: tuple[str, ...] | None = None) -> tuple[dict[str, float], dict[str, float]]:
-    """Train every method on `train_rows`, score on `test_rows`: (AUC per method, extras)."""
-    model_spec = model_spec or s.model_spec
-    blend_spec = blend_spec or s.blend_spec
-    train, test = s.frame.iloc[train_rows], s.frame.iloc[test_rows]
-    y, yt = s.y[train_rows], s.y[test_rows]
-    expert, expert_test = train[s.blend_spec.expert].to_numpy(float), test[s.blend_spec.expert].to_numpy(float)
-    out: dict[str, float] = {}
-    extra: dict[str, float] = {}
-    wanted = set(only or METHODS)
-
-    a, b = platt(expert, y, sign=s.expert_sign)
-    expert_probability = 1 / (1 + np.exp(-(a * expert_test + b)))
-    out["rules alone"] = auc(yt, expert_probability if a != 0 else np.full(len(yt), 0.5))
-    if "LightGBM alone" in wanted:
-        t0 = time.perf_counter()
-        out["LightGBM alone"] = auc(yt, train_model(s.lgb_alone, train, s.free, validate=False).predict_proba(test))
-        extra["time LightGBM alone"] = time.perf_counter() - t0
-    if "logistic regression alone" in wanted:
-        t0 = time.perf_counter()
-        lr = train_model(s.lr_alone, train, s.free, validate=False)
-        out["logistic regression alone"] = auc(yt, lr.predict_proba(test))
-        extra["time logistic regression alone"] = time.perf_counter() - t0
-    if wanted & {"composite model alone", "composite", "composite + fallback"}:
-        t0 = time.perf_counter()
-        model = train_model(model_spec, train, s.knowledge, validate=False)
-        t1 = time.perf_counter()
-        blend = train_blend(blend_spec, train, model_spec, s.knowledge, calibration=model.calibrator.method)
-        t2 = time.perf_counter()
-        prediction = model.predict(test, contributions=False, domain=True)
-        blended, expert_p = blend.predict(expert_test, prediction.probability)
-        inside = prediction.domain.inside
-        out["composite model alone"] = auc(yt, prediction.probability)
-        out["composite"] = auc(yt, blended)
-        out["composite + fallback"] = auc(yt, np.where(inside, blended, expert_p))
-        extra.update({"weight": blend.weight, "inside": float(np.mean(inside)), "time composite model": t1 - t0,
-                      "time blend": t2 - t1, "time composite": t2 - t0})
-    return out, extra
-
-
-@dataclass
-class Results:
-    auc: dict[str, list[float]] = field(default_factory=dict)
-    extra: dict[str, list[float]] = field(default_factory=dict)
-
-    def add(self, auc_: dict[str, float], extra: dict[str, float]) -> None:
-        for k, v in auc_.items():
-            self.auc.setdefault(k, []).append(v)
-        for k, v in extra.items():
-            self.extra.setdefault(k, []).append(v)
-
-    def mean(self, key: str) -> float:
-        values = self.auc.get(key) or self.extra.get(key) or [float("nan")]
-        return float(np.mean(values))
-
-    def sd(self, key: str) -> float:
-        values = self.auc.get(key) or []
-        return float(np.std(values, ddof=1)) if len(values) > 1 else float("nan")
-
-
-def sizes_run(s: Setup, sizes: list[int], repeats: int, test_rows: np.ndarray, pool: np.ndarray,
-              progress: Callable[[str], None], **kwargs: Any) -> dict[int, Results]:
-    results: dict[int, Results] = {}
-    for n in sizes:
-        r = Results()
-        for k in range(repeats):
-            train_rows, _ = split(s.y, pool, n, SEED + 1000 * k + n)
-            r.add(*run_once(s, train_rows, test_rows, **kwargs))
-        results[n] = r
-        progress(f"{n} rows: {repeats} repeats done")
-    return results
-
-
-# ------------------------------------------------------------------------------------ drift
-
-
-def drift_run(s: Setup, size: int, repeats: int, test_rows: np.ndarray, pool: np.ndarray,
-              progress: Callable[[str], None]) -> dict[str, Results]:
-    age = s.frame["age"].to_numpy()
-    test_old = test_rows[age[test_rows] >= 35]
-    young, old = pool[age[pool] < 35], pool[age[pool] >= 35]
-    out = {"source": Results(), "target": Results()}
-    for k in range(repeats):
-        for name, rows in (("source", young), ("target", old)):
-            train_rows, _ = split(s.y, rows, size, SEED + 7000 + 1000 * k)
-            out[name].add(*run_once(s, train_rows, test_old))
-    progress(f"drift: {repeats} repeats done ({len(young)} under 35 and {len(old)} of 35 and over to draw "
-             f"{size} from; {len(test_old)} test rows of 35 and over)")
-    out["source"].extra["test rows"] = [len(test_old)]
-    return out
+DEFAULT_DRIFT = "age:35"  # the default project's: trained on applicants under 35, tested on 35 and over
 
 
 # ------------------------------------------------------------------------------------ costs
@@ -252,162 +90,105 @@ def costs(smoke: bool) -> list[tuple[str, ...]]:
     ]
 
 
-def training_cost(s: Setup) -> list[tuple[str, ...]]:
-    """`composite train` as it runs on the 1,000 rows: the model with its 5 x 5 cross-validation, then the blend."""
+def training_cost() -> list[tuple[str, ...]]:
+    """`composite train` as it runs on the default project's rows: the model (with its cross-validation),
+    then the blend; nothing is written."""
+    from composite.ml.blend import read_blend_spec
+    from composite.ml.spec import read_model_spec
+
     project = load_training_project(REPO)
-    data = training_data(project, s.model_spec)
+    spec = read_model_spec(REPO, "models/default_risk.model.yaml")
+    data = training_data(project, spec)
     t0 = time.perf_counter()
-    model = train_model(s.model_spec, data, project.knowledge)
+    train_model(spec, data, project.knowledge)
     t1 = time.perf_counter()
-    features = list(dict.fromkeys([*s.model_spec.features, s.blend_spec.expert]))
-    frame = training_data(project, s.model_spec.model_copy(update={"features": features})).frame
+    blend = train_project_blend(project, read_blend_spec(REPO, "models/risk_blend.blend.yaml"))
     t2 = time.perf_counter()
-    blend = train_blend(s.blend_spec, frame, s.model_spec, project.knowledge, calibration=model.calibrator.method)
-    t3 = time.perf_counter()
-    return [("composite train, model (5 x 5 CV + final fit), 1,000 rows", f"{t1 - t0:.2f} s", ""),
-            (f"composite train, blend (5 x 3 OOF fits + weight search), 1,000 rows; weight {blend.weight:.2f}",
-             f"{t3 - t2:.2f} s", "")]
+    return [(f"composite train, model ({spec.validation.folds} x {spec.validation.repeats} CV + final fit), "
+             f"{data.size:,} rows", f"{t1 - t0:.2f} s", ""),
+            (f"composite train, blend (OOF fits + weight search), {data.size:,} rows; weight {blend.weight:.2f}",
+             f"{t2 - t1:.2f} s", "")]
 
 
-# ------------------------------------------------------------------------------------ report
+def timing(curve: LearningCurve) -> list[tuple[str, ...]]:
+    def ms(size: int, what: str) -> str:
+        value = curve.seconds_per_sample(size, what)
+        return "n/a" if value != value else f"{value * 1e3:.0f} ms"
 
-
-def f3(x: float) -> str:
-    return "n/a" if x != x else f"{x:.3f}"
-
-
-def results_table(results: dict[int, Results], methods: tuple[str, ...]) -> tuple[list[tuple[str, ...]], tuple]:
-    rows = []
-    for n, r in results.items():
-        cells = [f"{n}"] + [f"{f3(r.mean(m))} ± {f3(r.sd(m))}" for m in methods]
-        best = max(TARGET_METHODS, key=r.mean)
-        diff = np.asarray(r.auc["composite"]) - np.asarray(r.auc[best])
-        se = float(np.std(diff, ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else float("nan")
-        others = [r.mean(m) for m in TARGET_METHODS]
-        if r.mean("composite") > max(others):
-            verdict = "better than all"
-        elif r.mean("composite") >= max(others) - 1e-12:
-            verdict = "ties the best"
-        else:
-            verdict = "below " + best
-        cells += [f"{best}: {diff.mean():+.3f} ± {f3(se)}", verdict, f"{r.mean('weight'):.2f}",
-                  f"{r.mean('inside'):.2f}"]
-        rows.append(tuple(cells))
-    header = ("rows", *methods, "composite - best alone (paired mean ± se)", "target", "mean weight",
-              "share in domain")
-    return rows, header
+    return [(str(n), ms(n, "LightGBM alone"), ms(n, "logistic regression alone"), ms(n, "composite model"),
+             ms(n, "blend"), ms(n, "composite"), ms(n, "fixed blend")) for n in curve.runs]
 
 
 def markdown(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
 
 
-def main() -> None:
+def _drift(text: str | None, size: int | None) -> Drift | None:
+    if not text or text.lower() == "none":
+        return None
+    try:
+        return Drift.parse(text, size=size)
+    except ValueError as exc:
+        raise SystemExit(f"--drift: {exc}") from None
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI (under a minute)")
-    parser.add_argument("--sizes", default="25,50,100,200,400", help="training sizes (default: 25,50,100,200,400)")
+    parser.add_argument("--project", default=None,
+                        help="decision project folder with a blend node and its model (default: the repository root)")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
+                        help=f"training sizes (default: {','.join(map(str, SIZES))})")
     parser.add_argument("--repeats", type=int, default=20, help="samples per size (default 20)")
-    parser.add_argument("--drift-size", type=int, default=200, help="training rows in the drift runs (default 200)")
+    parser.add_argument("--test-fraction", type=float, default=0.3, help="share of rows in the test set (default 0.3)")
+    parser.add_argument("--drift", default=None,
+                        help="COLUMN:THRESHOLD (train below, test at and above) or COLUMN=v1,v2 (test on those "
+                             f"values, train on the others); default for the repository root: {DEFAULT_DRIFT}; "
+                             "'none' for no drift run")
+    parser.add_argument("--drift-size", type=int, default=None,
+                        help="training rows per group in the drift runs (default: the largest size both groups hold)")
     parser.add_argument("--design", action="store_true",
-                        help="the design comparisons, on the 700 non-test rows only (no test row is used)")
+                        help="the same protocol on a design split of the non-test rows (the test set is not used)")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables (for docs/small_data.md)")
-    args = parser.parse_args()
-    sizes = [25, 50] if args.smoke else [int(v) for v in args.sizes.split(",")]
+    parser.add_argument("--smoke", action="store_true",
+                        help="2 sizes (25, 50), 2 repeats, every method: for CI, well under a minute")
+    args = parser.parse_args(argv)
+    root = Path(args.project).resolve() if args.project else REPO
+    default_project = root == REPO
+    sizes = [25, 50] if args.smoke else [int(v) for v in args.sizes.split(",") if v.strip()]
     repeats = 2 if args.smoke else args.repeats
-    drift_size = 50 if args.smoke else args.drift_size
+    drift = _drift(args.drift if args.drift is not None else (DEFAULT_DRIFT if default_project else None),
+                   args.drift_size)
     show = markdown if args.markdown else table
     started = time.perf_counter()
 
     def progress(message: str) -> None:
         print(f"  [{time.perf_counter() - started:5.0f} s] {message}", file=sys.stderr, flush=True)
 
-    s = setup()
-    rows = np.arange(len(s.frame))
-    pool, test_rows = split(s.y, rows, len(rows) - TEST_ROWS, SEED)
-    if args.design:
-        design(s, pool, sizes, repeats, progress, show)
-        return
-    print(f"German Credit, {len(rows)} rows: test set {len(test_rows)} rows (stratified, seed {SEED}), training "
-          f"samples from the other {len(pool)}; {repeats} repeats per size; {date.today()}, "
-          f"{platform.processor() or platform.machine()}, {_cores()} cores, Python {platform.python_version()}")
-    print()
-    results = sizes_run(s, sizes, repeats, test_rows, pool, progress)
-    body, header = results_table(results, METHODS)
-    print("Test AUC, mean ± standard deviation over the repeats")
-    print(show(body, header))
-    print()
-
-    drift = drift_run(s, drift_size, repeats, test_rows, pool, progress)
-    drift_rows = []
-    for m in METHODS:
-        src, tgt = drift["source"], drift["target"]
-        drop = np.asarray(tgt.auc[m]) - np.asarray(src.auc[m])
-        drift_rows.append((m, f"{f3(tgt.mean(m))} ± {f3(tgt.sd(m))}", f"{f3(src.mean(m))} ± {f3(src.sd(m))}",
-                           f"{drop.mean():+.3f} ± {f3(float(np.std(drop, ddof=1) / np.sqrt(len(drop))))}"))
-    print(f"Drift: test AUC on the {int(drift['source'].extra['test rows'][0])} test applicants of 35 and over; "
-          f"{drift_size} training rows, {repeats} repeats")
-    print(show(drift_rows, ("method", "trained on 35 and over", "trained on under 35", "AUC lost (paired mean ± se)")))
-    print(f"composite weight trained on under 35: {drift['source'].mean('weight'):.2f}, on 35 and over: "
-          f"{drift['target'].mean('weight'):.2f}; share of test rows inside the domain of the model trained on "
-          f"under 35: {drift['source'].mean('inside'):.2f}")
-    print()
-
-    timing = []
-    for n, r in results.items():
-        timing.append((f"{n}", f"{r.mean('time LightGBM alone') * 1e3:.0f} ms",
-                       f"{r.mean('time logistic regression alone') * 1e3:.0f} ms",
-                       f"{r.mean('time composite model') * 1e3:.0f} ms", f"{r.mean('time blend') * 1e3:.0f} ms",
-                       f"{r.mean('time composite') * 1e3:.0f} ms"))
+    curve = learning_curve(root, sizes=sizes, repeats=repeats, test_fraction=args.test_fraction, drift=drift,
+                           progress=progress, design=args.design)
+    print(f"{date.today()}, {platform.processor() or platform.machine()}, {_cores()} cores, "
+          f"Python {platform.python_version()}")
+    print(curve.markdown() if args.markdown else curve.text())
     print("Training time per sample (mean)")
-    print(show(timing, ("rows", "LightGBM alone", "logistic regression alone", "composite model (no CV)",
-                        "blend (5 x 3 OOF fits + weight)", "composite total")))
+    print(show(timing(curve), ("rows", "LightGBM alone", "logistic regression alone", "composite model",
+                               "blend (OOF fits + weight)", "composite total", "fixed blend (model + OOF fits)")))
     print()
-    if not args.smoke:
-        print(show(training_cost(s), ("training the default project", "time", "")))
+    if default_project and not args.design:
+        if not args.smoke:
+            print(show(training_cost(), ("training the default project", "time", "")))
+            print()
+        print("Cost per decision, no store (best of repeats)")
+        print(show(costs(args.smoke), ("what", "decide", "decide_batch per row", "decide vs baseline",
+                                      "batch vs baseline")))
         print()
-    print("Cost per decision, no store (best of repeats)")
-    print(show(costs(args.smoke), ("what", "decide", "decide_batch per row", "decide vs baseline",
-                                  "batch vs baseline")))
-    print()
     print(f"total {time.perf_counter() - started:.0f} s")
-
-
-def design(s: Setup, pool: np.ndarray, sizes: list[int], repeats: int, progress: Callable[[str], None],
-           show: Callable[..., str]) -> None:
-    """The model's features and the blend's caution, compared on the non-test rows only."""
-    train_pool, design_test = split(s.y, pool, len(pool) - 250, 1)
-    all_features = s.model_spec.model_copy(update={"features": [*ATTRIBUTES, s.blend_spec.expert]})
-    caution = s.blend_spec.caution
-
-    def with_caution(value: float) -> dict[str, Any]:
-        return {"blend_spec": s.blend_spec.model_copy(update={"caution": value})}
-
-    variants = {
-        f"model file's features, caution {caution:g} (the blend file's)": {},
-        f"all 18 attributes + expert score, caution {caution:g}": {"model_spec": all_features},
-        **{f"model file's features, caution {c:g}": with_caution(c) for c in (0.0, 0.5, 1.0, 2.0) if c != caution},
-    }
-    print(f"Design runs: {len(train_pool)} rows to train from, {len(design_test)} to score on, none of them in the "
-          f"test set; {repeats} repeats")
-    body = []
-    for name, kwargs in variants.items():
-        results = sizes_run(s, [n for n in sizes if n <= len(train_pool)], repeats, design_test, train_pool, progress,
-                            only=("composite",), **kwargs)
-        if not body:
-            body.append(("rules alone", *[f"{r.mean('rules alone'):.3f}" for r in results.values()]))
-        body.append((name, *[f"{r.mean('composite model alone'):.3f} / {r.mean('composite'):.3f} "
-                             f"(w {r.mean('weight'):.2f})" for r in results.values()]))
-    print("test AUC on the 250 design rows: rules alone; composite model alone / composite (mean weight)")
-    print(show(body, ("variant", *[f"{n} rows" for n in sizes if n <= len(train_pool)])))
+    return 0
 
 
 def _cores() -> int:
-    import os
-
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
