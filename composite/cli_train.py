@@ -30,6 +30,10 @@ def add_train_command(subparsers: Any) -> argparse.ArgumentParser:
                         "a model's blends are trained again after it")
     p.add_argument("--project", default=".", help="decision project folder (default: .)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
+    p.add_argument("--data", default=None, metavar="FILE",
+                   help="train on FILE (CSV or JSON records, inside the project folder; relative to it or to the "
+                        "current folder) instead of the data file the model file names; the artifacts and cards "
+                        "record FILE and its hash, and --check then compares against FILE")
     p.add_argument("--check", action="store_true",
                    help="train nothing: say which models and blends are stale (their file, knowledge/, data, "
                         "upstream nodes or, for a blend, its model changed since training); exit 1 if any is")
@@ -116,6 +120,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if not specs and not blends:
         print(f"no models in {root}: add models/<name>.model.yaml (see models/README.md)")
         return 1
+    data_file = _data_override(root, args.data) if getattr(args, "data", None) else None
 
     if args.check:
         from composite.ml.blend import blend_staleness
@@ -124,11 +129,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         project = load_training_project(root)
         stale = 0
         for spec in specs:
-            reasons = staleness(project, spec)
+            reasons = _other_data(root, spec.artifact_file, spec.data, staleness(project, spec))
             stale += bool(reasons)
             print(f"{spec.name}: " + ("stale: " + "; ".join(reasons) if reasons else "up to date"))
         for blend_spec in blends:
+            model_data = next((m.data for m in specs if m.output == blend_spec.model), None)
             reasons = blend_staleness(project, blend_spec)
+            if model_data is None:
+                model_data = _model_data(root, blend_spec)
+            if model_data is not None:
+                reasons = _other_data(root, blend_spec.artifact_file, model_data, reasons)
             stale += bool(reasons)
             print(f"{blend_spec.name} (blend): " + ("stale: " + "; ".join(reasons) if reasons else "up to date"))
         if stale:
@@ -141,7 +151,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     for spec in specs:
         project = load_training_project(root)  # again for each: a model trained just now may feed the next
-        data = training_data(project, spec)
+        # --data: the same model file, read from another data file (the fingerprint of the model file is
+        # unchanged, so the project still loads the model; the card records which file and its hash)
+        data = training_data(project, spec.model_copy(update={"data": data_file}) if data_file else spec)
         model = train_model(spec, data, project.knowledge, progress=progress)
         saved = save_model(model, spec, root)
         card = model.card
@@ -158,15 +170,78 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(f"        {saved.booster}")
         print(f"  card  {saved.card}, {saved.card_json}")
     for blend_spec in blends:
-        _train_blend(root, blend_spec, progress)
+        _train_blend(root, blend_spec, progress, data_file)
     return 0
 
 
-def _train_blend(root: Path, spec: Any, progress: Any) -> None:
+def _data_override(root: Path, given: str) -> str:
+    """The --data file as a path relative to the project root (how artifacts record data files)."""
+    candidates = [Path(given)] if Path(given).is_absolute() else [root / given, Path.cwd() / given]
+    path = next((c for c in candidates if c.is_file()), None)
+    if path is None:
+        raise ProjectError(f"--data: '{given}' does not exist (looked in {root} and the current folder)",
+                           code="missing_file", file=given)
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        raise ProjectError(f"--data: '{given}' is outside the project folder {root}; copy it into the project "
+                           "(artifacts record the data file relative to the project)", code="model_data",
+                           file=given) from None
+
+
+def _recorded_data(root: Path, artifact: str) -> dict[str, Any]:
+    import json
+
+    path = root / artifact
+    try:
+        document = json.loads(path.read_bytes()) if path.is_file() else {}
+    except ValueError:
+        return {}
+    return ((document.get("summary") or {}).get("data") or {}) if isinstance(document, dict) else {}
+
+
+def _other_data(root: Path, artifact: str, named: str, reasons: list[str]) -> list[str]:
+    """For an artifact trained with --data on another file than the model file names: compare
+    against the file it was trained on instead of the named one."""
+    import hashlib
+
+    recorded = _recorded_data(root, artifact)
+    file, digest = recorded.get("file"), recorded.get("sha256")
+    if not file or file == named or not digest:
+        return reasons
+    reasons = [r for r in reasons if not (r.startswith("the training data") and named in r)]
+    path = root / file
+    if not path.is_file():
+        reasons.append(f"the training data {file} (given with --data) no longer exists")
+    elif "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+        reasons.append(f"the training data {file} (given with --data) changed since training")
+    return reasons
+
+
+def _model_data(root: Path, spec: Any) -> str | None:
+    """The data file named by the model whose probability the blend `spec` reads."""
+    from composite.ml.spec import read_model_spec
+
+    for file in model_files(root):
+        try:
+            model = read_model_spec(root, file)
+        except CompositeError:
+            continue
+        if model.output == spec.model:
+            return model.data
+    return None
+
+
+def _train_blend(root: Path, spec: Any, progress: Any, data_file: str | None = None) -> None:
     from composite.ml.blend import save_blend, train_project_blend
     from composite.ml.train import load_training_project
 
     project = load_training_project(root)  # after the models: the blend weighs the model trained just now
+    if data_file:
+        # --data: the blend trains on the model's rows, read from that file (this project object only)
+        for node in project.nodes:
+            if getattr(node, "kind", None) == "model" and node.spec.output == spec.model:
+                node.spec = node.spec.model_copy(update={"data": data_file})
     progress(f"blend '{spec.name}': out-of-fold probabilities of the model, {spec.validation.folds} folds x "
              f"{spec.validation.repeats} repeat(s), then the weight on {spec.model} against {spec.expert}")
     blend = train_project_blend(project, spec)
