@@ -575,7 +575,40 @@ def _fail(node: Node, exc: BaseException) -> Failure:
     return op_failure(node, as_op_error(exc))
 
 
+# A left-nested run of arithmetic (`a + b - c * d + ...`, as the parser builds it) longer than
+# this is compiled by `_chain`, iteratively: a 5,000-term scorecard sum must not recurse.
+CHAIN_MIN = 16
+
+
+def left_spine(node: Node) -> list[Binary]:
+    """The Binary nodes down the left side of `node`, outermost first (empty if it is not one)."""
+    spine = []
+    while isinstance(node, Binary):
+        spine.append(node)
+        node = node.left
+    return spine
+
+
+def _chain(spine: list[Binary]) -> RowFn:
+    first = compile_row(spine[-1].left)
+    steps = tuple((step, BINARY[step.op], compile_row(step.right)) for step in reversed(spine))
+
+    def run(row: Mapping[str, Any]) -> Any:
+        a = first(row)
+        for step, op, right in steps:
+            b = right(row)
+            try:
+                a = op(a, b)
+            except (OpError, ArithmeticError) as e:
+                raise _fail(step, e) from None
+        return a
+
+    return run
+
+
 def _binary(node: Binary | Compare) -> RowFn:
+    if isinstance(node, Binary) and isinstance(node.left, Binary) and len(spine := left_spine(node)) > CHAIN_MIN:
+        return _chain(spine)
     op = BINARY[node.op]
     # A literal operand is bound as a constant: one call fewer on the hot path.
     if isinstance(node.right, Literal):

@@ -122,11 +122,14 @@ def _number(text: str, start: int) -> Token:
     written = match.group()
     if any(c in written for c in ".eE"):
         return Token("number", float(written), start, end)
-    value = int(written)
+    # Compared by length first: int() of thousands of digits is refused by Python itself.
+    value = int(written) if len(written.lstrip("0")) <= 19 else INT64_MAX + 1
     if value > INT64_MAX:
+        digits = written.lstrip("0")
+        shown = written if len(written) <= 40 else f"{written[:20]}... ({len(written)} digits)"
+        example = f"{float(int(digits)):g}" if len(digits) <= 300 else f"{digits[0]}.{digits[1:4]}e+{len(digits) - 1}"
         raise SyntaxProblem(
-            f"integer {written} does not fit in 64 bits; write it as a decimal, e.g. {float(value):g}",
-            start,
+            f"integer {shown} does not fit in 64 bits; write it as a decimal, e.g. {example}", start,
         )
     return Token("number", value, start, end)
 

@@ -38,6 +38,13 @@ ARITY = "expression_arity"
 CHAINED_COMPARISON = "expression_chained_comparison"
 
 _COMPARE_OPS = frozenset({"==", "!=", "<", "<=", ">", ">="})
+
+# How deeply sub-expressions may nest: parentheses, function arguments, list items, `if`
+# branches, and chains of prefix `-`, `not` and `**`. The parser recurses once per level (about
+# a dozen Python frames for a parenthesis), so a bound here keeps it well inside Python's
+# recursion limit. Flat chains (`a + b + ...`, `x and y and ...`) are not nesting: any length.
+MAX_EXPRESSION_DEPTH = 50
+TOO_DEEP = "expression_too_deep"
 _ROWS_LISTED = 5
 
 
@@ -71,13 +78,17 @@ def parse(text: str, *, source: str | None = None, line: int = 1, column: int = 
     """
     positions = Positions(text, line, column)
     try:
-        tree = _Parser(text, tokenize(text), positions).parse()
+        parser = _Parser(text, tokenize(text), positions)
+        try:
+            tree = parser.parse()
+            return Expression(text, tree, source=source, line=line, column=column)
+        except RecursionError:  # the caller's own stack was already deep: still a located error
+            raise parser.too_deep() from None
     except SyntaxProblem as problem:
         at_line, at_column = positions(problem.offset)
         raise ExpressionSyntaxError(
             problem.message, code=problem.code, file=source, line=at_line, column=at_column
         ) from None
-    return Expression(text, tree, source=source, line=line, column=column)
 
 
 class Expression:
@@ -191,6 +202,22 @@ class _Parser:
         self.tokens = tokens
         self.positions = positions
         self.index = 0
+        self.depth = -1  # the whole expression is level 0
+
+    def nested(self, parse: Callable[[], Node]) -> Node:
+        """`parse()` one level deeper; past MAX_EXPRESSION_DEPTH a located error, not a RecursionError."""
+        self.depth += 1
+        try:
+            if self.depth > MAX_EXPRESSION_DEPTH:
+                raise self.too_deep()
+            return parse()
+        finally:
+            self.depth -= 1
+
+    def too_deep(self) -> SyntaxProblem:
+        return SyntaxProblem(f"the expression nests more than {MAX_EXPRESSION_DEPTH} levels deep here "
+                             "(parentheses, function calls, if, -, not, **); compute parts of it in "
+                             "separate expression nodes", self.token.start, TOO_DEEP)
 
     # -- token access -------------------------------------------------------------------------
 
@@ -238,6 +265,9 @@ class _Parser:
         return node
 
     def expression(self) -> Node:
+        return self.nested(self._expression)
+
+    def _expression(self) -> Node:
         if self.at("keyword", "if"):
             return self.if_else()
         return self.disjunction()
@@ -269,7 +299,7 @@ class _Parser:
     def negation(self) -> Node:
         if self.at("keyword", "not"):
             start = self.advance()
-            operand = self.negation()
+            operand = self.nested(self.negation)
             return Not(operand, start=start.start, end=operand.end)
         return self.comparison()
 
@@ -354,7 +384,7 @@ class _Parser:
     def unary(self) -> Node:
         if self.token.kind == "op" and self.token.value in ("-", "+"):
             sign = self.advance()
-            operand = self.unary()
+            operand = self.nested(self.unary)
             if isinstance(operand, Literal) and type(operand.value) in (int, float):
                 # A signed number is one literal: simpler trees, and `round(x, -1)` stays literal.
                 value = -operand.value if sign.value == "-" else operand.value  # type: ignore[operator]
@@ -366,7 +396,7 @@ class _Parser:
         base = self.primary()
         if self.at("op", "**"):
             self.advance()
-            exponent = self.unary()  # right-associative; `2 ** -1` is allowed
+            exponent = self.nested(self.unary)  # right-associative; `2 ** -1` is allowed
             return Binary("**", base, exponent, start=base.start, end=exponent.end)
         return base
 

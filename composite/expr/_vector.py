@@ -28,6 +28,7 @@ from composite.expr._ast import (
 from composite.expr._compile import (
     BAD_INPUT,
     BINARY,
+    CHAIN_MIN,
     DIVISION_BY_ZERO,
     DOMAIN,
     INT64_MAX,
@@ -47,6 +48,7 @@ from composite.expr._compile import (
     describe,
     function_impl,
     missing_message,
+    left_spine,
     normalize,
     null_failure,
     op_failure,
@@ -486,7 +488,24 @@ def _unary(node: Unary) -> ColumnFn:
     return run
 
 
+def _chain(spine: list[Binary]) -> ColumnFn:
+    """A long left-nested arithmetic run (see `_compile.CHAIN_MIN`), folded without recursion."""
+    first = compile_columns(spine[-1].left)
+    steps = [(step, BINARY[step.op], _FAST_BINARY[step.op], compile_columns(step.right)) for step in reversed(spine)]
+
+    def run(batch: Batch, live: Live) -> np.ndarray:
+        a = first(batch, live)
+        for step, scalar, fast, right in steps:
+            b = right(batch, live)
+            a = fast(step, (a, b), live) if _numeric(a, b) else _elementwise(step, scalar, [a, b], live, batch.size)
+        return a
+
+    return run
+
+
 def _binary(node: Binary) -> ColumnFn:
+    if isinstance(node.left, Binary) and len(spine := left_spine(node)) > CHAIN_MIN:
+        return _chain(spine)
     left, right = compile_columns(node.left), compile_columns(node.right)
     scalar, fast = BINARY[node.op], _FAST_BINARY[node.op]
 
