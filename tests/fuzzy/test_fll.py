@@ -71,8 +71,12 @@ def test_every_fld_reference_is_reproduced_through_the_engine(shared_fuzzylite: 
             decision = engine.decide({name: float(table[i, k]) for k, name in enumerate(header[:n])})
             for j, name in enumerate(header[n:]):
                 value, expected = decision.outputs[name], table[i, n + j]
+                # no rule fired and no default: fuzzylite's NaN is a missing value, null, for the engine
+                if math.isnan(expected):
+                    assert value is None, (fll.name, i)
+                    continue
                 assert isinstance(value, float)
-                assert (math.isnan(value) and math.isnan(expected)) or abs(value - expected) <= 1e-6, (fll.name, i)
+                assert abs(value - expected) <= 1e-6, (fll.name, i)
 
 
 def test_imported_tipper_keeps_its_operators_terms_and_fuzzylite_precedence(shared_fuzzylite: Path) -> None:
