@@ -120,6 +120,7 @@ class ModelNode:
                                   f"run `composite train {self.spec.name}`", code="model_not_trained",
                                   file=self.spec.file)
         inputs = {name: columns[name] for name in self.reads}
+        self._refuse_missing_required(inputs, size)
         prediction = self.model.predict(inputs)
         outputs: dict[str, np.ndarray] = {self.spec.output: prediction.probability}
         if self.spec.domain_output:
@@ -128,6 +129,33 @@ class ModelNode:
         evidence = evidence_rows(self.model, prediction, inputs, artifact=self.artifact_hash,
                                  knowledge=self.knowledge, reasons=self.spec.reasons)
         return BatchResult(outputs, evidence)
+
+    def _refuse_missing_required(self, inputs: Mapping[str, Any], size: int) -> None:
+        """The missing-value rule for models: a model may learn what a missing value means, but
+        not for a feature whose concept in knowledge/ says it is required; that is an error."""
+        knowledge = self.knowledge
+        if knowledge is None or not hasattr(knowledge, "get"):
+            return
+        for name, column in inputs.items():
+            concept = knowledge.get(name)
+            if concept is None or not getattr(concept, "required", False):
+                continue
+            array = np.asarray(column)
+            if array.dtype.kind == "f":
+                rows = np.flatnonzero(np.isnan(array)).tolist()
+            elif array.dtype == object:
+                rows = [i for i, v in enumerate(array.tolist()) if v is None or (isinstance(v, float) and v != v)]
+            else:
+                continue
+            if rows:
+                listed = ", ".join(map(str, rows[:5])) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+                where = f" (row{'s' if len(rows) > 1 else ''} {listed})" if size > 1 else ""
+                error = EvaluationError(f"model node '{self.name}': feature '{name}' is null (a missing value), but "
+                                        f"knowledge/ says '{name}' is required{where}", code="null_input",
+                                        file=self.file, field=name)
+                error.rows = tuple(rows)  # type: ignore[attr-defined]
+                error.missing = name  # type: ignore[attr-defined]
+                raise error
 
     # -- describing ----------------------------------------------------------------------------
 
