@@ -93,6 +93,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from composite.missing import missing_value_paths
     from composite.project import load_project
 
     project = load_project(args.project)
@@ -102,6 +103,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         check = getattr(node, "validate", None)
         if callable(check):
             problems.extend(check(project.knowledge, defined=defined) or [])
+    problems.extend(missing_value_paths(project))  # where a null can reach a node that cannot take it
     errors = [p for p in problems if p.is_error]
     for problem in problems:
         print(f"{problem}", file=sys.stderr if problem.is_error else sys.stdout)

@@ -115,9 +115,12 @@ class CompositeEngine:
         for node, name, kind, reads, writes in loaded.plan:
             read = {key: values[key] for key in reads}
             t0 = time.perf_counter_ns()
-            result = _run(node, name, kind, read)
+            try:
+                result = _run(node, name, kind, read)
+            except EvaluationError as exc:
+                raise _blame_missing(exc, loaded.plan, inputs) from None
             elapsed = (time.perf_counter_ns() - t0) / 1000
-            outputs = result.outputs
+            outputs = _nulls_for_nan(result.outputs)
             if outputs.keys() != writes:
                 raise EvaluationError(
                     f"node '{name}' ({kind}) wrote {sorted(outputs)} but declares {sorted(writes)}",
@@ -163,7 +166,10 @@ class CompositeEngine:
         results = []
         for node, name, kind, reads, writes in loaded.plan:
             t0 = time.perf_counter_ns()
-            result = _run_batch(node, name, kind, {key: values[key] for key in reads}, size)
+            try:
+                result = _run_batch(node, name, kind, {key: values[key] for key in reads}, size)
+            except EvaluationError as exc:
+                raise _blame_missing(exc, loaded.plan, columns) from None
             elapsed = (time.perf_counter_ns() - t0) / 1000
             if result.outputs.keys() != writes:
                 raise EvaluationError(f"node '{name}' ({kind}) wrote {sorted(result.outputs)} but declares {sorted(writes)}",
@@ -173,7 +179,7 @@ class CompositeEngine:
                 if column.shape != (size,):
                     raise EvaluationError(f"node '{name}' ({kind}) returned {column.shape} values for '{key}', expected {size}",
                                           code="node_contract")
-                values[key] = column
+                values[key] = _null_column(column)  # NaN is null, as in `decide`
             results.append((name, kind, reads, tuple(node.writes), result.evidence, elapsed / max(size, 1)))
         ids = new_ids(size)
         out = pd.DataFrame({"decision_id": ids}, index=frame.index)
@@ -224,6 +230,64 @@ class CompositeEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# -- missing values ------------------------------------------------------------------------------
+# One rule (docs/limits.md, "Missing values"): a value a node could not give, whether it says so with
+# None or with NaN (a fuzzy output with no default when no rule fires), is null, in memory, in the
+# store and for every later node. A node that cannot take null fails naming it; nothing is stored.
+
+
+def _nulls_for_nan(outputs: dict[str, Any]) -> dict[str, Any]:
+    """A node's outputs for one decision with NaN as None (null)."""
+    for key, value in outputs.items():
+        if isinstance(value, (float, np.floating)) and value != value:
+            return {k: (None if isinstance(v, (float, np.floating)) and v != v else v) for k, v in outputs.items()}
+    return outputs
+
+
+def _null_column(column: np.ndarray) -> np.ndarray:
+    """A node's output column with NaN as None: an object column where any row is missing."""
+    kind = column.dtype.kind
+    if kind == "f":
+        missing = np.isnan(column)
+        if not missing.any():
+            return column
+        out = column.astype(object)
+        out[missing] = None
+        return out
+    if kind == "O" and column.size:
+        try:
+            missing = np.asarray(column != column, dtype=bool)  # only NaN differs from itself
+        except (TypeError, ValueError):  # an element that does not compare to a plain bool
+            missing = np.fromiter((isinstance(v, (float, np.floating)) and v != v for v in column.tolist()),
+                                  dtype=bool, count=column.size)
+        if missing.shape == column.shape and missing.any():
+            column = column.copy()
+            column[missing] = None
+    return column
+
+
+def _blame_missing(exc: EvaluationError, plan: tuple[tuple[Any, ...], ...], inputs: Mapping[str, Any]) -> EvaluationError:
+    """A node's failure on a null, saying where the null came from: the node that wrote it or the request."""
+    missing = getattr(exc, "missing", None)
+    if not missing:
+        return exc
+    origin = None
+    for _node, producer, kind, _reads, writes in plan:
+        if missing in writes:
+            why = " (no rule fired and the output has no default)" if kind == "fuzzy" else ""
+            origin = f"'{missing}' is null because node '{producer}' ({kind}) gave no value for it{why}"
+            break
+    if origin is None:
+        origin = f"'{missing}' is null because the request gave no value for it" if missing in inputs else None
+    if origin is None:
+        return exc
+    error = EvaluationError(f"{exc.message}; {origin}", code=exc.code, file=exc.file, line=exc.line,
+                            column=exc.column, field=exc.field)
+    error.rows = getattr(exc, "rows", ())  # type: ignore[attr-defined]
+    error.missing = missing  # type: ignore[attr-defined]
+    return error
 
 
 def _run(node: Any, name: str, kind: str, read: dict[str, Any]) -> Any:
