@@ -6,7 +6,6 @@ Exit codes: 0 success, 1 a rejected request or an invalid project, 2 wrong usage
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 from importlib import resources
@@ -33,21 +32,24 @@ def _report(error: CompositeError, stream: Any = None) -> None:
 
 
 def _read_input(spec: str) -> Any:
+    """The request: JSON text read within the default `Limits` (size, nesting, no key twice)."""
+    from composite.limits import DEFAULT_LIMITS, parse_json_request
+
+    most = DEFAULT_LIMITS.max_request_bytes
     if spec == "-":
-        text = sys.stdin.read()
+        data = sys.stdin.buffer.read(most + 1)
         where = "standard input"
     else:
         path = Path(spec)
         try:
-            text = path.read_text(encoding="utf-8")
+            if not path.is_file():
+                raise CompositeError("the input is not a regular file", code="input_unreadable", file=spec)
+            with path.open("rb") as handle:
+                data = handle.read(most + 1)  # never more than the limit, whatever the file is
         except OSError as exc:
             raise CompositeError(f"cannot read the input file: {exc.strerror}", code="input_unreadable", file=spec) from None
         where = spec
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RequestError(f"the input is not valid JSON: {exc.msg}", code="input_not_json", file=where,
-                           line=exc.lineno, column=exc.colno) from None
+    return parse_json_request(data, where=where, limits=DEFAULT_LIMITS)
 
 
 def cmd_decide(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from composite._yaml import LineDict, load_yaml, pydantic_problems
 from composite.errors import Problem, ProjectError, RequestError
+from composite.limits import DEFAULT_LIMITS, INT64_MAX, INT64_MIN, Limits, short, show
 
 ConceptType = Literal["number", "integer", "category", "boolean", "string"]
 Influence = Literal["increases", "decreases"]
@@ -83,44 +84,73 @@ class Concept(BaseModel):
 
     def check(self, value: Any) -> tuple[Any, str | None]:
         """(the value, normalised) or (None, what is wrong with it)."""
+        value, problem = self.check_value(value)
+        return value, (problem[1] if problem else None)
+
+    def check_value(self, value: Any) -> tuple[Any, tuple[str, str] | None]:
+        """(the value, normalised, None) or (None, (why, without the value; why, with it)).
+
+        Never coerces: a string is not a number, a boolean is not an integer, and an integer stays
+        exact (one a 64-bit integer cannot hold is refused, and so is one that a `number`, a 64-bit
+        float, would round). The batch path (`validate_frame`) agrees with this row for row.
+        """
         if value is None:
             if self.required:
-                return None, "is null; a value is required"
+                return None, ("is null; a value is required",) * 2
             return None, None
         kind = self.type
         if kind in ("number", "integer"):
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-                return None, f"expected {'an integer' if kind == 'integer' else 'a number'}, got {_show(value)}"
-            if isinstance(value, (float, np.floating)) and not math.isfinite(value):
-                return None, f"expected a finite number, got {value}"
-            if kind == "integer":
-                if float(value) != int(value):
-                    return None, f"expected an integer, got {value}"
+            expected = "an integer" if kind == "integer" else "a number"
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+                return None, (f"expected {expected}", f"expected {expected}, got {show(value)}")
+            if isinstance(value, (int, np.integer)):
                 value = int(value)
+                if not INT64_MIN <= value <= INT64_MAX:
+                    return None, ("is outside the 64-bit integer range",
+                                  f"is {short(value)}, outside the 64-bit integer range [-2**63, 2**63 - 1]")
+                if kind == "number" and not -_EXACT <= value <= _EXACT and int(float(value)) != value:
+                    return None, ("cannot be held exactly by a number (a 64-bit float)",
+                                  f"is {value}, which a number (a 64-bit float) cannot hold exactly; send it as a "
+                                  "float, or make the concept an integer")
             else:
-                value = float(value) if isinstance(value, np.floating) else value
-                value = int(value) if isinstance(value, np.integer) else value
+                value = float(value)
+                if not math.isfinite(value):
+                    return None, ("expected a finite number", f"expected a finite number, got {value}")
+                if kind == "integer":
+                    if not value.is_integer():
+                        return None, ("expected an integer", f"expected an integer, got {value}")
+                    if not -_TWO63 <= value < _TWO63:
+                        return None, ("is outside the 64-bit integer range",
+                                      f"is {value}, outside the 64-bit integer range [-2**63, 2**63 - 1]")
+                    value = int(value)
             if self.range is not None:
                 lo, hi = self.range
                 if lo is not None and value < lo:
-                    return None, f"is {value}, below the minimum {_num(lo)}{self._unit()}"
+                    return None, (f"is below the minimum {_num(lo)}{self._unit()}",
+                                  f"is {value}, below the minimum {_num(lo)}{self._unit()}")
                 if hi is not None and value > hi:
-                    return None, f"is {value}, above the maximum {_num(hi)}{self._unit()}"
+                    return None, (f"is above the maximum {_num(hi)}{self._unit()}",
+                                  f"is {value}, above the maximum {_num(hi)}{self._unit()}")
             if self.values is not None and value not in self.values:
-                return None, f"is {value}, not one of {list(self.values)}"
+                return None, (f"is not one of {short(list(self.values))}", f"is {value}, not one of {short(list(self.values))}")
             return value, None
         if kind == "boolean":
             if isinstance(value, (bool, np.bool_)):
                 return bool(value), None
-            return None, f"expected true or false, got {_show(value)}"
+            return None, ("expected true or false", f"expected true or false, got {show(value)}")
         if not isinstance(value, str):
-            return None, f"expected a string, got {_show(value)}"
+            return None, ("expected a string", f"expected a string, got {show(value)}")
         if self.values is not None and value not in self.values:
-            return None, f"is {value!r}, not one of {', '.join(repr(v) for v in self.values)}"
+            allowed = ", ".join(short(v) for v in self.values[:20]) + (", ..." if len(self.values) > 20 else "")
+            return None, (f"is not one of {allowed}", f"is {short(value)}, not one of {allowed}")
         return value, None
 
     def _unit(self) -> str:
         return f" {self.unit}" if self.unit else ""
+
+
+_EXACT = 2**53  # every integer up to this is exactly a 64-bit float
+_TWO63 = 2.0**63
 
 
 def _num(x: float) -> str:
@@ -128,7 +158,7 @@ def _num(x: float) -> str:
 
 
 def _show(value: Any) -> str:
-    return f"{type(value).__name__} {value!r}"
+    return show(value)
 
 
 class _KnowledgeFile(BaseModel):
@@ -228,18 +258,25 @@ class InputSchema:
         self._known = frozenset(self.concepts)
         self._required = frozenset(self.names)
 
-    def validate(self, request: Any) -> dict[str, Any]:
-        """The request's values, normalised, or a RequestError listing every problem at once."""
+    def validate(self, request: Any, *, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+        """The request's values, normalised, or a RequestError listing every problem at once.
+
+        Besides each field's concept, `limits` bounds the number of fields and the length of every
+        string; values are shown cut short in every message.
+        """
         if not isinstance(request, Mapping):
             raise RequestError(
                 f"a request must be a JSON object of input fields, got {type(request).__name__}",
                 code="request_not_object",
             )
+        if len(request) > limits.max_fields:
+            raise RequestError(f"the request has {len(request):,} fields, more than the limit {limits.max_fields:,} "
+                               "(Limits.max_fields)", code="too_many_fields")
         problems: list[Problem] = []
         values: dict[str, Any] = {}
         for name in request:
             if name not in self._known:
-                problems.append(Problem("unknown_field", f"unknown field '{name}'{self._suggest(name)}", field=str(name)))
+                problems.append(self._unknown(name, "field", limits))
         for name, concept in self.concepts.items():
             if name not in request:
                 if name not in self._required:
@@ -249,9 +286,13 @@ class InputSchema:
                 else:
                     values[name] = concept.default
                 continue
-            value, error = concept.check(request[name])
+            value = request[name]
+            if isinstance(value, str) and len(value) > limits.max_string_length:
+                problems.append(Problem("value_too_long", f"'{name}' {_too_long(len(value), limits)}", field=name))
+                continue
+            value, error = concept.check_value(value)
             if error:
-                problems.append(Problem("invalid_value", f"'{name}' {error}", field=name))
+                problems.append(Problem("invalid_value", f"'{name}' {error[1]}", field=name))
             else:
                 values[name] = value
         if problems:
@@ -261,104 +302,293 @@ class InputSchema:
             )
         return values
 
-    def validate_frame(self, frame: Any) -> dict[str, np.ndarray]:
-        """Columns of a DataFrame checked all at once; problems name the field and the rows."""
+    def validate_frame(self, frame: Any, *, limits: Limits = DEFAULT_LIMITS) -> dict[str, np.ndarray]:
+        """Columns of a DataFrame, every row checked as `validate` checks one request.
+
+        A RequestError names each field and its bad rows (by index label); `check_frame` gives
+        the bad rows one by one instead.
+        """
+        checked = self.check_frame(frame, limits=limits)
+        if checked.problems:
+            raise RequestError(f"batch rejected: {len(checked.rows)} bad row{'s' if len(checked.rows) > 1 else ''}",
+                               problems=checked.summary(frame.index))
+        return checked.columns
+
+    def check_frame(self, frame: Any, *, limits: Limits = DEFAULT_LIMITS) -> "FrameCheck":
+        """Every row of a DataFrame checked; problems of the frame as a whole raise RequestError.
+
+        A column the schema does not know, a required column that is absent, a column name given
+        twice or more columns than `limits.max_fields` make every row bad alike: they raise. Each
+        bad value is a row problem, with the same message `validate` gives for that value alone.
+        Vectorised by dtype; an object column is checked per value only when a fast pass over its
+        value types finds more than one kind of value.
+        """
         problems: list[Problem] = []
         columns: dict[str, np.ndarray] = {}
         size = len(frame)
-        for name in frame.columns:
+        names = list(frame.columns)
+        if len(names) > limits.max_fields:
+            raise RequestError(f"the batch has {len(names):,} columns, more than the limit {limits.max_fields:,} "
+                               "(Limits.max_fields)", code="too_many_fields")
+        seen: set[Any] = set()
+        for name in names:
+            if name in seen:
+                problems.append(Problem("duplicate_field", f"column {short(name)} appears twice", field=str(name)[:200]))
+            seen.add(name)
             if name not in self._known:
-                problems.append(Problem("unknown_field", f"unknown column '{name}'{self._suggest(str(name))}", field=str(name)))
+                problems.append(self._unknown(name, "column", limits))
         for name, concept in self.concepts.items():
-            if name not in frame.columns:
-                if name not in self._required:
-                    continue
-                if concept.required and concept.default is None:
-                    problems.append(Problem("missing_field", f"missing required column '{name}' ({concept.label()})", field=name))
-                else:
-                    columns[name] = np.full(size, concept.default, dtype=object)
+            if name not in frame.columns and name not in self._required:
                 continue
-            column, error = _check_column(concept, frame[name])
-            if error:
-                problems.append(Problem("invalid_value", f"'{name}' {error}", field=name))
-            else:
-                columns[name] = column
+            if name not in frame.columns and concept.required and concept.default is None:
+                problems.append(Problem("missing_field", f"missing required column '{name}' ({concept.label()})", field=name))
         if problems:
             raise RequestError(f"batch rejected: {len(problems)} problem{'s' if len(problems) > 1 else ''}", problems=problems)
-        return columns
+        bad_cells: list[tuple[str, np.ndarray]] = []
+        for name, concept in self.concepts.items():
+            if name not in frame.columns:
+                if name in self._required:
+                    columns[name] = np.full(size, concept.default, dtype=object)
+                continue
+            column, bad = _check_column(concept, frame[name], limits)
+            columns[name] = column
+            if bad.any():
+                bad_cells.append((name, bad))
+        return FrameCheck(self, frame, columns, bad_cells, limits)
+
+    def _unknown(self, name: Any, what: str, limits: Limits) -> Problem:
+        if not isinstance(name, str):
+            return Problem("unknown_field", f"{what} names must be strings, got {show(name)}", field=short(name))
+        if len(name) > limits.max_string_length:
+            return Problem("unknown_field", f"unknown {what} {short(name)} ({len(name):,} characters)", field=name[:200])
+        return Problem("unknown_field", f"unknown {what} '{name}'{self._suggest(name)}", field=name)
 
     def _suggest(self, name: str) -> str:
         import difflib
 
+        if len(name) > 200:  # difflib is quadratic in the length: no suggestion for a long name
+            return ""
         close = difflib.get_close_matches(name, list(self.concepts), n=1)
         return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def _rows(mask: np.ndarray, index: Any) -> str:
-    bad = np.flatnonzero(mask)
-    labels = [str(index[i]) for i in bad[:5]]
-    more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
-    return f"row{'s' if len(bad) > 1 else ''} {', '.join(labels)}{more}"
+class FrameCheck:
+    """A DataFrame checked row by row: its columns, and each bad row's problems.
+
+    `problems` lists (position, field, code, message) for every bad value, with the message
+    `validate` gives for it; `rows` holds the positions of the bad rows, sorted.
+    """
+
+    def __init__(self, schema: InputSchema, frame: Any, columns: dict[str, np.ndarray],
+                 bad_cells: list[tuple[str, np.ndarray]], limits: Limits) -> None:
+        self.columns = columns
+        self.problems: list[tuple[int, str, str, str]] = []
+        self._groups: list[tuple[str, str, str, list[int]]] = []
+        groups: dict[tuple[str, str, str], list[int]] = {}
+        for name, bad in bad_cells:
+            concept = schema.concepts[name]
+            series = frame[name]
+            nulls = series.isna().to_numpy()
+            for i in np.flatnonzero(bad).tolist():
+                value = None if nulls[i] else series.iat[i]
+                code, why, detail = _why(concept, value, limits)
+                self.problems.append((i, name, code, f"'{name}' {detail}"))
+                groups.setdefault((name, code, why), []).append(i)
+        self.problems.sort(key=lambda p: p[0])
+        self.rows = sorted({p[0] for p in self.problems})
+        self._groups = [(name, code, why, rows) for (name, code, why), rows in groups.items()]
+
+    def summary(self, index: Any) -> list[Problem]:
+        """One problem per field and kind of fault, naming its rows by index label."""
+        return [Problem(code, f"'{name}' {why} in {_rows(rows, index)}", field=name) for name, code, why, rows in self._groups]
 
 
-def _check_column(concept: Concept, series: Any) -> tuple[np.ndarray | None, str | None]:
+def _too_long(length: int, limits: Limits) -> str:
+    return f"is a string of {length:,} characters, longer than the limit {limits.max_string_length:,} (Limits.max_string_length)"
+
+
+def _why(concept: Concept, value: Any, limits: Limits) -> tuple[str, str, str]:
+    """(code, why without the value, why with it) for a value the column check refused."""
+    if isinstance(value, str) and len(value) > limits.max_string_length:
+        return "value_too_long", f"is longer than {limits.max_string_length:,} characters (Limits.max_string_length)", \
+            _too_long(len(value), limits)
+    _, problem = concept.check_value(value)
+    if problem is None:  # the vectorised check and the one-value check disagree: a bug, said plainly
+        return "invalid_value", "was refused by the batch check only", f"is {short(value)}, refused by the batch check only"
+    return "invalid_value", problem[0], problem[1]
+
+
+def _rows(rows: list[int], index: Any) -> str:
+    labels = [str(index[i]) for i in rows[:5]]
+    more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+    return f"row{'s' if len(rows) > 1 else ''} {', '.join(labels)}{more}"
+
+
+# -- one column, vectorised ---------------------------------------------------------------------
+
+_NONE = type(None)
+_NUMBER_TYPES = (int, float, np.integer, np.floating)
+
+
+def _check_column(concept: Concept, series: Any, limits: Limits) -> tuple[np.ndarray, np.ndarray]:
+    """(the column's values, normalised as `Concept.check_value` would, the mask of bad rows).
+
+    Values in bad rows are placeholders. Typed numpy columns are checked with array operations;
+    an object column is scanned once for the types of its values and checked with array
+    operations too when they are all one plain type, else value by value with `check_value`.
+    """
+    size = len(series)
+    nulls = series.isna().to_numpy()
+    kind = concept.type
+    raw = series.to_numpy() if kind != "string" and kind != "category" else series.to_numpy(dtype=object)
+    if raw.dtype.kind == "O":
+        types = set(map(type, raw[~nulls])) if nulls.any() else set(map(type, raw))
+        if kind in ("number", "integer"):
+            if types <= {float}:
+                raw = np.where(nulls, np.nan, raw).astype(np.float64)
+            elif types <= {int} and not nulls.any():
+                try:
+                    raw = np.array(raw.tolist(), dtype=np.int64)
+                except OverflowError:
+                    return _per_value(concept, series, nulls, limits)
+            elif types:
+                return _per_value(concept, series, nulls, limits)
+            else:  # every value is null
+                return _finish_nulls(concept, np.zeros(size, dtype=np.float64), np.zeros(size, dtype=bool), nulls)
+        elif kind == "boolean":
+            if not types <= {bool, np.bool_}:
+                return _per_value(concept, series, nulls, limits)
+            bad = np.zeros(size, dtype=bool)
+            if nulls.any():
+                return _finish_nulls(concept, np.where(nulls, False, raw).astype(bool), bad, nulls)
+            return raw.astype(bool), bad
+        else:
+            if not types <= {str}:
+                return _per_value(concept, series, nulls, limits)
+            return _strings(concept, raw, nulls, limits)
+    if kind in ("number", "integer"):
+        if raw.dtype.kind in "iu":
+            return _integers(concept, raw, nulls)
+        if raw.dtype.kind == "f":
+            return _floats(concept, raw.astype(np.float64, copy=False), nulls)
+        if raw.dtype.kind == "b":  # a boolean is not a number
+            return raw.astype(np.float64), ~nulls | bool(concept.required) & nulls
+        return _per_value(concept, series, nulls, limits)
+    if kind == "boolean":
+        if raw.dtype.kind == "b":
+            return raw, np.zeros(size, dtype=bool)
+        return _per_value(concept, series, nulls, limits)
+    return _per_value(concept, series, nulls, limits)
+
+
+def _in_range(concept: Concept, numeric: np.ndarray, bad: np.ndarray) -> None:
+    """Mark the values outside the concept's range or values; exact for int64 columns too."""
+    if concept.range is not None:
+        for bound, outside in ((concept.range[0], np.less), (concept.range[1], np.greater)):
+            if bound is None:
+                continue
+            if numeric.dtype.kind == "i" and float(bound).is_integer() and -_TWO63 <= bound < _TWO63:
+                bound = np.int64(int(bound))  # int64 against int64: no rounding near 2**63
+            bad |= outside(numeric, bound)
+    if concept.values is not None:
+        allowed = [v for v in concept.values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        bad |= ~np.isin(numeric, np.asarray(allowed, dtype=numeric.dtype if numeric.dtype.kind == "f" or
+                                             all(isinstance(v, int) for v in allowed) else np.float64))
+
+
+def _integers(concept: Concept, raw: np.ndarray, nulls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    bad = np.zeros(len(raw), dtype=bool)
+    if raw.dtype == np.uint64:
+        bad |= raw > np.uint64(INT64_MAX)
+        raw = np.where(bad, 0, raw).astype(np.int64)
+    else:
+        raw = raw.astype(np.int64, copy=False)
+    if concept.type == "number":
+        large = np.flatnonzero((raw > _EXACT) | (raw < -_EXACT))
+        for i in large.tolist():
+            value = int(raw[i])
+            if int(float(value)) != value:
+                bad[i] = True
+        _in_range(concept, raw, bad)
+        return raw.astype(np.float64), bad
+    _in_range(concept, raw, bad)
+    return raw, bad
+
+
+def _floats(concept: Concept, raw: np.ndarray, nulls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    finite = np.isfinite(raw)
+    bad = ~finite & ~nulls
+    if concept.type == "integer":
+        bad |= finite & ((raw != np.floor(raw)) | (raw < -_TWO63) | (raw >= _TWO63))
+        safe = np.where(bad | nulls, 0.0, raw)
+        _in_range(concept, safe, bad)
+        bad &= ~nulls
+        return _finish_nulls(concept, safe.astype(np.int64), bad, nulls)
+    with np.errstate(invalid="ignore"):
+        _in_range(concept, raw, bad)
+    bad &= ~nulls
+    return _finish_nulls(concept, raw, bad, nulls)
+
+
+def _strings(concept: Concept, raw: np.ndarray, nulls: np.ndarray, limits: Limits) -> tuple[np.ndarray, np.ndarray]:
     import pandas as pd
 
-    index = series.index
-    nulls = series.isna().to_numpy()
-    if nulls.any() and concept.required:
-        return None, f"is null in {_rows(nulls, index)}; a value is required"
-    kind = concept.type
-    if kind in ("number", "integer"):
-        raw = series.to_numpy()
-        if raw.dtype == bool or raw.dtype == object and any(isinstance(v, (bool, str)) for v in raw[:1000]):
-            bad = np.array([isinstance(v, (bool, str)) for v in raw])
-            if raw.dtype == bool or bad.any():
-                return None, f"expected numbers, got non-numeric values in {_rows(bad if raw.dtype != bool else ~nulls, index)}"
-        numeric = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-        bad = np.isnan(numeric) & ~nulls
-        if bad.any():
-            return None, f"expected numbers in {_rows(bad, index)}"
-        if not np.isfinite(numeric[~nulls]).all():
-            return None, f"expected finite numbers in {_rows(~np.isfinite(numeric) & ~nulls, index)}"
-        if kind == "integer":
-            frac = (numeric != np.floor(numeric)) & ~nulls
-            if frac.any():
-                return None, f"expected integers in {_rows(frac, index)}"
-        if concept.range is not None:
-            lo, hi = concept.range
-            if lo is not None and (below := (numeric < lo) & ~nulls).any():
-                return None, f"is below the minimum {_num(lo)}{concept._unit()} in {_rows(below, index)}"
-            if hi is not None and (above := (numeric > hi) & ~nulls).any():
-                return None, f"is above the maximum {_num(hi)}{concept._unit()} in {_rows(above, index)}"
-        if concept.values is not None:
-            outside = ~np.isin(numeric, np.asarray(concept.values, dtype=float)) & ~nulls
-            if outside.any():
-                return None, f"is not one of {list(concept.values)} in {_rows(outside, index)}"
-        if nulls.any():
-            out = np.array([None if n else (int(v) if kind == "integer" else float(v)) for v, n in zip(numeric, nulls)], dtype=object)
-            return out, None
-        return (numeric.astype(np.int64) if kind == "integer" else numeric), None
-    if kind == "boolean":
-        raw = series.to_numpy()
-        if raw.dtype == bool:
-            return raw, None
-        bad = np.array([not isinstance(v, (bool, np.bool_)) for v in raw]) & ~nulls
-        if bad.any():
-            return None, f"expected true or false in {_rows(bad, index)}"
-        return (raw.astype(bool) if not nulls.any() else raw.astype(object)), None
-    raw = series.to_numpy(dtype=object)
-    bad = np.array([not isinstance(v, str) for v in raw]) & ~nulls
-    if bad.any():
-        return None, f"expected strings in {_rows(bad, index)}"
+    size = len(raw)
+    bad = np.zeros(size, dtype=bool)
+    present = raw if not nulls.any() else np.where(nulls, "", raw)
+    lengths = np.fromiter(map(len, present), dtype=np.int64, count=size)
+    bad |= lengths > limits.max_string_length
     if concept.values is not None:
-        outside = ~np.isin(raw, np.asarray(concept.values, dtype=object)) & ~nulls
-        if outside.any():
-            first = raw[np.flatnonzero(outside)[0]]
-            return None, f"has {first!r}, not one of {', '.join(repr(v) for v in concept.values)}, in {_rows(outside, index)}"
+        bad |= ~pd.Series(present, dtype=object).isin(list(concept.values)).to_numpy() & ~nulls
+    return _finish_nulls(concept, raw, bad, nulls)
+
+
+def _finish_nulls(concept: Concept, values: np.ndarray, bad: np.ndarray,
+                  nulls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Null rows: bad when the concept is required, else None in an object column."""
+    if not nulls.any():
+        return values, bad
+    if concept.required:
+        return values, bad | nulls
+    out = values.astype(object)
+    if values.dtype.kind in "if":  # Python numbers, as `check_value` gives them
+        out = np.array(values.tolist(), dtype=object)
+    out[nulls] = None
+    return out, bad
+
+
+def _per_value(concept: Concept, series: Any, nulls: np.ndarray, limits: Limits) -> tuple[np.ndarray, np.ndarray]:
+    """The slow path, for a column of mixed value types: `check_value` on every value."""
+    size = len(series)
+    raw = series.to_numpy(dtype=object)
+    out = np.empty(size, dtype=object)
+    bad = np.zeros(size, dtype=bool)
+    longest = limits.max_string_length
+    check = concept.check_value
+    for i, value in enumerate(raw.tolist()):
+        if nulls[i]:
+            value = None
+        elif isinstance(value, str) and len(value) > longest:
+            bad[i] = True
+            continue
+        value, problem = check(value)
+        if problem is not None:
+            bad[i] = True
+        else:
+            out[i] = value
+    if bad.any():
+        return out, bad
     if nulls.any():
-        raw = np.where(nulls, None, raw)
-    return raw, None
+        if concept.type == "number":  # the batch's numbers are floats, as its typed columns are
+            out = np.array([v if v is None else float(v) for v in out.tolist()], dtype=object)
+        return out, bad
+    if concept.type == "number":
+        return out.astype(np.float64), bad
+    if concept.type == "integer":
+        return out.astype(np.int64), bad
+    if concept.type == "boolean":
+        return out.astype(bool), bad
+    return out, bad
 
 
-__all__ = ["Concept", "InputSchema", "Knowledge"]
+__all__ = ["Concept", "FrameCheck", "InputSchema", "Knowledge"]
