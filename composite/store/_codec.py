@@ -1,6 +1,9 @@
 """Decisions to and from their stored JSON form: one record per decision.
 
 The artifact hashes live once per project version (in its snapshot), not in every record.
+JSON has no inf or NaN: an output or derived value that is one is written as null and named in
+the record's `nonfinite` entry ({"outputs": {"y": "inf"}, "derived": {...}}), so it reads back
+exactly as it was returned.
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import json
+import math
 from typing import Any
 
 import numpy as np
@@ -45,6 +49,26 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot store a value of type {type(value).__name__}: {value!r}")
 
 
+_NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+
+def nonfinite_name(value: float) -> str:
+    """How a non-finite float is named in a record's `nonfinite` entry."""
+    return "nan" if value != value else ("inf" if value > 0 else "-inf")
+
+
+def _nonfinite(values: dict[str, Any]) -> dict[str, str]:
+    return {key: nonfinite_name(v) for key, v in values.items()
+            if isinstance(v, (float, np.floating)) and not math.isfinite(v)}
+
+
+def restore_nonfinite(values: dict[str, Any], names: dict[str, str] | None) -> dict[str, Any]:
+    """`values` with the non-finite floats its record names put back."""
+    if not names:
+        return values
+    return {**values, **{key: _NONFINITE[name] for key, name in names.items()}}
+
+
 def decision_record(decision: Decision) -> dict[str, Any]:
     """The JSON-ready record of a decision, in the compact stored form.
 
@@ -60,7 +84,7 @@ def decision_record(decision: Decision) -> dict[str, Any]:
         if step.evidence:
             entry["evidence"] = step.evidence
         nodes.append(entry)
-    return {
+    record = {
         "id": decision.id,
         "created_at": decision.created_at.isoformat(),
         "project": decision.project,
@@ -74,12 +98,18 @@ def decision_record(decision: Decision) -> dict[str, Any]:
         "derived": derived,
         "nodes": nodes,
     }
+    nonfinite = {part: names for part in ("outputs", "derived") if (names := _nonfinite(record[part]))}
+    if nonfinite:
+        record["nonfinite"] = nonfinite
+    return record
 
 
 def record_decision(record: dict[str, Any], snapshot: dict[str, Any]) -> Decision:
     """A stored record back into a validated Decision, with the snapshot of its project version."""
     described = {node["name"]: node for node in snapshot.get("nodes", [])}
-    values = {**record["inputs"], **record.get("derived", {})}
+    nonfinite = record.get("nonfinite") or {}
+    derived = restore_nonfinite(record.get("derived", {}), nonfinite.get("derived"))
+    values = {**record["inputs"], **derived}
     steps = []
     for entry in record["nodes"]:
         node = described.get(entry["name"], {})
@@ -101,7 +131,7 @@ def record_decision(record: dict[str, Any], snapshot: dict[str, Any]) -> Decisio
         duration_us=record.get("duration_us", 0.0),
         schema_version=record.get("schema_version", 1),
         inputs=record["inputs"],
-        outputs=record["outputs"],
+        outputs=restore_nonfinite(record["outputs"], nonfinite.get("outputs")),
         trace=Trace(nodes=steps, artifacts=snapshot.get("artifacts", {})),
     )
 

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 from composite.errors import DecisionNotFound
 from composite.schemas import Decision
 from composite.store import DecisionSummary
-from composite.store._codec import decision_record, dumps, loads, record_decision
+from composite.store._codec import decision_record, dumps, loads, record_decision, restore_nonfinite
 
 
 class MemoryStore:
@@ -59,8 +59,9 @@ class MemoryStore:
         out = []
         for decision_id in ids:
             item = loads(self._decisions[decision_id])
+            outputs = restore_nonfinite(item["outputs"], (item.get("nonfinite") or {}).get("outputs"))
             out.append(DecisionSummary(item["id"], item["created_at"], item["project"], item["project_version"],
-                                       item["outputs"], item.get("batch_id")))
+                                       outputs, item.get("batch_id")))
         return out
 
     def count(self) -> int:

@@ -1,6 +1,7 @@
 """The SQLite DecisionStore: the default, one file, safe for several processes writing at once.
 
 WAL journal, one transaction per decision or per batch, and a versioned schema migrated on open.
+`sqlite:///path.db?mode=ro` opens an existing store read-only: nothing is written, not even at open.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from urllib.parse import parse_qs, urlparse
 from composite.errors import DecisionNotFound, StoreError
 from composite.schemas import Decision
 from composite.store import DecisionSummary
-from composite.store._codec import decision_record, dumps, loads, record_decision
+from composite.store._codec import decision_record, dumps, loads, record_decision, restore_nonfinite
 
 SCHEMA_VERSION = 1
 
@@ -56,12 +57,23 @@ class SQLiteStore:
         synchronous = options.get("synchronous", "normal").upper()
         if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise StoreError(f"synchronous={synchronous.lower()} is not one of off, normal, full, extra", field="store")
+        mode = options.get("mode", "rwc")
+        if mode not in ("ro", "rw", "rwc"):
+            raise StoreError(f"mode={mode} is not one of ro (read-only), rw, rwc", field="store")
+        self.read_only = mode == "ro"
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode survives a crash of the process; FULL also survives power loss.
-            self._db.execute(f"PRAGMA synchronous={synchronous}")
+            if self.read_only:
+                if not self.path.is_file():
+                    raise StoreError(f"cannot open the SQLite store at {self.path} read-only: there is no such file",
+                                     code="store_missing", field="store")
+                self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=60.0,
+                                           isolation_level=None, check_same_thread=False)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None, check_same_thread=False)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                # NORMAL in WAL mode survives a crash of the process; FULL also survives power loss.
+                self._db.execute(f"PRAGMA synchronous={synchronous}")
             self._db.execute("PRAGMA busy_timeout=60000")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the SQLite store at {self.path}: {exc}", field="store") from None
@@ -81,6 +93,10 @@ class SQLiteStore:
                 )
             if version == SCHEMA_VERSION:
                 return
+            if self.read_only:
+                raise StoreError(f"the store {self.path} has schema version {version}, not {SCHEMA_VERSION}, and is opened "
+                                 "read-only (mode=ro): open it writable once to create or upgrade it",
+                                 code="store_schema_old", field="store")
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -90,10 +106,14 @@ class SQLiteStore:
                     self._db.execute(f"PRAGMA user_version={target}")
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
 
     def _write(self, statements: list[tuple[str, Any]], *, many: bool = False) -> None:
+        if self.read_only:
+            raise StoreError(f"the store {self.path} is opened read-only (mode=ro): it cannot keep a decision; "
+                             "decide with record=False, or open it without mode=ro", code="store_read_only", field="store")
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -102,11 +122,24 @@ class SQLiteStore:
                         (self._db.executemany if many else self._db.execute)(sql, params)
                     self._db.execute("COMMIT")
                 except BaseException:
-                    self._db.execute("ROLLBACK")
+                    # SQLite may have rolled the transaction back already (a full disk does): a second
+                    # ROLLBACK would fail with "cannot rollback" and hide the real error.
+                    if self._db.in_transaction:
+                        try:
+                            self._db.execute("ROLLBACK")
+                        except sqlite3.Error:
+                            pass
                     raise
             except sqlite3.IntegrityError as exc:
                 raise StoreError(f"the store refused the write: {exc}", code="store_conflict") from None
             except sqlite3.Error as exc:
+                code = getattr(exc, "sqlite_errorcode", None)
+                if code is not None and code & 0xFF == sqlite3.SQLITE_FULL:
+                    raise StoreError(f"disk full: the store {self.path} has no room for this write; nothing of it was "
+                                     "stored", code="store_full") from None
+                if code is not None and code & 0xFF == sqlite3.SQLITE_READONLY:
+                    raise StoreError(f"the store {self.path} is read-only: {exc}; nothing was stored",
+                                     code="store_read_only") from None
                 raise StoreError(f"writing to {self.path} failed: {exc}", code="store_write_failed") from None
 
     def save_project(self, snapshot: dict[str, Any]) -> None:
@@ -163,10 +196,12 @@ class SQLiteStore:
     def recent(self, limit: int = 20) -> list[DecisionSummary]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, created_at, project, project_version, outputs, batch_id FROM decisions ORDER BY id DESC LIMIT ?",
+                "SELECT id, created_at, project, project_version, outputs, batch_id,"
+                " json_extract(record, '$.nonfinite.outputs') FROM decisions ORDER BY id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
-        return [DecisionSummary(r[0], r[1], r[2], r[3], loads(r[4]), r[5]) for r in rows]
+        return [DecisionSummary(r[0], r[1], r[2], r[3], restore_nonfinite(loads(r[4]), r[6] and loads(r[6])), r[5])
+                for r in rows]
 
     def count(self) -> int:
         with self._lock:
