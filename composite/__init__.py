@@ -5,7 +5,7 @@ Every decision is stored with the evidence of every step, so it can be explained
 
 from __future__ import annotations
 
-from composite.engine import CompositeEngine
+from composite.engine import BatchOutcome, CompositeEngine
 from composite.errors import (
     CompositeError,
     DecisionNotFound,
@@ -18,6 +18,7 @@ from composite.errors import (
     StoreError,
 )
 from composite.knowledge import Concept, Knowledge
+from composite.limits import Limits
 from composite.project import Project, load_project
 from composite.schemas import Decision, NodeTrace, Trace
 from composite.store import DecisionStore, open_store
@@ -25,6 +26,7 @@ from composite.store import DecisionStore, open_store
 __version__ = "0.1.0"
 
 __all__ = [
+    "BatchOutcome",
     "CompositeEngine",
     "CompositeError",
     "Concept",
@@ -35,6 +37,7 @@ __all__ = [
     "ExpressionSyntaxError",
     "GraphError",
     "Knowledge",
+    "Limits",
     "NodeTrace",
     "Problem",
     "Project",

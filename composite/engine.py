@@ -7,21 +7,24 @@ the decision with its full trace in one transaction.
 from __future__ import annotations
 
 import gc
+import math
 import os
 import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, NamedTuple
 
 import numpy as np
 
-from composite.errors import CompositeError, EvaluationError
+from composite.errors import CompositeError, EvaluationError, RequestError
 from composite.ids import new_id, new_ids
+from composite.limits import DEFAULT_LIMITS, INT64_MAX, INT64_MIN, Limits, short
 from composite.project import Project, load_project
 from composite.schemas import SCHEMA_VERSION, Decision, NodeTrace, Trace, trusted
 from composite.store import DecisionStore, DecisionSummary, open_store
+from composite.store._codec import nonfinite_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,6 +41,21 @@ class _Loaded:
     artifacts: dict[str, str]
 
 
+class BatchOutcome(NamedTuple):
+    """What `decide_batch(frame, on_error="collect")` returns: the decided rows and the rejected ones.
+
+    decided   DataFrame, one row per good row of the frame, indexed by the frame's labels:
+              `decision_id` and the project's outputs, as `decide_batch` returns them (with
+              `attrs["batch_id"]` when recorded).
+    rejected  DataFrame, one row per problem: `row` (position in the frame), `label` (its index
+              label), `field`, `code` and `message` (the message `decide` gives for that value);
+              a row with two bad fields is listed twice. Empty when every row was decided.
+    """
+
+    decided: "pd.DataFrame"
+    rejected: "pd.DataFrame"
+
+
 class CompositeEngine:
     """Decides requests with a decision project and keeps every decision explainable.
 
@@ -48,20 +66,27 @@ class CompositeEngine:
     >>> print(engine.explain(decision.id))                                  # doctest: +SKIP
     """
 
-    def __init__(self, project: Project, store: DecisionStore, *, source: Path | None = None) -> None:
+    def __init__(self, project: Project, store: DecisionStore, *, source: Path | None = None,
+                 limits: Limits | None = None) -> None:
         self.store = store
+        self.limits = limits or DEFAULT_LIMITS
         self._source = source
         self._reload_lock = threading.Lock()
+        self._saved_snapshots: set[str] = set()
         self._loaded = self._prepare(project)
 
     # -- loading -------------------------------------------------------------------------------
 
     @classmethod
-    def from_path(cls, path: str | os.PathLike[str] = ".", *, store: str | DecisionStore | None = None) -> "CompositeEngine":
+    def from_path(cls, path: str | os.PathLike[str] = ".", *, store: str | DecisionStore | None = None,
+                  limits: Limits | None = None) -> "CompositeEngine":
         """Load a project folder (or a .dmn / .fll file) and open its store.
 
-        `store` is a store URL ("memory", "sqlite:///file.db", "postgresql://..."), a
-        DecisionStore, or None: then $COMPOSITE_STORE_URL, else SQLite in the project's .composite/.
+        `store` is a store URL ("memory", "sqlite:///file.db", "sqlite:///file.db?mode=ro",
+        "postgresql://..."), a DecisionStore, or None: then $COMPOSITE_STORE_URL, else SQLite in
+        the project's .composite/. `limits` bounds each request (see `Limits`, docs/limits.md).
+        Opening writes nothing: the project's snapshot is stored with its first decision, so a
+        read-only store serves `get`, `explain` and `history`.
         """
         source = Path(path)
         project = load_project(source)
@@ -69,11 +94,10 @@ class CompositeEngine:
             url = store if store is not None else os.environ.get(STORE_ENV) or None
             default_root = source if source.is_dir() else source.parent
             store = open_store(url, default_root=default_root)
-        return cls(project, store, source=source)
+        return cls(project, store, source=source, limits=limits)
 
     def _prepare(self, project: Project) -> _Loaded:
         plan = tuple((node, node.name, node.kind, tuple(node.reads), frozenset(node.writes)) for node in project.graph.order)
-        self.store.save_project(project.snapshot())
         return _Loaded(project=project, plan=plan, artifacts=dict(project.artifacts))
 
     def reload(self) -> bool:
@@ -100,16 +124,24 @@ class CompositeEngine:
 
     # -- deciding ------------------------------------------------------------------------------
 
+    def _save_snapshot(self, project: Project) -> None:
+        # Written with the first decision of a version, not at open: opening a store to read it
+        # must not write (a read-only store, an auditor's copy). Idempotent in every store.
+        if project.hash not in self._saved_snapshots:
+            self.store.save_project(project.snapshot())
+            self._saved_snapshots.add(project.hash)
+
     def decide(self, request: Mapping[str, Any], *, record: bool = True) -> Decision:
         """Decide one request; store the decision with its trace unless `record` is False.
 
-        A request that does not fit the input schema raises RequestError listing every
-        problem, and nothing is stored.
+        A request that does not fit the input schema (or the engine's `limits`) raises
+        RequestError listing every problem, and nothing is stored. Outputs are stored exactly as
+        returned, inf and NaN included: `get(decision.id).outputs` equals `decision.outputs`.
         """
         loaded = self._loaded
         project = loaded.project
         started = time.perf_counter_ns()
-        values = project.input_schema.validate(request)
+        values = project.input_schema.validate(request, limits=self.limits)
         inputs = dict(values)
         steps: list[NodeTrace] = []
         for node, name, kind, reads, writes in loaded.plan:
@@ -126,6 +158,11 @@ class CompositeEngine:
                     f"node '{name}' ({kind}) wrote {sorted(outputs)} but declares {sorted(writes)}",
                     code="node_contract",
                 )
+            for key, value in outputs.items():
+                if type(value) is int and not INT64_MIN <= value <= INT64_MAX:
+                    raise EvaluationError(f"node '{name}' ({kind}) wrote {short(value)} to '{key}', outside the 64-bit "
+                                          "integer range a decision can be stored with", code="value_out_of_range",
+                                          field=key)
             values.update(outputs)
             steps.append(trusted(NodeTrace, {
                 "name": name, "kind": kind, "read": read, "wrote": outputs, "evidence": result.evidence,
@@ -144,43 +181,91 @@ class CompositeEngine:
             schema_version=SCHEMA_VERSION,
         ))
         if record:
+            self._save_snapshot(project)
             self.store.save(decision)
         return decision
 
-    def decide_batch(self, frame: "pd.DataFrame | Iterable[Mapping[str, Any]]", *, record: bool = True) -> "pd.DataFrame":
+    def decide_batch(self, frame: "pd.DataFrame | Iterable[Mapping[str, Any]]", *, record: bool = True,
+                     on_error: Literal["raise", "collect"] = "raise") -> "pd.DataFrame | BatchOutcome":
         """Decide every row of a DataFrame at once; the same answers as `decide`, row for row.
 
-        Returns a DataFrame with `decision_id` and the project's outputs, in the rows' order.
-        With `record`, all decisions are stored in one transaction (all or none).
-        """
-        import pandas as pd
+        Every row is checked as `decide` checks one request (no value is converted: a "5" or a
+        True is not a number, integers stay exact). Rows given as mappings become object columns,
+        so their values reach the check as they were given; in a DataFrame, None, NaN and pd.NA
+        are null, as a JSON null is for `decide`.
 
-        if not isinstance(frame, pd.DataFrame):
-            frame = pd.DataFrame(list(frame))
+        on_error="raise" (the default): all or nothing. One bad row raises RequestError naming
+        each field and its rows (by index label) and nothing is decided or stored. Returns a
+        DataFrame with `decision_id` and the project's outputs, in the rows' order and index;
+        with `record`, all decisions are stored in one transaction and `attrs["batch_id"]` set.
+
+        on_error="collect": the good rows are decided and stored (in one transaction, all of
+        them or none), the bad ones are not, and a `BatchOutcome(decided, rejected)` is returned:
+        `decided` as above for the good rows only, `rejected` one row per problem with columns
+        row (position), label (index label), field, code, message. A row that a node cannot
+        decide (an EvaluationError) is rejected too, with the node's error. Problems of the frame
+        as a whole (an unknown or missing column, a column given twice, too many columns) raise
+        RequestError in both modes: they make every row bad alike.
+        """
+        if on_error not in ("raise", "collect"):
+            raise RequestError(f"on_error must be 'raise' or 'collect', got {short(on_error)}", code="bad_argument",
+                               field="on_error")
+        frame = _as_frame(frame, self.limits)
         loaded = self._loaded
         project = loaded.project
+        schema = project.input_schema
         started = time.perf_counter_ns()
+        if on_error == "raise":
+            columns = schema.validate_frame(frame, limits=self.limits)
+            values, results = _evaluate(loaded, columns, len(frame))
+            return self._finish_batch(loaded, frame, columns, values, results, record, started)
+
+        import pandas as pd
+
+        checked = schema.check_frame(frame, limits=self.limits)
+        rejected = list(checked.problems)
+        good, columns = frame, checked.columns
+        positions = np.arange(len(frame))
+        if checked.rows:
+            keep = np.ones(len(frame), dtype=bool)
+            keep[checked.rows] = False
+            positions = positions[keep]
+            good = frame.iloc[positions]
+            columns = schema.validate_frame(good, limits=self.limits)
+        try:
+            values, results = _evaluate(loaded, columns, len(good))
+        except EvaluationError:
+            # Which rows? Decide them one by one (without storing), then the rest as a batch.
+            keep = np.ones(len(good), dtype=bool)
+            for i, row in enumerate(_requests(good)):
+                try:
+                    self.decide(row, record=False)
+                except CompositeError as exc:
+                    keep[i] = False
+                    rejected += [(int(positions[i]), p.field, p.code, p.message) for p in exc.problems]
+            positions = positions[keep]
+            good = frame.iloc[positions]
+            columns = schema.validate_frame(good, limits=self.limits)
+            values, results = _evaluate(loaded, columns, len(good))
+        decided = self._finish_batch(loaded, good, columns, values, results, record, started)
+        rejected.sort(key=lambda p: p[0])
+        labels = frame.index
+        table = pd.DataFrame({
+            "row": pd.Series([p[0] for p in rejected], dtype="int64"),
+            "label": pd.Series([labels[p[0]] for p in rejected], dtype=object),
+            "field": pd.Series([p[1] for p in rejected], dtype=object),
+            "code": pd.Series([p[2] for p in rejected], dtype=object),
+            "message": pd.Series([p[3] for p in rejected], dtype=object),
+        })
+        return BatchOutcome(decided, table)
+
+    def _finish_batch(self, loaded: _Loaded, frame: "pd.DataFrame", columns: dict[str, np.ndarray],
+                      values: dict[str, np.ndarray], results: list[tuple[Any, ...]], record: bool,
+                      started: int) -> "pd.DataFrame":
+        import pandas as pd
+
+        project = loaded.project
         size = len(frame)
-        columns = project.input_schema.validate_frame(frame)
-        values: dict[str, np.ndarray] = dict(columns)
-        results = []
-        for node, name, kind, reads, writes in loaded.plan:
-            t0 = time.perf_counter_ns()
-            try:
-                result = _run_batch(node, name, kind, {key: values[key] for key in reads}, size)
-            except EvaluationError as exc:
-                raise _blame_missing(exc, loaded.plan, columns) from None
-            elapsed = (time.perf_counter_ns() - t0) / 1000
-            if result.outputs.keys() != writes:
-                raise EvaluationError(f"node '{name}' ({kind}) wrote {sorted(result.outputs)} but declares {sorted(writes)}",
-                                      code="node_contract")
-            for key, column in result.outputs.items():
-                column = np.asarray(column)
-                if column.shape != (size,):
-                    raise EvaluationError(f"node '{name}' ({kind}) returned {column.shape} values for '{key}', expected {size}",
-                                          code="node_contract")
-                values[key] = _null_column(column)  # NaN is null, as in `decide`
-            results.append((name, kind, reads, tuple(node.writes), result.evidence, elapsed / max(size, 1)))
         ids = new_ids(size)
         out = pd.DataFrame({"decision_id": ids}, index=frame.index)
         for key in project.outputs:
@@ -188,6 +273,7 @@ class CompositeEngine:
         if record and size:
             batch_id = new_id()
             duration = (time.perf_counter_ns() - started) / 1000 / size
+            self._save_snapshot(project)
             # Millions of small dicts that all stay alive: the cyclic GC would rescan them again and
             # again while they are built (most of the time of a large batch); none can form a cycle.
             gc_was_enabled = gc.isenabled()
@@ -309,6 +395,74 @@ def _run_batch(node: Any, name: str, kind: str, columns: dict[str, np.ndarray], 
                               code="node_failed") from exc
 
 
+def _evaluate(loaded: _Loaded, columns: dict[str, np.ndarray], size: int) -> tuple[dict[str, np.ndarray], list[tuple[Any, ...]]]:
+    """Every node of the plan on the checked columns, in graph order."""
+    values: dict[str, np.ndarray] = dict(columns)
+    results = []
+    for node, name, kind, reads, writes in loaded.plan:
+        t0 = time.perf_counter_ns()
+        try:
+            result = _run_batch(node, name, kind, {key: values[key] for key in reads}, size)
+        except EvaluationError as exc:
+            raise _blame_missing(exc, loaded.plan, columns) from None
+        elapsed = (time.perf_counter_ns() - t0) / 1000
+        if result.outputs.keys() != writes:
+            raise EvaluationError(f"node '{name}' ({kind}) wrote {sorted(result.outputs)} but declares {sorted(writes)}",
+                                  code="node_contract")
+        for key, column in result.outputs.items():
+            column = np.asarray(column)
+            if column.shape != (size,):
+                raise EvaluationError(f"node '{name}' ({kind}) returned {column.shape} values for '{key}', expected {size}",
+                                      code="node_contract")
+            _check_storable(name, kind, key, column)
+            values[key] = _null_column(column)  # NaN is null, as in `decide`
+        results.append((name, kind, reads, tuple(node.writes), result.evidence, elapsed / max(size, 1)))
+    return values, results
+
+
+def _check_storable(name: str, kind: str, key: str, column: np.ndarray) -> None:
+    """Integers a decision can be stored with: what `decide` checks value by value, per column."""
+    if column.dtype == np.uint64 and column.size and column.max() > INT64_MAX:
+        bad = column[column > INT64_MAX][0]
+    elif column.dtype.kind == "O" and int in set(map(type, column)):
+        outside = [v for v in column if type(v) is int and not INT64_MIN <= v <= INT64_MAX]
+        if not outside:
+            return
+        bad = outside[0]
+    else:
+        return
+    raise EvaluationError(f"node '{name}' ({kind}) wrote {short(int(bad))} to '{key}', outside the 64-bit integer "
+                          "range a decision can be stored with", code="value_out_of_range", field=key)
+
+
+def _as_frame(rows: "pd.DataFrame | Iterable[Mapping[str, Any]]", limits: Limits) -> "pd.DataFrame":
+    """A DataFrame as given, or rows of mappings as object columns: no value converted by pandas."""
+    import pandas as pd
+
+    if isinstance(rows, pd.DataFrame):
+        return rows
+    rows = list(rows)
+    names: dict[Any, None] = {}
+    for i, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            raise RequestError(f"row {i} is {type(row).__name__}, not a mapping of fields", code="request_not_object")
+        for key in row:
+            names.setdefault(key, None)
+        if len(names) > limits.max_fields:
+            raise RequestError(f"the rows name more than {limits.max_fields:,} fields (Limits.max_fields)",
+                               code="too_many_fields")
+    return pd.DataFrame({key: pd.Series([row.get(key) for row in rows], dtype=object) for key in names},
+                        index=pd.RangeIndex(len(rows)))
+
+
+def _requests(frame: "pd.DataFrame") -> Iterable[dict[str, Any]]:
+    """The rows of a frame as `decide` requests: null cells as None."""
+    nulls = {name: frame[name].isna().to_numpy() for name in frame.columns}
+    cells = {name: frame[name].to_numpy(dtype=object) for name in frame.columns}
+    for i in range(len(frame)):
+        yield {name: None if nulls[name][i] else cells[name][i] for name in frame.columns}
+
+
 def _records(project: Project, ids: list[str], batch_id: str, inputs: dict[str, np.ndarray],
              values: dict[str, np.ndarray], results: list[tuple[Any, ...]], duration: float) -> Iterable[dict[str, Any]]:
     """One stored record per row, built column-wise, in the compact form of `decision_record`."""
@@ -323,6 +477,7 @@ def _records(project: Project, ids: list[str], batch_id: str, inputs: dict[str, 
     with_evidence = [(name, evidence, per_row) for name, _, _, _, evidence, per_row in results if evidence is not None]
     order = [name for name, *_ in results]
     plain_by_name = {entry["name"]: entry for entry in plain}
+    nonfinite = _nonfinite_rows(values, outputs, derived_names)
     for i, decision_id in enumerate(ids):
         if with_evidence:
             extra = {name: {"name": name, "duration_us": per_row, "evidence": evidence[i]}
@@ -330,8 +485,29 @@ def _records(project: Project, ids: list[str], batch_id: str, inputs: dict[str, 
             nodes = [extra.get(name) or plain_by_name[name] for name in order]
         else:
             nodes = plain
-        yield {"id": decision_id, **head,
-               "inputs": {key: lists[key][i] for key in input_names},
-               "outputs": {key: lists[key][i] for key in outputs},
-               "derived": {key: lists[key][i] for key in derived_names},
-               "nodes": nodes}
+        record = {"id": decision_id, **head,
+                  "inputs": {key: lists[key][i] for key in input_names},
+                  "outputs": {key: lists[key][i] for key in outputs},
+                  "derived": {key: lists[key][i] for key in derived_names},
+                  "nodes": nodes}
+        if i in nonfinite:
+            record["nonfinite"] = nonfinite[i]
+        yield record
+
+
+def _nonfinite_rows(values: dict[str, np.ndarray], outputs: Iterable[str],
+                    derived: Iterable[str]) -> dict[int, dict[str, dict[str, str]]]:
+    """Row -> the record's `nonfinite` entry (see store/_codec.py), found column-wise."""
+    found: dict[int, dict[str, dict[str, str]]] = {}
+    for part, names in (("outputs", outputs), ("derived", derived)):
+        for key in names:
+            column = values[key]
+            if column.dtype.kind == "f":
+                rows = np.flatnonzero(~np.isfinite(column))
+            elif column.dtype.kind == "O" and any(issubclass(t, (float, np.floating)) for t in set(map(type, column))):
+                rows = [i for i, v in enumerate(column) if isinstance(v, (float, np.floating)) and not math.isfinite(v)]
+            else:
+                continue
+            for i in (rows.tolist() if isinstance(rows, np.ndarray) else rows):
+                found.setdefault(i, {}).setdefault(part, {})[key] = nonfinite_name(float(column[i]))
+    return found
