@@ -8,11 +8,13 @@ time (benchmarks/table_load.py reports the times).
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from composite.errors import ProjectError
-from composite.tables import read_table_csv, read_table_yaml
+from composite.tables import DecisionTable, read_table_csv, read_table_yaml
 
 ROWS = 20_000
 GRADES = ("A", "B", "C", "D")
@@ -47,6 +49,30 @@ def test_entries_written_on_many_rows_are_shared(big_table):
     assert [entry.text for entry in big_table._distinct[1]] == [f"'{g}'" for g in GRADES]
     grade_refs = {index for refs in big_table._refs for position, index in refs if position == 1}
     assert grade_refs == {0, 1, 2, 3}
+
+
+class CountingText(str):
+    """Entry text that counts how often it is compared: the measure of the work of loading."""
+
+    comparisons = 0
+
+    def __eq__(self, other: object) -> bool:
+        CountingText.comparisons += 1
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+def test_loading_compares_entries_a_number_of_times_linear_in_the_rows():
+    rows = 2_000
+    table = read_table_csv(big_table_csv(rows), file="rules/big.csv")
+    counted = [dataclasses.replace(rule, inputs=tuple(dataclasses.replace(entry, text=CountingText(entry.text))
+                                                      for entry in rule.inputs)) for rule in table.rules]
+    CountingText.comparisons = 0
+    again = DecisionTable(table.name, table.inputs, table.outputs, counted, hit_policy=table.hit_policy)
+    # a scan of the entries seen so far made ~rows**2 / 2 (two million) comparisons here
+    assert CountingText.comparisons <= 2 * rows
+    assert again.evaluate({"score": 1_234.5, "grade": GRADES[1_234 % 4]}).outputs["points"] == 1_234
 
 
 def test_a_large_yaml_table_loads_too():
