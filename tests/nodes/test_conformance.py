@@ -33,8 +33,13 @@ def _sample_rows(root: Path, limit: int = 200) -> list[dict[str, Any]]:
         document = load_yaml(file.read_text(), file=str(file)) or {}
         rows += [dict(s["inputs"]) for s in document.get("scenarios", []) if "inputs" in s and not s.get("rejected")]
     for file in sorted((root / "data").glob("*.csv")) if (root / "data").is_dir() else []:
-        rows += pd.read_csv(file).head(limit).to_dict("records")
+        rows += [_request(record) for record in pd.read_csv(file).head(limit).to_dict("records")]
     return rows
+
+
+def _request(record: dict[str, Any]) -> dict[str, Any]:
+    """A CSV row as a caller sends it: an empty cell (NaN to pandas) is a field left out, not NaN."""
+    return {key: value for key, value in record.items() if not (isinstance(value, float) and math.isnan(value))}
 
 
 def _same(a: Any, b: Any) -> bool:
