@@ -194,3 +194,30 @@ def test_stratified_split_is_seeded():
     a, rest = stratified_split(y, np.arange(100), 20, 3)
     b, _ = stratified_split(y, np.arange(100), 20, 3)
     assert np.array_equal(a, b) and int(y[a].sum()) == 10 and len(rest) == 80
+
+
+@pytest.mark.parametrize("rows", [120, 400])  # calibration: "none" (CV skipped), then validated as composite train
+def test_fit_composite_trains_what_composite_train_trains(tmp_path, rows):
+    import json
+
+    from composite.ml import load_saved_model, read_model_spec
+    from composite.ml.evaluation import fit_composite
+    from composite.ml.train import choose_calibration
+
+    root = write_blend_project(tmp_path / "p", n=rows)
+    assert train_main(["--project", str(root), "--quiet"]) == 0
+    context = load_context(root)
+    fitted = fit_composite(context, context.frame)
+    saved = load_saved_model(root, read_model_spec(root, "models/risk.model.yaml"))
+    positives = int(context.y.sum())
+    method, _ = choose_calibration(context.model_spec.calibration, positives, rows - positives)
+    assert (method == "none") == (rows == 120)
+    assert fitted.model.calibrator.method == saved.calibrator.method
+    np.testing.assert_allclose(fitted.model.predict_proba(context.frame), saved.predict_proba(context.frame),
+                               rtol=0, atol=1e-12)
+    blend = json.loads((root / "models" / "mix.blend.json").read_text())
+    assert fitted.weight == blend["weight"]
+    assert fitted.blend.a == pytest.approx(blend["calibration"]["a"], abs=1e-9)
+    assert fitted.blend.expert_a == pytest.approx(blend["expert"]["a"], abs=1e-9)
+    prediction = fitted.predict(context.frame)
+    assert prediction.blended.shape == prediction.inside.shape == (rows,)
