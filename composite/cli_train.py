@@ -5,6 +5,10 @@ Models train first (a model reading another's output after it), then the blends 
 expert score with a model's probability (`composite.ml.blend`), each after the model it weighs.
 Progress goes to standard error, one line per fold; the metrics table and the files written go
 to standard output. `add_train_command` registers the command on the `composite` parser.
+
+`--data FILE` trains the same model and blend files on another data file of the project (a subset,
+a newer extract): the model file is unchanged, so the project still loads what was trained; the
+artifacts and cards record FILE and its hash, and `--check` compares against FILE.
 """
 
 from __future__ import annotations
