@@ -37,6 +37,7 @@ condition has an `or` is offered once per alternative that holds, so later offer
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import json
 import math
@@ -48,8 +49,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import durable_rules_engine as _core
 
-from composite.errors import EvaluationError
-from composite.rules.compile import ALWAYS_FIELD, equal, to_durable
+from composite.errors import EvaluationError, ProjectError
+from composite.rules import limits
+from composite.rules.compile import ALWAYS_FIELD, equal
 from composite.rules.format import RuleSet
 
 _LOCK = threading.Lock()  # every call into the C core holds it
@@ -59,7 +61,7 @@ _REGISTRY: "weakref.WeakValueDictionary[tuple[str, str | None], RuleEngine]" = w
 _RETIRED: list[tuple[int, list[str]]] = []  # (handle, session ids) of rule sets nobody uses any more
 
 _WARM_RULE = "w"
-_WARM_FIELD = "~w"
+_WARM_FIELD = limits.WARM_FIELD
 _HANDLED, _NOT_HANDLED = 0, 1
 _CHUNK = 256  # rows decided per lock acquisition in a batch
 
@@ -160,6 +162,19 @@ class _Plan:
     reads: tuple[str, ...]
     then: tuple[tuple[str, Any], ...]
     mark: str  # ',"~<index>":1': the fact's note that this rule fired
+    rank: int = 0  # position in firing order: priority, then file order
+
+
+@dataclass(slots=True)
+class _Chunk:
+    """One durable ruleset holding some of a rule file's rules (all of them, when it fits)."""
+
+    name: str
+    definition: dict[str, Any]
+    plan_of: dict[str, int]  # durable rule name -> rule index
+    keys: tuple[tuple[str, str], ...]  # (name, ',"name":') of every name its facts carry
+    handle: int = 0
+    sessions: list[str] = field(default_factory=list)  # the warm session's id, when there is one
 
 
 # -- a rule set in the C core ----------------------------------------------------------------
@@ -185,9 +200,16 @@ class RuleEngine:
     """A rule set registered in durable-rules under a versioned name, deciding one fact at a time.
 
     Thread-safe: decisions of all rule sets are serialised on one lock (the C core is global).
+
+    A rule file that fits in one durable ruleset (see composite.rules.limits) is registered as
+    one, and durable-rules drives the agenda. A larger one is cut into chunks, each a durable
+    ruleset under every limit: a decision posts its fact to every chunk, collects the rules
+    that match, and fires them here in the same order (priority, then file order), re-posting
+    to the chunks whose rules test a name that changed, until none is ready: the same fixpoint.
+    `chunk_rules` forces chunks of at most that many durable rules (tests compare both ways).
     """
 
-    def __init__(self, ruleset: RuleSet, *, _locked: bool = False) -> None:
+    def __init__(self, ruleset: RuleSet, *, _locked: bool = False, chunk_rules: int | None = None) -> None:
         self.ruleset = ruleset
         self.version = ruleset.version
         self.name = f"{ruleset.version}#{next(_REGISTRATIONS)}"  # unique per registration
@@ -198,81 +220,142 @@ class RuleEngine:
         self._policy = ruleset.conflict
         self._defaults = dict(ruleset.defaults)
         self._writes = tuple(ruleset.writes)
+        order = sorted(ruleset.rules, key=lambda r: (-r.priority, r.index))  # ties: file order
+        ranks = {rule.index: rank for rank, rule in enumerate(order)}
         self._plans = tuple(
-            _Plan(rule.index, rule.priority, rule.reads, tuple(rule.then.items()), f',"~{rule.index}":1')
+            _Plan(rule.index, rule.priority, rule.reads, tuple(rule.then.items()), f',"~{rule.index}":1',
+                  ranks[rule.index])
             for rule in ruleset.rules
         )
-        self.definition = self._definition()
-        self._sessions: list[str] = []  # the warm session's id, when there is one (shared with the finalizer)
+        self._chunks = self._plan(order, ranks, chunk_rules)
+        self.split = len(self._chunks) > 1 or chunk_rules is not None
+        self.definition = self._chunks[0].definition
+        # chained name -> the chunks whose rules test it (re-posted when it changes)
+        self._readers: dict[str, tuple[int, ...]] = {
+            name: tuple(i for i, chunk in enumerate(self._chunks) if any(k == name for k, _ in chunk.keys))
+            for name in self._chained
+        }
         if _locked:
-            self._handle = _core.create_ruleset(self.name, encode(self.definition))
+            self._register()
         else:
             with _LOCK:
-                self._handle = _core.create_ruleset(self.name, encode(self.definition))
-        finalizer = weakref.finalize(self, _retire, self._handle, self._sessions)
+                self._register()
+        self._handle = self._chunks[0].handle
+        self._sessions = self._chunks[0].sessions
+        finalizer = weakref.finalize(self, _retire, [(c.handle, c.sessions) for c in self._chunks])
         finalizer.atexit = False  # at interpreter exit the process frees everything anyway
 
-    def _definition(self) -> dict[str, Any]:
-        """The ruleset as durable-rules data: one single-fact rule per rule, salience from priority."""
-        order = sorted(self.ruleset.rules, key=lambda r: (-r.priority, r.index))  # ties: file order
+    @property
+    def chunk_count(self) -> int:
+        """How many durable rulesets hold this rule set (1 unless it had to be cut)."""
+        return len(self._chunks)
+
+    def _plan(self, order: list, ranks: dict[int, int], chunk_rules: int | None) -> list[_Chunk]:
+        """The durable rulesets of this rule file: one when everything fits, else chunks."""
+        marked = bool(self._chained)
+        entries_marked: list[limits.Entry] = []
+        entries: list[limits.Entry] = []
+        for rule in order:
+            alternatives = limits.alternatives(rule.condition, marked=True)
+            if alternatives is None:  # load_ruleset refuses these; a rule set built by hand may not
+                line, column = rule.when.location(rule.when.ast)
+                raise ProjectError(f"rule '{rule.name}': its condition is too large for durable-rules",
+                                   code=limits.TOO_COMPLEX, file=self.ruleset.file, line=line, column=column)
+            reads = frozenset(rule.reads)
+            for k, condition in enumerate(alternatives):
+                name = str(rule.index) if k == 0 else f"{rule.index}.{k}"
+                mark = f"~{rule.index}" if marked else None
+                entries_marked.append(limits.Entry(name, limits.wrap(condition, mark), rule.index, reads))
+                entries.append(limits.Entry(name, limits.wrap(condition), rule.index, reads))
+        fact_names = len(self._inputs) + len(self._chained) + (len(order) if marked else 0)
+        if chunk_rules is None and limits.fits(entries_marked, fact_names=fact_names):
+            return [self._chunk(entries_marked, ranks, self._inputs + tuple(self._chained), 0)]
+        # Chunks: rules that test no assigned name first, so that a write re-posts fewer chunks.
+        chained = self._chained
+        entries.sort(key=lambda e: (bool(e.reads & chained), ranks[e.rule]))
+        try:
+            groups = limits.chunks(entries, max_rules=chunk_rules)
+        except limits.Overflow as exc:
+            rule = self.ruleset.rules[exc.args[1].rule]
+            line, column = rule.when.location(rule.when.ast)
+            raise ProjectError(f"rule '{rule.name}' does not fit in a durable-rules ruleset even alone "
+                               f"(too many {exc.args[0]})", code=limits.TOO_COMPLEX, file=self.ruleset.file,
+                               line=line, column=column) from None
+        out = []
+        for number, group in enumerate(groups):
+            read = {name for entry in group for name in entry.reads}
+            names = tuple(n for n in self._inputs + tuple(self._chained) if n in read)
+            out.append(self._chunk(group, ranks, names, number))
+        return out
+
+    def _chunk(self, entries: list[limits.Entry], ranks: dict[int, int], names: tuple[str, ...],
+               number: int) -> _Chunk:
         definition: dict[str, Any] = {}
-        for rank, rule in enumerate(order):
-            condition = to_durable(rule.condition)
-            # Only decision facts carry ALWAYS_FIELD: without it, a condition made of negative tests
-            # alone (`x != "a"` is "differs or is missing") would also match the session's own
-            # state fact and the warm-up fact.
-            parts = [{ALWAYS_FIELD: 1}]
-            if condition != {ALWAYS_FIELD: 1}:
-                parts += condition["$and"] if "$and" in condition else [condition]
-            if self._chained:  # the rule fires at most once: only while the fact has no mark of it
-                parts.append({"$nex": {f"~{rule.index}": 1}})
-            condition = parts[0] if len(parts) == 1 else {"$and": parts}
-            definition[str(rule.index)] = {"all": [{"m": condition}], "pri": rank}
-        definition[_WARM_RULE] = {"all": [{"m": {_WARM_FIELD: 1}}], "pri": len(order) + 1}
-        return definition
+        for entry in entries:
+            definition[entry.name] = {"all": [{"m": entry.condition}], "pri": ranks[entry.rule]}
+        definition[_WARM_RULE] = {"all": [{"m": {_WARM_FIELD: 1}}], "pri": len(ranks) + 1}
+        name = self.name if number == 0 else f"{self.name}/{number}"
+        return _Chunk(name, definition, {entry.name: entry.rule for entry in entries},
+                      tuple((n, "," + _encode_text(n) + ":") for n in names))
+
+    def _register(self) -> None:
+        """Create every chunk's ruleset in the core (lock held); all or none."""
+        done: list[_Chunk] = []
+        try:
+            for chunk in self._chunks:
+                chunk.handle = _core.create_ruleset(chunk.name, encode(chunk.definition))
+                done.append(chunk)
+        except Exception as exc:
+            for chunk in done:
+                try:
+                    _core.delete_ruleset(chunk.handle)
+                except Exception:
+                    pass
+            raise ProjectError(f"durable-rules refused rule set '{self.version}': {exc}", code="rules.engine",
+                               file=self.ruleset.file) from None
 
     # -- sessions (lock held) ------------------------------------------------------------------
 
     def _session(self) -> str:
-        if self._sessions:
-            return self._sessions[0]
-        sid = str(next(_SESSION_IDS))
-        self._sessions.append(sid)
-        _warm_up(self._handle, sid)
-        return sid
+        return _chunk_session(self._chunks[0])
 
     def _discard_session(self) -> None:
-        """After a failure half-way: delete the session with everything in it."""
-        if self._sessions:
-            sid = self._sessions.pop()
-            try:
-                _core.delete_state(self._handle, sid)
-            except Exception:  # the session may not exist in the core; nothing left to free then
-                pass
+        """After a failure half-way: delete the sessions with everything in them."""
+        for chunk in self._chunks:
+            if chunk.sessions:
+                sid = chunk.sessions.pop()
+                try:
+                    _core.delete_state(chunk.handle, sid)
+                except Exception:  # the session may not exist in the core; nothing left to free then
+                    pass
 
     def live_facts(self) -> list[dict[str, Any]]:
-        """Facts left in the warm session: always empty between decisions (for tests and checks)."""
+        """Facts left in the warm sessions: always empty between decisions (for tests and checks)."""
+        out: list[dict[str, Any]] = []
         with _LOCK:
-            if not self._sessions:
-                return []
-            sid = self._sessions[0]
-            return json.loads(_core.get_facts(self._handle, sid)) + json.loads(_core.get_events(self._handle, sid))
+            for chunk in self._chunks:
+                if chunk.sessions:
+                    sid = chunk.sessions[0]
+                    out += json.loads(_core.get_facts(chunk.handle, sid))
+                    out += json.loads(_core.get_events(chunk.handle, sid))
+        return out
 
     # -- deciding --------------------------------------------------------------------------------
 
     def decide(self, values: Mapping[str, Any]) -> Outcome:
         """Run the rules on one decision's values (missing names are null)."""
         with _LOCK:
-            return self._decide(values)
+            return self._decide_split(values) if self.split else self._decide(values)
 
     def decide_many(self, rows: Iterable[Mapping[str, Any]]) -> list[Outcome]:
         """`decide` for each row, in order; the lock is taken per chunk of rows, not per row."""
         rows = rows if isinstance(rows, Sequence) else list(rows)
         out: list[Outcome] = []
+        decide = self._decide_split if self.split else self._decide
         for start in range(0, len(rows), _CHUNK):
             with _LOCK:
                 for row in rows[start:start + _CHUNK]:
-                    out.append(self._decide(row))
+                    out.append(decide(row))
         return out
 
     def _decide(self, values: Mapping[str, Any]) -> Outcome:
@@ -311,8 +394,9 @@ class RuleEngine:
             overridden: list[tuple[str, int, Any, int, Any]] = []
             marks: list[str] = []
             done: set[int] = set()
+            plan_of = self._chunks[0].plan_of
             while message is not None:
-                plan = plans[int(message[2:message.index('"', 2)])]
+                plan = plans[plan_of[message[2:message.index('"', 2)]]]
                 if plan.index in done:
                     # durable-rules offers a rule once per alternative of an `or` that holds.
                     message = _core.complete_and_start_action(handle, offset)
@@ -354,6 +438,105 @@ class RuleEngine:
             self._discard_session()
             raise
         return self._finish(written, fired, overridden)
+
+    def _decide_split(self, values: Mapping[str, Any]) -> Outcome:
+        """`_decide` for a rule set cut into chunks: the agenda is kept here, across chunks."""
+        current: dict[str, Any] = {}
+        encoded: dict[str, str] = {}
+        try:
+            for name, _ in self._input_keys:
+                value = values.get(name)
+                if type(value) not in _PLAIN:
+                    value = plain(value)
+                current[name] = value
+                if value is not None:
+                    encoded[name] = _encode_text(value) if type(value) is str else encode(value)
+        except ValueError as exc:
+            raise EvaluationError(f"rule set '{self.ruleset.name}': {exc}", code="rules.bad_value",
+                                  file=self.ruleset.file) from None
+        plans = self._plans
+        chunks = self._chunks
+        written: dict[str, Any] = {}
+        writer: dict[str, int] = {}
+        fired: list[tuple[int, dict[str, Any]]] = []
+        overridden: list[tuple[str, int, Any, int, Any]] = []
+        done: set[int] = set()
+        ready: dict[int, int] = {}  # rule index -> how many of its durable rules match now
+        agenda: list[tuple[int, int]] = []  # (rank, rule index), lazily cleaned
+        matched: list[list[int]] = []
+        try:
+            for chunk in chunks:
+                found = self._match(chunk, encoded)
+                matched.append(found)
+                for index in found:
+                    if ready.get(index, 0) == 0:
+                        heapq.heappush(agenda, (plans[index].rank, index))
+                    ready[index] = ready.get(index, 0) + 1
+            while agenda:
+                _, index = heapq.heappop(agenda)
+                if index in done or ready.get(index, 0) == 0:
+                    continue
+                done.add(index)
+                plan = plans[index]
+                fired.append((index, {name: current.get(name) for name in plan.reads}))
+                changed: list[str] = []
+                for name, value in plan.then:
+                    if name in writer:
+                        kept = written[name]
+                        if equal(kept, value):
+                            continue
+                        other = writer[name]
+                        if self._wins(plan, plans[other], name, value, kept):
+                            overridden.append((name, other, kept, plan.index, value))
+                        else:
+                            overridden.append((name, plan.index, value, other, kept))
+                            continue
+                    written[name] = value
+                    writer[name] = plan.index
+                    if name in self._chained:
+                        changed.append(name)
+                        current[name] = value
+                        if value is None:
+                            encoded.pop(name, None)
+                        else:
+                            encoded[name] = encode(value)
+                if changed:
+                    again = sorted({i for name in changed for i in self._readers[name]})
+                    for number in again:
+                        for old in matched[number]:
+                            ready[old] -= 1
+                        found = self._match(chunks[number], encoded)
+                        matched[number] = found
+                        for new in found:
+                            if ready.get(new, 0) == 0 and new not in done:
+                                heapq.heappush(agenda, (plans[new].rank, new))
+                            ready[new] = ready.get(new, 0) + 1
+        except BaseException:
+            self._discard_session()
+            raise
+        return self._finish(written, fired, overridden)
+
+    def _match(self, chunk: _Chunk, encoded: Mapping[str, str]) -> list[int]:
+        """The rules of `chunk` whose condition holds on the values (once per matching alternative)."""
+        body = "".join(key + encoded[name] for name, key in chunk.keys if name in encoded)
+        sid = chunk.sessions[0] if chunk.sessions else _chunk_session(chunk)
+        handle = chunk.handle
+        result = _core.assert_fact(handle, '{"sid":"%s","id":"1"%s%s}' % (sid, _ALWAYS, body))
+        if result[0] != _HANDLED:
+            if result[0] != _NOT_HANDLED:
+                raise EvaluationError(f"durable-rules refused the facts of rule set '{self.version}' "
+                                      f"(code {result[0]})", code="rules.engine")
+            return []
+        offset = result[1]
+        plan_of = chunk.plan_of
+        found = []
+        started = _core.start_action_for_state(handle, offset)
+        message = started[1] if started is not None else None
+        while message is not None:
+            found.append(plan_of[message[2:message.index('"', 2)]])
+            message = _core.complete_and_start_action(handle, offset)
+        _core.retract_fact(handle, '{"sid":"%s","id":"1"}' % sid)
+        return found
 
     def _wins(self, plan: _Plan, other: _Plan, name: str, value: Any, kept: Any) -> bool:
         """Whether `plan`, firing now, overrides what `other` wrote to `name` earlier."""
@@ -416,6 +599,16 @@ class RuleEngine:
             return count
 
 
+def _chunk_session(chunk: _Chunk) -> str:
+    """The warm session of `chunk` (created and warmed up on first use; lock held)."""
+    if chunk.sessions:
+        return chunk.sessions[0]
+    sid = str(next(_SESSION_IDS))
+    chunk.sessions.append(sid)
+    _warm_up(chunk.handle, sid)
+    return sid
+
+
 def _warm_up(handle: int, sid: str) -> None:
     """Create session `sid` and start and complete one action in it, so its action context is set."""
     result = _core.assert_fact(handle, '{"sid":"%s","id":"w","%s":1}' % (sid, _WARM_FIELD))
@@ -425,9 +618,9 @@ def _warm_up(handle: int, sid: str) -> None:
     _core.retract_fact(handle, '{"sid":"%s","id":"w"}' % sid)
 
 
-def _retire(handle: int, sessions: list[str]) -> None:
-    """Finalizer of a RuleEngine nobody holds any more: free its sessions and ruleset in the core."""
-    _RETIRED.append((handle, list(sessions)))
+def _retire(rulesets: list[tuple[int, list[str]]]) -> None:
+    """Finalizer of a RuleEngine nobody holds any more: free its sessions and rulesets in the core."""
+    _RETIRED.extend((handle, list(sessions)) for handle, sessions in rulesets)
     if _LOCK.acquire(blocking=False):  # never wait here: the collector may run inside a decision
         try:
             _free_retired()

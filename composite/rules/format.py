@@ -18,6 +18,7 @@ from composite.errors import CompositeError, Problem, ProjectError
 from composite.expr import Expression, parse
 from composite.expr._ast import KEYWORDS
 from composite.rules.compile import Condition, Const, compile_condition, names
+from composite.rules.limits import check_condition
 
 CONFLICT_POLICIES: dict[str, str] = {
     "priority": "the rule with the higher priority wins; between equal priorities, the one that fired first",
@@ -295,7 +296,9 @@ class _Reader:
             text = "\n".join([first] + [" " * (at_column - 1) + line if line else line for line in rest])
         try:
             expression = parse(text, source=self.file, line=at_line or 1, column=at_column or 1)
-            return expression, compile_condition(expression)
+            condition = compile_condition(expression)
+            check_condition(expression, condition)  # what durable-rules cannot hold, even split
+            return expression, condition
         except CompositeError as exc:
             for problem in exc.problems:
                 self.problems.append(Problem(problem.code, problem.message, file=problem.file or self.file,
