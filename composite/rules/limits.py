@@ -13,10 +13,13 @@ MAX_STACK = 64            303     alpha nodes pending while one fact is matched 
 MAX_OPERATORS = 31        113     `$and`/`$or` operators of one rule's condition (each counts twice,
                                   open and end; MAX_SEQUENCE_EXPRESSIONS is 32): `x != "a"` is an
                                   `$or` (differs, or missing), so 15 of them in one condition fail.
-MAX_BETAS = 256           108     rules whose condition ends on the same alpha node
-                                  (BETA_LIST_LENGTH): 257 rules with the same condition, or `true`.
-MAX_NEX_CHILDREN = 128    107     "missing" tests hanging off one alpha node (NEXT_LIST_LENGTH):
-                                  129 rules testing `x != ...` after the same prefix.
+MAX_BETAS = 255           108     rules whose condition ends on the same alpha node
+                                  (BETA_LIST_LENGTH 256): 257 rules with the same condition (or
+                                  `true`) fail to register; 256 register, but matching reads past
+                                  the list's end and offers a stray rule.
+MAX_NEX_CHILDREN = 127    107     "missing" tests hanging off one alpha node (NEXT_LIST_LENGTH
+                                  128): 129 `x != ...` rules after the same prefix fail to
+                                  register; 128 register, and matching crashes the process.
 MAX_HASH_CHILDREN = 511   (hang)  distinct tests hanging off one alpha node: a 512-bucket open
                                   hash table (NEXT_BUCKET_LENGTH). At 512 every lookup of a fact's
                                   property loops forever; at 513 registering loops forever.
@@ -43,8 +46,8 @@ from composite.rules.compile import ALWAYS_FIELD, AllOf, AnyOf, Comparison, Cond
 
 MAX_STACK = 64
 MAX_OPERATORS = 31
-MAX_BETAS = 256
-MAX_NEX_CHILDREN = 128
+MAX_BETAS = 255
+MAX_NEX_CHILDREN = 127
 MAX_HASH_CHILDREN = 511
 MAX_ACTIONS = 4096
 MAX_FACT_PROPERTIES = 254
