@@ -279,19 +279,30 @@ def card_markdown(card: Mapping[str, Any]) -> str:
     add("## Training domain")
     add("")
     domain = card.get("domain") or {}
-    for feature in domain.get("features") or []:
+
+    def describe(feature: Mapping[str, Any]) -> None:
         missing = f", {feature['missing']} missing" if feature.get("missing") else ""
         if "min" in feature:
             add(f"- {feature['name']}: {feature['min']} to {feature['max']} (mean {_f(feature.get('mean'), 2)}, "
                 f"sd {_f(feature.get('sd'), 2)}){missing}")
         elif "seen" in feature:
             add(f"- {feature['name']}: " + ", ".join(f"{k} ({v})" for k, v in feature["seen"].items()) + missing)
+
+    for feature in domain.get("features") or []:
+        describe(feature)
     distance = domain.get("distance") or {}
     if distance.get("quantiles"):
         q = distance["quantiles"]
         add(f"- distance: {distance.get('method')}; training quantiles 50% {_f(q.get('0.5'), 2)}, "
             f"90% {_f(q.get('0.9'), 2)}, 95% {_f(q.get('0.95'), 2)}, 99% {_f(q.get('0.99'), 2)}, "
             f"max {_f(q.get('max'), 2)}. An input beyond the 99th percentile is reported as outside the domain.")
+    if domain.get("inputs"):
+        add("")
+        add("Request inputs the decision chain reads but the model does not; an input outside these ranges or "
+            "categories is outside the domain too, so that the expert path decides when the population moves:")
+        add("")
+        for feature in domain["inputs"]:
+            describe(feature)
     add("")
     versions = card.get("versions") or {}
     if versions:

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from composite.knowledge import Knowledge
+    from composite.ml.predict import TrainedModel
     from composite.ml.spec import ModelSpec
     from composite.project import Project
 
@@ -430,13 +431,14 @@ def model_oof_probability(model_spec: "ModelSpec", frame: "pd.DataFrame", knowle
     calibrated the way the trained model calibrates (`calibration`, cross-fitted), so that it
     stands for what the model node writes for an applicant it has not seen."""
     from composite.ml.features import FeatureEncoder, as_columns
-    from composite.ml.train import binary_target, cross_validate
+    from composite.ml.train import binary_target, cross_validate, single_threaded
 
     encoder = FeatureEncoder.from_knowledge(model_spec, knowledge)
     columns, size = as_columns(frame[list(model_spec.features)])
     y = binary_target(frame[model_spec.target].to_numpy(), name=model_spec.target)
-    cv = cross_validate(model_spec, encoder, encoder.encode(columns, size), y, folds=folds, repeats=repeats,
-                        calibration=calibration)
+    with single_threaded():
+        cv = cross_validate(model_spec, encoder, encoder.encode(columns, size), y, folds=folds, repeats=repeats,
+                            calibration=calibration, metrics=False)
     return cv.oof_probability.mean(axis=0)
 
 
@@ -450,21 +452,28 @@ def _expert_sign(spec: BlendSpec, target: str, knowledge: "Knowledge | None") ->
 
 
 def train_blend(spec: BlendSpec, frame: "pd.DataFrame", model_spec: "ModelSpec", knowledge: "Knowledge", *,
-                calibration: str = "none", model_probability: Any = None,
+                model: "TrainedModel | None" = None, calibration: str | None = None, model_probability: Any = None,
                 data: Mapping[str, Any] | None = None) -> TrainedBlend:
     """Train the blend on `frame` (the model's features, the expert score and the target), as
     `composite train` does: out-of-fold model probabilities (unless given), then `fit_blend`.
 
-    `calibration` is the trained model's calibration method, so the out-of-fold probabilities
-    match what the model node writes.
+    The out-of-fold probabilities must be calibrated as the trained `model` calibrates (so that
+    they stand for what the model node writes): the blend reads that from the model itself.
+    `calibration` names the method instead, for callers that hold only out-of-fold probabilities.
     """
     from composite.ml.train import binary_target
+
+    if model is not None:
+        calibration = model.calibrator.method
+    if calibration is None and model_probability is None:
+        raise TypeError("train_blend needs the trained model (or its calibration method) to compute the model's "
+                        "out-of-fold probabilities as the model node writes them")
 
     target = model_spec.target
     sign = _expert_sign(spec, target, knowledge)
     y = binary_target(frame[target].to_numpy(), name=target)
     if model_probability is None:
-        model_probability = model_oof_probability(model_spec, frame, knowledge, calibration=calibration,
+        model_probability = model_oof_probability(model_spec, frame, knowledge, calibration=calibration or "none",
                                                   folds=spec.validation.folds, repeats=spec.validation.repeats)
     params, search = fit_blend(y, frame[spec.expert].to_numpy(dtype=np.float64), model_probability, sign=sign,
                                folds=spec.validation.folds, repeats=spec.validation.repeats, seed=spec.seed,
@@ -472,7 +481,7 @@ def train_blend(spec: BlendSpec, frame: "pd.DataFrame", model_spec: "ModelSpec",
     positives = int(y.sum())
     summary = {
         "data": {**(data or {}), "rows": len(y), "positives": positives},
-        "model": {"name": model_spec.name, "calibration": calibration},
+        "model": {"name": model_spec.name, "calibration": calibration or "none"},
         "cross_validation": {**search.to_json(), "summary": {
             "expert": search.expert_log_loss, "model": search.model_log_loss, "blend": search.blend_log_loss}},
         "weight_reason": _weight_reason(search, len(y)),
@@ -534,8 +543,7 @@ def train_project_blend(project: "Project", spec: BlendSpec) -> TrainedBlend:
     info = {"file": data.source, "sha256": data.sha256, "model_artifact": node.spec.artifact_file,
             "model_artifact_sha256": node.artifact_hash,
             "upstream_hashes": upstream_fingerprints(project, _expert_upstream(project, node.spec, spec))}
-    return train_blend(spec, data.frame, node.spec, project.knowledge, calibration=node.model.calibrator.method,
-                       data=info)
+    return train_blend(spec, data.frame, node.spec, project.knowledge, model=node.model, data=info)
 
 
 def blend_staleness(project: "Project", spec: BlendSpec) -> list[str]:

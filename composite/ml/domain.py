@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -57,42 +57,41 @@ class TrainingDomain:
         self._precision = np.asarray(distance.get("precision", []), dtype=np.float64)
         quantiles = distance.get("quantiles") or {}
         self.reference: float | None = quantiles.get("0.99")
+        self.inputs: list[dict[str, Any]] = list(self.summary.get("inputs") or [])
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        """Request inputs checked besides the features (ranges and categories only)."""
+        return tuple(entry["name"] for entry in self.inputs)
 
     # -- building -------------------------------------------------------------------------------
 
     @classmethod
-    def fit(cls, encoder: FeatureEncoder, columns: Mapping[str, Any], size: int) -> "TrainingDomain":
+    def fit(cls, encoder: FeatureEncoder, columns: Mapping[str, Any], size: int,
+            inputs: Mapping[str, tuple[str, Sequence[Any] | None]] | None = None) -> "TrainingDomain":
+        """The domain of the training rows. `inputs` adds request inputs the model does not read,
+        name -> (kind, values) with kind "number", "boolean" or "category": their ranges and seen
+        categories are checked too (not the distance), so that a population that moved on an input
+        only the expert reads still leaves the domain."""
         from sklearn.covariance import LedoitWolf
 
         features = []
         layout: list[tuple[str, Any]] = []
         for feature in encoder.features:
-            raw = columns[feature.name]
-            entry: dict[str, Any] = {"name": feature.name, "kind": feature.kind}
-            values = _plain_values(raw, size)
-            missing = sum(1 for v in values if v is None)
-            entry["missing"] = missing
-            present = [v for v in values if v is not None]
+            entry = _summarise(feature.name, feature.kind, feature.values, columns[feature.name], size)
             if feature.kind == "number":
-                numbers = np.asarray(present, dtype=np.float64)
-                if len(numbers):
-                    entry.update(min=_num(numbers.min()), max=_num(numbers.max()), mean=float(numbers.mean()),
-                                 sd=float(numbers.std()), q01=float(np.quantile(numbers, 0.01)),
-                                 q99=float(np.quantile(numbers, 0.99)))
                 layout.append((feature.name, None))
+            elif feature.kind in ("categorical", "onehot"):
+                order = list(feature.values) if feature.values is not None else []
+                counted = {_key(v) for v in entry["seen"]}
+                layout.extend((feature.name, v) for v in order if _key(v) in counted)
             else:
-                counts: dict[Any, int] = {}
-                for v in present:
-                    key = bool(v) if feature.kind == "boolean" else v
-                    counts[key] = counts.get(key, 0) + 1
-                order = list(feature.values) if feature.values is not None else [False, True]
-                entry["seen"] = {_key(v): counts[v] for v in order if v in counts}
-                if feature.kind in ("categorical", "onehot"):
-                    layout.extend((feature.name, v) for v in order if v in counts)
-                else:
-                    layout.append((feature.name, None))
+                layout.append((feature.name, None))
             features.append(entry)
         summary: dict[str, Any] = {"rows": size, "features": features}
+        if inputs:
+            summary["inputs"] = [_summarise(name, kind, values, columns[name], size)
+                                 for name, (kind, values) in inputs.items()]
         domain = cls(summary)
         domain._columns = layout
         if layout and size >= 2:
@@ -137,35 +136,11 @@ class TrainingDomain:
             entry = self.features.get(feature.name)
             if entry is None:
                 continue
-            raw = columns[feature.name]
-            missing_seen = entry.get("missing", 0) > 0
-            if feature.kind == "number":
-                low, high, sd = entry.get("min"), entry.get("max"), entry.get("sd") or 0.0
-                numbers = encoded[:, position]
-                missing = np.isnan(numbers)
-                below = numbers < low if low is not None else np.zeros(size, dtype=bool)
-                above = numbers > high if high is not None else np.zeros(size, dtype=bool)
-                for i in np.flatnonzero(missing | below | above):
-                    value = float(numbers[i])
-                    if missing[i]:
-                        if not missing_seen:
-                            issues[i].append(_issue(feature.name, "missing_value", None))
-                    elif below[i]:
-                        issues[i].append(_issue(feature.name, "below_range", _num(value), low, low - value, sd))
-                    else:
-                        issues[i].append(_issue(feature.name, "above_range", _num(value), high, value - high, sd))
-            else:
-                values = _plain_values(raw, size)
-                seen = entry.get("seen") or {}
-                for i, value in enumerate(values):
-                    if value is None:
-                        if not missing_seen:
-                            issues[i].append(_issue(feature.name, "missing_value", None))
-                        continue
-                    key = _key(bool(value) if feature.kind == "boolean" else value)
-                    if key not in seen:
-                        issues[i].append(_issue(feature.name, "unseen_category", _jsonable(value),
-                                                list(seen)))
+            numbers = encoded[:, position] if feature.kind == "number" else None
+            _check_entry(entry, columns[feature.name], size, issues, numbers=numbers)
+        for entry in self.inputs:
+            if entry["name"] in columns:
+                _check_entry(entry, columns[entry["name"]], size, issues)
         distance = np.full(size, math.nan)
         if self._columns and self._precision.size and size:
             z = self._standardise(self._space(encoder, columns, size, encoded=encoded))
@@ -227,6 +202,62 @@ class TrainingDomain:
         # einsum without BLAS: each row's distance is computed the same way whatever the batch size
         squared = np.einsum("ij,jk,ik->i", z, self._precision, z, optimize=False)
         return np.sqrt(np.maximum(squared, 0.0))
+
+
+def _summarise(name: str, kind: str, order: Sequence[Any] | None, raw: Any, size: int) -> dict[str, Any]:
+    """Range (numbers) or seen values (categories, booleans) of one column, and how many were missing."""
+    values = _plain_values(raw, size)
+    present = [v for v in values if v is not None]
+    entry: dict[str, Any] = {"name": name, "kind": kind, "missing": len(values) - len(present)}
+    if kind == "number":
+        numbers = np.asarray(present, dtype=np.float64)
+        if len(numbers):
+            entry.update(min=_num(numbers.min()), max=_num(numbers.max()), mean=float(numbers.mean()),
+                         sd=float(numbers.std()), q01=float(np.quantile(numbers, 0.01)),
+                         q99=float(np.quantile(numbers, 0.99)))
+        return entry
+    counts: dict[Any, int] = {}
+    for v in present:
+        key = bool(v) if kind == "boolean" else v
+        counts[key] = counts.get(key, 0) + 1
+    listed = list(order) if order is not None else ([False, True] if kind == "boolean" else sorted(counts, key=str))
+    entry["seen"] = {_key(v): counts[v] for v in listed if v in counts}
+    return entry
+
+
+def _check_entry(entry: Mapping[str, Any], raw: Any, size: int, issues: list[list[dict[str, Any]]], *,
+                 numbers: np.ndarray | None = None) -> None:
+    """Add this column's issues per row: outside the training range, unseen, or missing where training
+    had no missing value. `numbers` is the column already encoded as floats (a feature's)."""
+    name = entry["name"]
+    missing_seen = entry.get("missing", 0) > 0
+    if entry["kind"] == "number":
+        if numbers is None:
+            numbers = np.array([math.nan if v is None else float(v) for v in _plain_values(raw, size)],
+                               dtype=np.float64)
+        low, high, sd = entry.get("min"), entry.get("max"), entry.get("sd") or 0.0
+        missing = np.isnan(numbers)
+        below = numbers < low if low is not None else np.zeros(size, dtype=bool)
+        above = numbers > high if high is not None else np.zeros(size, dtype=bool)
+        for i in np.flatnonzero(missing | below | above):
+            value = float(numbers[i])
+            if missing[i]:
+                if not missing_seen:
+                    issues[i].append(_issue(name, "missing_value", None))
+            elif below[i]:
+                issues[i].append(_issue(name, "below_range", _num(value), low, low - value, sd))
+            else:
+                issues[i].append(_issue(name, "above_range", _num(value), high, value - high, sd))
+        return
+    seen = entry.get("seen") or {}
+    for i, value in enumerate(_plain_values(raw, size)):
+        if value is None:
+            if not missing_seen:
+                issues[i].append(_issue(name, "missing_value", None))
+            continue
+        key = _key(bool(value) if entry["kind"] == "boolean" else value)
+        if key not in seen:
+            issues[i].append(_issue(name, "unseen_category", _jsonable(value), list(seen)))
 
 
 def _issue(feature: str | None, kind: str, value: Any, limit: Any = None, excess: float | None = None,

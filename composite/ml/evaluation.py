@@ -44,10 +44,9 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -192,6 +191,7 @@ class EvaluationContext:
     protected: tuple[str, ...]
     lightgbm_alone: "ModelSpec"
     logistic_alone: "ModelSpec"
+    domain_inputs: tuple[str, ...] = ()  # the chain's request inputs, checked by the model's domain
 
     @property
     def target(self) -> str:
@@ -200,7 +200,8 @@ class EvaluationContext:
     @property
     def composite_columns(self) -> list[str]:
         """The columns `composite train` trains the model and the blend on, in its order."""
-        return list(dict.fromkeys([*self.model_spec.features, self.blend_spec.expert, self.target]))
+        return list(dict.fromkeys([*self.model_spec.features, self.blend_spec.expert, *self.domain_inputs,
+                                   self.target]))
 
 
 def _read_data(root: Path, spec: "ModelSpec") -> "pd.DataFrame":
@@ -218,7 +219,7 @@ def load_context(root: Path | str, *, blend: str | None = None, columns: Iterabl
     probability it reads; compute every row's features; build the baselines' specs. `columns`
     adds concepts the evaluation needs (a drift column)."""
     from composite.knowledge import Knowledge
-    from composite.ml.train import load_training_project, training_data
+    from composite.ml.train import chain_inputs, load_training_project, training_data
 
     root = Path(root)
     project = load_training_project(root)
@@ -272,7 +273,8 @@ def load_context(root: Path | str, *, blend: str | None = None, columns: Iterabl
                                                        "algorithm": "logistic_regression"})
     name = getattr(project, "name", None) or root.resolve().name
     return EvaluationContext(root, str(name), model_spec, blend_spec, knowledge, free, frame, y, sign,
-                             tuple(baseline), protected, lightgbm_alone, logistic_alone)
+                             tuple(baseline), protected, lightgbm_alone, logistic_alone,
+                             tuple(n for n in chain_inputs(project) if n in frame.columns))
 
 
 # ------------------------------------------------------------------------------------ the composite
@@ -335,9 +337,9 @@ def fit_composite(context: EvaluationContext, frame: "pd.DataFrame") -> FittedCo
     # validate=False gives the identical model (same fit, no calibrator), so the CV is skipped then.
     # Otherwise the model is validated (and calibrated where that helps) as `composite train` does it.
     started = time.perf_counter()
-    model = train_model(spec, frame, knowledge, validate=method != "none")
+    model = train_model(spec, frame, knowledge, validate=method != "none", domain_inputs=context.domain_inputs)
     trained = time.perf_counter()
-    blend = train_blend(context.blend_spec, frame, spec, knowledge, calibration=model.calibrator.method)
+    blend = train_blend(context.blend_spec, frame, spec, knowledge, model=model)
     return FittedComposite(model, blend, context.blend_spec.expert, trained - started, time.perf_counter() - trained)
 
 
@@ -687,23 +689,11 @@ def learning_curve(root: Path | str, *, sizes: Sequence[int] = SIZES, repeats: i
 
     Runs with BLAS limited to one thread: the learners are single-threaded, and on a shared machine
     BLAS threads spinning against each other made logistic regression ten times slower."""
-    with _one_thread():
+    from composite.ml.train import single_threaded
+
+    with single_threaded():
         return _learning_curve(root, sizes=sizes, repeats=repeats, test_fraction=test_fraction, seed=seed,
                                drift=drift, progress=progress, design=design, blend=blend, context=context)
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - scikit-learn depends on it
-        yield
-        return
-    import scipy.optimize  # noqa: F401  - load the BLAS libraries first: the limit applies to those loaded
-    import sklearn.metrics  # noqa: F401
-
-    with threadpool_limits(limits=1):
-        yield
 
 
 def _learning_curve(root: Path | str, *, sizes: Sequence[int], repeats: int, test_fraction: float, seed: int,

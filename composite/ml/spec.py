@@ -97,6 +97,10 @@ class ModelSpec(BaseModel):
     domain_output: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     data: str
     features: list[str] = Field(min_length=1)
+    # The expert's score as the model's anchor (logistic regression): its coefficient is not
+    # shrunk, every other one is, so with little data the model is the calibrated expert and the
+    # data earns corrections to it as far as cross-validation supports them.
+    anchor: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     hyperparameters: dict[str, Any] = Field(default_factory=dict)
     calibration: Literal["auto", "sigmoid", "isotonic", "none"] = "auto"
     validation: Validation = Field(default_factory=Validation)
@@ -116,8 +120,11 @@ class ModelSpec(BaseModel):
 
     def training_fingerprint(self) -> dict[str, Any]:
         """What training depends on; an artifact trained from a different fingerprint is stale."""
-        return self.model_dump(mode="json", include={
-            "algorithm", "target", "data", "features", "hyperparameters", "calibration", "validation", "seed"})
+        fingerprint = self.model_dump(mode="json", include={
+            "algorithm", "target", "data", "features", "anchor", "hyperparameters", "calibration", "validation", "seed"})
+        if fingerprint.get("anchor") is None:  # models trained before anchors existed stay current
+            fingerprint.pop("anchor", None)
+        return fingerprint
 
     # -- where a model's files go ------------------------------------------------------------
 
@@ -255,6 +262,12 @@ def _check(spec: ModelSpec) -> list[Problem]:
                 key)
     if spec.domain_output and spec.domain_output == spec.output:
         add("model_output_name", "domain_output must differ from output", "domain_output")
+    if spec.anchor is not None:
+        if spec.anchor not in seen:
+            add("model_anchor", f"the anchor '{spec.anchor}' must be one of the features", "anchor")
+        if spec.algorithm != "logistic_regression":
+            add("model_anchor", "an anchor is for algorithm: logistic_regression (its coefficient is left "
+                "unshrunk); LightGBM takes the expert score as an ordinary feature", "anchor")
     allowed = LIGHTGBM_PARAMETERS if spec.algorithm == "lightgbm" else LOGISTIC_PARAMETERS
     for key, value in spec.hyperparameters.items():
         where = f"hyperparameters.{key}"

@@ -34,11 +34,13 @@ __all__ = [
     "TrainingData",
     "allow_untrained_models",
     "choose_calibration",
+    "chain_inputs",
     "cross_validate",
     "fit_core",
     "load_training_project",
     "lightgbm_parameters",
     "oof_predictions",
+    "single_threaded",
     "staleness",
     "train_model",
     "training_data",
@@ -53,6 +55,9 @@ Progress = Callable[[str], None]
 SIGMOID_MIN_MINORITY = 50
 ISOTONIC_MIN_MINORITY = 500
 LOGISTIC_CS = tuple(float(c) for c in np.logspace(-3, 1, 9))
+# An anchored model's grid reaches further down: at C = 1e-4 the corrections vanish and the model
+# is the calibrated expert, the answer when the data says nothing beyond the anchor.
+ANCHORED_CS = tuple(float(c) for c in np.logspace(-4, 1, 11))
 
 
 # ------------------------------------------------------------------------------ small-data defaults
@@ -133,7 +138,8 @@ def lightgbm_parameters(n: int, overrides: Mapping[str, Any] | None = None, *, s
 
 def _logistic_settings(spec: ModelSpec) -> dict[str, Any]:
     hyper = spec.hyperparameters
-    return {"C": hyper.get("C"), "Cs": tuple(float(c) for c in hyper.get("Cs", LOGISTIC_CS)),
+    grid = ANCHORED_CS if spec.anchor else LOGISTIC_CS
+    return {"C": hyper.get("C"), "Cs": tuple(float(c) for c in hyper.get("Cs", grid)),
             "inner_folds": int(hyper.get("inner_folds", 5)), "max_iter": int(hyper.get("max_iter", 500))}
 
 
@@ -171,18 +177,21 @@ def _standardisation(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _logistic_solve(z: np.ndarray, y: np.ndarray, C: float, bounds: list[tuple[float | None, float | None]],
-                    start: np.ndarray | None, max_iter: int) -> np.ndarray:
+                    start: np.ndarray | None, max_iter: int, free: np.ndarray | None = None) -> np.ndarray:
     """L2-penalised logistic regression with sign bounds (L-BFGS-B): the same optimum as
-    scikit-learn's `LogisticRegression(C=C)`, plus monotone directions as coefficient signs."""
+    scikit-learn's `LogisticRegression(C=C)`, plus monotone directions as coefficient signs.
+    Columns marked in `free` (the anchor) are not penalised."""
     from scipy.optimize import minimize
 
     n, d = z.shape
-    penalty = 1.0 / (C * n)
+    penalty = np.full(d, 1.0 / (C * n))
+    if free is not None:
+        penalty[free] = 0.0
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         w, b = theta[:d], theta[d]
         margin = z @ w + b
-        loss = np.mean(np.logaddexp(0.0, margin) - y * margin) + 0.5 * penalty * float(w @ w)
+        loss = np.mean(np.logaddexp(0.0, margin) - y * margin) + 0.5 * float(penalty @ (w * w))
         residual = _sigmoid(margin) - y
         grad = np.empty(d + 1)
         grad[:d] = z.T @ residual / n + penalty * w
@@ -203,6 +212,8 @@ def _fit_logistic(spec: ModelSpec, encoder: FeatureEncoder, matrix: np.ndarray, 
     bounds: list[tuple[float | None, float | None]] = [
         (0.0, None) if sign > 0 else (None, 0.0) if sign < 0 else (None, None) for sign in encoder.monotone_constraints]
     y = y.astype(np.float64)
+    free = np.array([spec.anchor is not None and encoder.names[i] == spec.anchor for i in encoder.column_feature])
+    free = free if free.any() else None
     minority = int(min(y.sum(), len(y) - y.sum()))
     chosen = settings["C"]
     how = "set in the model file" if chosen is not None else ""
@@ -220,7 +231,7 @@ def _fit_logistic(spec: ModelSpec, encoder: FeatureEncoder, matrix: np.ndarray, 
                 z_test = (np.where(np.isnan(matrix[test]), center, matrix[test]) - center) / scale
                 start = None
                 for k, C in enumerate(sorted(settings["Cs"])):  # warm start along the path
-                    theta = _logistic_solve(z_train, y[train], C, bounds, start, settings["max_iter"])
+                    theta = _logistic_solve(z_train, y[train], C, bounds, start, settings["max_iter"], free)
                     start = theta
                     p = np.clip(_sigmoid(z_test @ theta[:-1] + theta[-1]), 1e-15, 1 - 1e-15)
                     losses[k] += -np.mean(y[test] * np.log(p) + (1 - y[test]) * np.log(1 - p))
@@ -229,7 +240,7 @@ def _fit_logistic(spec: ModelSpec, encoder: FeatureEncoder, matrix: np.ndarray, 
             how = f"chosen by {folds}-fold inner cross-validation (log loss) from {len(settings['Cs'])} values"
     center, scale = _standardisation(matrix)
     z = (np.where(np.isnan(matrix), center, matrix) - center) / scale
-    theta = _logistic_solve(z, y, float(chosen), bounds, None, settings["max_iter"])
+    theta = _logistic_solve(z, y, float(chosen), bounds, None, settings["max_iter"], free)
     core = LinearCore(center, scale, theta[:-1], float(theta[-1]), C=float(chosen))
     return core, {"C": float(chosen), "C_choice": how, "penalty": "l2", "standardised": True,
                   "monotone": "coefficient signs bounded by knowledge/ directions"}
@@ -380,9 +391,10 @@ def _fold_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
 
 def cross_validate(spec: ModelSpec, encoder: FeatureEncoder, matrix: np.ndarray, y: np.ndarray, *,
                    folds: int | None = None, repeats: int | None = None, calibration: str | None = None,
-                   progress: Progress | None = None) -> CrossValidation:
+                   progress: Progress | None = None, metrics: bool = True) -> CrossValidation:
     """Repeated stratified k-fold on encoded rows: out-of-fold scores, calibrated probabilities and
-    per-fold metrics with intervals. Folds shrink to the rarer class's count when it is smaller."""
+    per-fold metrics with intervals. Folds shrink to the rarer class's count when it is smaller.
+    `metrics=False` computes the out-of-fold predictions only (a blend needs nothing else)."""
     from sklearn.model_selection import RepeatedStratifiedKFold
 
     y = np.asarray(y).astype(np.int64)
@@ -421,8 +433,10 @@ def cross_validate(spec: ModelSpec, encoder: FeatureEncoder, matrix: np.ndarray,
             else:  # cross-fitted: the calibrator never saw the fold it calibrates
                 calibrator = fit_calibrator(calibration, scores[repeat, ~held], y[~held])
                 probabilities[repeat, held] = calibrator(scores[repeat, held])
-            per_fold.append({"repeat": repeat, "fold": fold, **_fold_metrics(y[held], probabilities[repeat, held])})
-            raw_fold.append(_fold_metrics(y[held], _sigmoid(scores[repeat, held])))
+            if metrics:
+                per_fold.append({"repeat": repeat, "fold": fold,
+                                 **_fold_metrics(y[held], probabilities[repeat, held])})
+                raw_fold.append(_fold_metrics(y[held], _sigmoid(scores[repeat, held])))
     fraction = 1.0 / k
 
     def summarise(rows: list[dict[str, float]]) -> dict[str, Interval | None]:
@@ -431,8 +445,8 @@ def cross_validate(spec: ModelSpec, encoder: FeatureEncoder, matrix: np.ndarray,
                 "log_loss": _interval([f["log_loss"] for f in rows], fraction, (0.0, math.inf))}
 
     return CrossValidation(folds=k, repeats=r, seed=spec.seed, y=y, oof_score=scores, oof_probability=probabilities,
-                           fold_of=fold_of, per_fold=per_fold, metrics=summarise(per_fold),
-                           raw_metrics=summarise(raw_fold), calibration=calibration)
+                           fold_of=fold_of, per_fold=per_fold, metrics=summarise(per_fold) if metrics else {},
+                           raw_metrics=summarise(raw_fold) if metrics else {}, calibration=calibration)
 
 
 # ------------------------------------------------------------------------------------ training data
@@ -447,6 +461,7 @@ class TrainingData:
     sha256: str | None = None  # of the data file's bytes
     upstream: tuple[str, ...] = ()  # nodes run to compute features
     upstream_hashes: dict[str, str] = field(default_factory=dict)  # node -> fingerprint of its definition
+    domain_inputs: tuple[str, ...] = ()  # request inputs of the chain that are not features (domain check)
 
     @property
     def size(self) -> int:
@@ -512,6 +527,8 @@ def training_data(project: "Project", spec: ModelSpec, *, frame: "pd.DataFrame |
         if name not in writer and name not in inputs:
             inputs.append(name)
     missing = [name for name in inputs if name not in frame.columns]
+    domain = [name for name in chain_inputs(project) if name not in spec.features and name in frame.columns]
+    inputs += [name for name in domain if name not in inputs]
     if missing:
         raise ProjectError(f"{where} lacks column(s) {', '.join(missing)} that the model "
                            f"{'or its upstream nodes ' if nodes else ''}need", code="model_data",
@@ -533,9 +550,44 @@ def training_data(project: "Project", spec: ModelSpec, *, frame: "pd.DataFrame |
         result = node.evaluate_batch({key: values[key] for key in node.reads}, size)
         for key, column in result.outputs.items():
             values[key] = np.asarray(column)
-    out = pd.DataFrame({name: values[name] for name in spec.features}, index=frame.index)
+    out = pd.DataFrame({name: values[name] for name in [*spec.features, *domain]}, index=frame.index)
     out[spec.target] = frame[spec.target].to_numpy()
-    return TrainingData(out, source, sha, tuple(node.name for node in nodes), upstream_fingerprints(project, nodes))
+    return TrainingData(out, source, sha, tuple(node.name for node in nodes), upstream_fingerprints(project, nodes),
+                        tuple(domain))
+
+
+def chain_inputs(project: "Project") -> list[str]:
+    """The request inputs the decision chain reads (in graph order), for the models' domain check:
+    when the population moves on any of them, not only on a model's features, the model is outside
+    what it learned from. Protected concepts are left out (nothing may decide on them), and so are
+    free-text strings (no range or category to check)."""
+    writer = project.graph.writer
+    out: list[str] = []
+    for node in project.graph.order:
+        for name in node.reads:
+            concept = project.knowledge.get(name)
+            if (name in writer or name in out or concept is None or concept.protected
+                    or concept.type not in ("number", "integer", "boolean", "category")):
+                continue
+            out.append(name)
+    return out
+
+
+def _domain_inputs(names: Sequence[str], spec: ModelSpec, knowledge: "Knowledge",
+                   frame: "pd.DataFrame") -> dict[str, tuple[str, Sequence[Any] | None]]:
+    """Inputs the domain checks besides the features: name -> (kind, values) from knowledge/."""
+    out: dict[str, tuple[str, Sequence[Any] | None]] = {}
+    for name in names:
+        concept = knowledge.get(name)
+        if name in spec.features or name not in frame.columns or concept is None:
+            continue
+        if concept.type in ("number", "integer"):
+            out[name] = ("number", None)
+        elif concept.type == "boolean":
+            out[name] = ("boolean", None)
+        elif concept.type == "category" and concept.values:
+            out[name] = ("category", tuple(concept.values))
+    return out
 
 
 def upstream_fingerprints(project: "Project", nodes: Sequence[Any]) -> dict[str, str]:
@@ -616,9 +668,27 @@ def binary_target(values: Any, *, name: str, where: str | None = None) -> np.nda
 # ------------------------------------------------------------------------------------ training
 
 
+@contextmanager
+def single_threaded() -> Iterator[None]:
+    """BLAS and OpenMP limited to one thread while training. The learners are single-threaded by
+    design (reproducible bytes); the linear algebra around them (logistic regression's solver, the
+    domain's covariance) gains nothing from threads on matrices this small, and on a busy machine
+    threads spinning against each other made training 5 to 40 times slower. Results are identical."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - scikit-learn depends on it
+        yield
+        return
+    import scipy.optimize  # noqa: F401  - load the BLAS libraries first: the limit applies to those loaded
+    import sklearn.covariance  # noqa: F401
+
+    with threadpool_limits(limits=1):
+        yield
+
+
 def train_model(spec: ModelSpec, data: "TrainingData | pd.DataFrame | Mapping[str, Any]", knowledge: "Knowledge",
                 *, progress: Progress | None = None, folds: int | None = None, repeats: int | None = None,
-                validate: bool = True) -> TrainedModel:
+                validate: bool = True, domain_inputs: Sequence[str] | None = None) -> TrainedModel:
     """Cross-validate, calibrate on the out-of-fold scores where the data allows, fit on every row,
     and summarise the training domain. `data` holds the features and the target (use
     `training_data` to compute upstream features). With `validate=False` no cross-validation runs
@@ -627,6 +697,14 @@ def train_model(spec: ModelSpec, data: "TrainingData | pd.DataFrame | Mapping[st
     >>> model = train_model(spec, training_data(project, spec), project.knowledge)   # doctest: +SKIP
     >>> model.cross_validation.mean_oof_probability                                   # doctest: +SKIP
     """
+    with single_threaded():
+        return _train_model(spec, data, knowledge, progress=progress, folds=folds, repeats=repeats,
+                            validate=validate, domain_inputs=domain_inputs)
+
+
+def _train_model(spec: ModelSpec, data: "TrainingData | pd.DataFrame | Mapping[str, Any]", knowledge: "Knowledge",
+                 *, progress: Progress | None, folds: int | None, repeats: int | None, validate: bool,
+                 domain_inputs: Sequence[str] | None) -> TrainedModel:
     if not isinstance(data, TrainingData):
         import pandas as pd
 
@@ -661,7 +739,9 @@ def train_model(spec: ModelSpec, data: "TrainingData | pd.DataFrame | Mapping[st
         calibrator = Calibrator("none", reason="not validated, so not calibrated")
     say(f"fitting the final model on all {size} rows")
     core, used = fit_core(spec, encoder, matrix, y)
-    domain = TrainingDomain.fit(encoder, columns, size)
+    extra = _domain_inputs(data.domain_inputs if domain_inputs is None else domain_inputs, spec, knowledge, frame)
+    domain = TrainingDomain.fit(encoder, {**columns, **{name: frame[name].to_numpy() for name in extra}}, size,
+                                inputs=extra)
     card = _card(spec, data, encoder, used, calibrator, cv, domain, size, positives)
     return TrainedModel(spec.name, spec.algorithm, spec.target, encoder, core, calibrator, domain, card, cv)
 
@@ -716,6 +796,7 @@ def _card(spec: ModelSpec, data: TrainingData, encoder: FeatureEncoder, used: Ma
         "baseline": {"method": "predict the training prevalence for everyone", **baseline},
         "calibration": calibrator.to_json(),
         "domain": {"rows": domain.summary.get("rows"), "features": domain.summary.get("features"),
+                   **({"inputs": domain.summary["inputs"]} if domain.summary.get("inputs") else {}),
                    "distance": {k: v for k, v in (domain.summary.get("distance") or {}).items()
                                 if k in ("method", "quantiles")}},
         "versions": {"composite": composite.__version__, "lightgbm": lightgbm.__version__,

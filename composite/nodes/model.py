@@ -46,7 +46,10 @@ class ModelNode:
         self.knowledge = knowledge
         self.description = description or spec.description
         self.untrained_reason = untrained_reason
-        self.reads: tuple[str, ...] = tuple(spec.features)
+        # The domain check also reads the chain's request inputs the model does not use, so the
+        # expert fallback fires when the population moves on any of them.
+        extra = model.domain.input_names if model is not None else ()
+        self.reads: tuple[str, ...] = tuple(dict.fromkeys([*spec.features, *extra]))
         self.writes: tuple[str, ...] = spec.writes
         self.file = spec.file
 
@@ -120,7 +123,7 @@ class ModelNode:
                                   f"run `composite train {self.spec.name}`", code="model_not_trained",
                                   file=self.spec.file)
         inputs = {name: columns[name] for name in self.reads}
-        self._refuse_missing_required(inputs, size)
+        self._refuse_missing_required({name: inputs[name] for name in self.spec.features}, size)
         prediction = self.model.predict(inputs)
         outputs: dict[str, np.ndarray] = {self.spec.output: prediction.probability}
         if self.spec.domain_output:

@@ -55,7 +55,8 @@ def test_the_default_model_agrees_between_evaluate_and_evaluate_batch_row_for_ro
         assert evidence.probability == single.outputs["default_probability"]
         assert single.outputs["model_in_domain"] is evidence.domain.inside
     described = node.describe()
-    assert described["kind"] == "model" and described["reads"] == list(spec.features)
+    # the features, then the inputs the domain check reads besides them
+    assert described["kind"] == "model" and described["reads"] == [*spec.features, *data.domain_inputs]
     assert described["writes"] == ["default_probability", "model_in_domain"]
     assert "CV AUC" in described["summary"] and described["monotone"]["expert_score"] == "decreasing"
 
