@@ -140,6 +140,8 @@ class Concept(BaseModel):
             return None, ("expected true or false", f"expected true or false, got {show(value)}")
         if not isinstance(value, str):
             return None, ("expected a string", f"expected a string, got {show(value)}")
+        if not value.isascii() and not _is_unicode(value):
+            return None, (_NOT_UNICODE, f"{_NOT_UNICODE}: {short(value)}")
         if self.values is not None and value not in self.values:
             allowed = ", ".join(short(v) for v in self.values[:20]) + (", ..." if len(self.values) > 20 else "")
             return None, (f"is not one of {allowed}", f"is {short(value)}, not one of {allowed}")
@@ -147,6 +149,18 @@ class Concept(BaseModel):
 
     def _unit(self) -> str:
         return f" {self.unit}" if self.unit else ""
+
+
+_NOT_UNICODE = "is not valid Unicode text (it holds a lone surrogate, which no JSON or UTF-8 store can hold)"
+
+
+def _is_unicode(text: str) -> bool:
+    """True when `text` is a sequence of Unicode scalar values (no lone surrogate): UTF-8 encodes it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _EXACT = 2**53  # every integer up to this is exactly a 64-bit float
@@ -538,6 +552,9 @@ def _strings(concept: Concept, raw: np.ndarray, nulls: np.ndarray, limits: Limit
     present = raw if not nulls.any() else np.where(nulls, "", raw)
     lengths = np.fromiter(map(len, present), dtype=np.int64, count=size)
     bad |= lengths > limits.max_string_length
+    joined = "".join(present)  # one pass in C: ASCII text is known at once, other text is encoded once
+    if not joined.isascii() and not _is_unicode(joined):
+        bad |= np.fromiter((not s.isascii() and not _is_unicode(s) for s in present), dtype=bool, count=size)
     if concept.values is not None:
         bad |= ~pd.Series(present, dtype=object).isin(list(concept.values)).to_numpy() & ~nulls
     return _finish_nulls(concept, raw, bad, nulls)

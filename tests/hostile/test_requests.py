@@ -252,3 +252,25 @@ def test_every_input_of_the_default_project_refuses_values_of_the_wrong_type(def
 def test_the_concepts_file_of_the_small_project_covers_every_type():
     assert {"number", "integer", "category", "boolean", "string"} <= set(FIELD_TYPES.values())
     assert all(f"type: {kind}" in CONCEPTS_YAML for kind in FIELD_TYPES.values())
+
+
+_SURROGATE = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
+
+
+@PROPERTY
+@given(before=st.text(max_size=10), surrogate=_SURROGATE, after=st.text(max_size=10))
+def test_text_with_a_lone_surrogate_is_refused_alike_in_decide_and_batch(engine, hostile, before, surrogate, after):
+    """No store can hold a lone surrogate (orjson refuses it): the schema refuses it, naming the field."""
+    request = {**FULL, "note": before + surrogate + after}
+    error = _refused(engine, hostile[1], RequestError, lambda: engine.decide(request))
+    assert "note" in field_names(error)
+    error = _refused(engine, hostile[1], RequestError, lambda: engine.decide_batch([FULL, request, {**FULL, "note": "é"}]))
+    assert "note" in field_names(error) and "row 1" in str(error)
+
+
+@PROPERTY
+@given(note=st.text(_NOT_SURROGATE, max_size=30))
+def test_any_unicode_text_is_accepted_alike_in_decide_and_batch(engine, note):
+    request = {**FULL, "note": note}
+    assert engine.decide(request, record=False).inputs["note"] == note
+    engine.decide_batch([FULL, request], record=False)
