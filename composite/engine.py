@@ -210,10 +210,10 @@ class CompositeEngine:
         if on_error not in ("raise", "collect"):
             raise RequestError(f"on_error must be 'raise' or 'collect', got {short(on_error)}", code="bad_argument",
                                field="on_error")
-        frame = _as_frame(frame, self.limits)
         loaded = self._loaded
         project = loaded.project
         schema = project.input_schema
+        frame = _as_frame(frame, self.limits, schema.defaults)
         started = time.perf_counter_ns()
         if on_error == "raise":
             columns = schema.validate_frame(frame, limits=self.limits)
@@ -435,8 +435,13 @@ def _check_storable(name: str, kind: str, key: str, column: np.ndarray) -> None:
                           "range a decision can be stored with", code="value_out_of_range", field=key)
 
 
-def _as_frame(rows: "pd.DataFrame | Iterable[Mapping[str, Any]]", limits: Limits) -> "pd.DataFrame":
-    """A DataFrame as given, or rows of mappings as object columns: no value converted by pandas."""
+def _as_frame(rows: "pd.DataFrame | Iterable[Mapping[str, Any]]", limits: Limits,
+              defaults: Mapping[str, Any]) -> "pd.DataFrame":
+    """A DataFrame as given, or rows of mappings as object columns: no value converted by pandas.
+
+    A row that leaves out an input with a `default` gets the default, as `decide` gives it to a
+    request that leaves it out (a null given in the row stays null, as it does for `decide`).
+    """
     import pandas as pd
 
     if isinstance(rows, pd.DataFrame):
@@ -451,8 +456,10 @@ def _as_frame(rows: "pd.DataFrame | Iterable[Mapping[str, Any]]", limits: Limits
         if len(names) > limits.max_fields:
             raise RequestError(f"the rows name more than {limits.max_fields:,} fields (Limits.max_fields)",
                                code="too_many_fields")
-    return pd.DataFrame({key: pd.Series([row.get(key) for row in rows], dtype=object) for key in names},
-                        index=pd.RangeIndex(len(rows)))
+    frame = pd.DataFrame({i: pd.Series([row.get(key, defaults.get(key)) for row in rows], dtype=object)
+                          for i, key in enumerate(names)}, index=pd.RangeIndex(len(rows)))
+    # The names as given: a dict key would let pandas turn a None name into NaN (reported as 'nan').
+    return frame.set_axis(pd.Index(list(names), dtype=object), axis=1)
 
 
 def _requests(frame: "pd.DataFrame") -> Iterable[dict[str, Any]]:

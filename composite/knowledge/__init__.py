@@ -271,6 +271,9 @@ class InputSchema:
                 self.concepts[name] = concept.model_copy(update={"required": False})
         self._known = frozenset(self.concepts)
         self._required = frozenset(self.names)
+        # What `validate` puts in place of an input the request leaves out (when not None).
+        self.defaults: dict[str, Any] = {name: self.concepts[name].default for name in self.names
+                                         if self.concepts[name].default is not None}
 
     def validate(self, request: Any, *, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
         """The request's values, normalised, or a RequestError listing every problem at once.

@@ -122,6 +122,7 @@ NASTY_VALUES: list[BadValue] = [
     BadValue("tuple-key", (1, 2), lambda: 1, where="(1, 2)"),
     BadValue("bytes-key", b"amount", lambda: 1, where="b'amount'"),
     BadValue("float-nan-key", math.nan, lambda: 1, where="nan"),
+    BadValue("none-key", None, lambda: 1, where="None"),  # in a batch too (pandas once made it NaN: 'nan')
     # a null where a node cannot take one: not a bad request, but the node's located error
     BadValue("null-optional-into-fuzzy", "level", lambda: None, error=EvaluationError),
 ]

@@ -22,8 +22,8 @@ from tests.hostile.bounds import bounded
 from tests.hostile.corpus import NASTY_VALUES, NOT_A_REQUEST, BadValue, field_names
 from tests.hostile.project import CONCEPTS_YAML, FIELD_TYPES, GOOD, REQUIRED, stored
 
-# Batch rows give every optional input too: a row of mappings that leaves one out is a separate
-# (known) defect, see test_a_row_that_omits_an_optional_input_is_decided_as_decide_decides_it.
+# Batch rows give every optional input too (rows that leave some out: test_omitted_inputs.py, and
+# test_a_row_that_omits_an_optional_input_is_decided_as_decide_decides_it below).
 FULL = {**GOOD, "level": 5.0, "note": "fine"}
 
 SHORT = 2_000  # characters: an error message never carries a big value in full
@@ -100,9 +100,6 @@ def test_a_bad_row_deep_in_a_large_batch_is_found_in_both_modes(engine, hostile)
     assert len(outcome.decided) == 1_998 and stored(db) == before + 1_998
 
 
-@pytest.mark.xfail(strict=True, reason="a row of mappings that leaves out an optional input with a `default` "
-                   "becomes a null cell in decide_batch (here: the fuzzy node's null_input error), while decide "
-                   "gives the concept's default to the same request")
 def test_a_row_that_omits_an_optional_input_is_decided_as_decide_decides_it(engine):
     single = engine.decide(GOOD, record=False).outputs
     with bounded():
