@@ -86,8 +86,9 @@ def parse_json_request(text: str | bytes, *, where: str = "the request", limits:
     """A JSON request text parsed within the limits; every failure is a RequestError at `where`.
 
     Refused: more than `max_request_bytes`, bytes that are not UTF-8, nesting deeper than
-    `max_depth`, invalid JSON (with its line and column) and an object with the same key twice
-    (JSON parsers would silently keep one of them).
+    `max_depth`, invalid JSON (with its line and column), an object with the same key twice
+    (JSON parsers would silently keep one of them) and JSON that is not an object (an array, a
+    string, a number, true/false or null: `request_not_object`, saying what was found).
     """
     size = len(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
     if size > limits.max_request_bytes:
@@ -114,7 +115,7 @@ def parse_json_request(text: str | bytes, *, where: str = "the request", limits:
         return out
 
     try:
-        return json.loads(text, object_pairs_hook=pairs)
+        request = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as exc:
         raise RequestError(f"the input is not valid JSON: {exc.msg}", code="input_not_json", file=where,
                            line=exc.lineno, column=exc.colno) from None
@@ -123,6 +124,23 @@ def parse_json_request(text: str | bytes, *, where: str = "the request", limits:
     except ValueError as exc:  # an integer of more than 4,300 digits: Python refuses to parse it
         raise RequestError(f"the input has a value JSON cannot take: {short(str(exc))}", code="input_not_json",
                            file=where) from None
+    if not isinstance(request, dict):
+        raise RequestError(f"the request is {_found(request)}, not an object: expected a JSON object of input "
+                           'fields, {"name": value, ...}', code="request_not_object", file=where)
+    return request
+
+
+def _found(value: Any) -> str:
+    """What a parsed JSON value is, as an error message says it (values cut short)."""
+    if value is None:
+        return "JSON null"
+    if isinstance(value, bool):
+        return f"the JSON boolean {'true' if value else 'false'}"
+    if isinstance(value, (int, float)):
+        return f"the JSON number {short(value)}"
+    if isinstance(value, str):
+        return f"the JSON string {short(value)}"
+    return f"a JSON array of {len(value):,} value{'' if len(value) == 1 else 's'}"
 
 
 __all__ = ["DEFAULT_LIMITS", "INT64_MAX", "INT64_MIN", "Limits", "parse_json_request", "short", "show"]

@@ -86,6 +86,11 @@ def test_batches_keep_the_same_limits(loan_project):
     ('{"a": ' + "1" * 5_000 + "}", "input_not_json"),
     ("{not json", "input_not_json"),
     (b'{"a": "\xff"}', "input_not_utf8"),
+    ("[1, 2, 3]", "request_not_object"),
+    ('"amount"', "request_not_object"),
+    ("null", "request_not_object"),
+    ("true", "request_not_object"),
+    ("5", "request_not_object"),
 ])
 def test_json_requests_are_parsed_within_bounds(text, code):
     with pytest.raises(RequestError) as caught:

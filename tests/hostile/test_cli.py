@@ -148,3 +148,25 @@ def test_cli_decide_on_the_default_project_refuses_bad_requests(default_copy, tm
     done = _decide(root, db, str(request))
     assert_clean_failure(done, where=[f"field '{field}'" if field else str(request)])
     assert stored(db) == before
+
+
+@pytest.mark.parametrize("text, found", [
+    (b"[1, 2, 3]", "a JSON array of 3 values"),
+    (b'"x"', "the JSON string 'x'"),
+    (b"null", "JSON null"),
+], ids=["array", "string", "null"])
+@pytest.mark.parametrize("via", ["file", "stdin"])
+def test_cli_decide_says_where_a_request_that_is_not_an_object_is_and_what_it_is(hostile, tmp_path, text, found, via):
+    root, db = hostile
+    before = stored(db)
+    if via == "file":
+        request = tmp_path / "request.json"
+        request.write_bytes(text)
+        done, where = _decide(root, db, str(request)), str(request)
+    else:
+        done = run_cli(["decide", "--project", str(root), "--store", f"sqlite:///{db}", "--input", "-"], stdin=text)
+        where = "standard input"
+    assert_clean_failure(done, where=[where])
+    assert f"{where}: the request is {found}, not an object: expected a JSON object" in done.stderr
+    assert "request_not_object" in done.stderr
+    assert stored(db) == before
