@@ -24,6 +24,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from composite.errors import EvaluationError, Problem, ProjectError
+from composite.tables.index import ColumnIndex, rows_of
 from composite.tables.sfeel import (
     FEEL_CONTEXT,
     Categorical,
@@ -330,7 +331,9 @@ class DecisionTable:
         # in the rows (a scan of the entries seen so far made 10,000 rows take a minute).
         indexes: list[dict[str, int]] = [{} for _ in self.inputs]
         refs: list[tuple[tuple[int, int], ...]] = []
-        for rule in self.rules:
+        # Per input, each row's distinct entry (-1 for `-`): what the column indexes are built from.
+        self._row_entries: list[list[int]] = [[-1] * len(self.rules) for _ in self.inputs]
+        for number, rule in enumerate(self.rules):
             rule_refs = []
             for position, entry in enumerate(rule.inputs):
                 if entry.is_any:
@@ -340,8 +343,10 @@ class DecisionTable:
                 if index == len(known):
                     known.append(entry)
                 rule_refs.append((position, index))
+                self._row_entries[position][number] = index
             refs.append(tuple(rule_refs))
         self._refs = refs
+        self._all_rows = (1 << len(self.rules)) - 1
         self._literal = all(entry.is_literal for rule in self.rules for entry in rule.outputs) and all(
             output.default is None or output.default.is_literal for output in self.outputs)
         self._records = ([tuple(entry.literal for entry in rule.outputs) for rule in self.rules]
@@ -351,17 +356,33 @@ class DecisionTable:
 
     # -- one decision --------------------------------------------------------------------------
 
-    def evaluate(self, values: Mapping[str, Any]) -> TableResult:
+    @functools.cached_property
+    def _indexes(self) -> tuple[tuple[int, ColumnIndex], ...]:
+        # Built on the first decision, one per input with an entry other than `-`.
+        return tuple((position, ColumnIndex(entries, self._row_entries[position]))
+                     for position, entries in enumerate(self._distinct) if entries)
+
+    def evaluate(self, values: Mapping[str, Any], *, indexed: bool = True) -> TableResult:
         """Decide one row; `values` maps names to values (absent names are null).
 
         Raises EvaluationError for a UNIQUE table with several matching rows, an ANY table
-        whose matching rows disagree, or an input outside its allowed values.
+        whose matching rows disagree, or an input outside its allowed values. `indexed=False`
+        tests every entry of every row instead of using the column indexes (same answers; kept
+        as the reference the index is tested against).
         """
         feel = [to_feel(values.get(name)) for name in self._input_names]
         for position, table_input in self._checked_inputs:
             value = feel[position]
             if value is not None and table_input.values.test(value) is not True:  # type: ignore[union-attr]
                 raise self._not_allowed(table_input, value)
+        if indexed:
+            # AND the columns' candidate rows; stop as soon as none is left.
+            bits = self._all_rows
+            for position, column in self._indexes:
+                bits &= column.bits(feel[position])
+                if not bits:
+                    break
+            return self._resolve(rows_of(bits) if bits else (), values)
         answers = [[entry.test(feel[position]) is True for entry in entries]
                    for position, entries in enumerate(self._distinct)]
         matched = [number for number, refs in enumerate(self._refs)
@@ -493,8 +514,7 @@ class DecisionTable:
 
     # -- many decisions ------------------------------------------------------------------------
 
-    def match_matrix(self, columns: Mapping[str, Any], size: int) -> np.ndarray:
-        """A (size, rules) boolean matrix: which rows match which rules. Checks allowed inputs."""
+    def _views(self, columns: Mapping[str, Any], size: int) -> dict[str, ColumnView]:
         views: dict[str, ColumnView] = {}
         for name in self._input_names:
             if name not in views:
@@ -506,6 +526,11 @@ class DecisionTable:
                 rows = np.flatnonzero(bad)
                 error = self._not_allowed(table_input, view.value(int(rows[0])))
                 raise _at_rows(error, rows)
+        return views
+
+    def match_matrix(self, columns: Mapping[str, Any], size: int) -> np.ndarray:
+        """A (size, rules) boolean matrix: which rows match which rules. Checks allowed inputs."""
+        views = self._views(columns, size)
         masks = [[entry.mask(views[self._input_names[position]]) for entry in entries]
                  for position, entries in enumerate(self._distinct)]
         matrix = np.ones((size, len(self.rules)), dtype=bool)
@@ -515,14 +540,18 @@ class DecisionTable:
                 column &= masks[position][index]
         return matrix
 
-    def evaluate_batch(self, columns: Mapping[str, Any], size: int) -> TableBatch:
+    def evaluate_batch(self, columns: Mapping[str, Any], size: int, *, indexed: bool = True) -> TableBatch:
         """Decide `size` rows given as columns (numpy arrays, or `Categorical`s); absent = null.
 
         Rows that match the same rules share one result, computed once by the same code as
         `evaluate`; so both paths agree row for row. Errors name every offending row.
+        `indexed=False` builds the (size, rules) match matrix instead of using the column
+        indexes (same answers, kept as the reference).
         """
         if size == 0:
             return TableBatch([], np.zeros(0, dtype=np.intp))
+        if indexed:
+            return self._indexed_batch(columns, size)
         matrix = self.match_matrix(columns, size)
         if self._literal:
             if matrix.shape[1] == 0:
@@ -551,6 +580,75 @@ class DecisionTable:
             values = {name: (array[row] if array is not None else None) for name, array in arrays.items()}
             try:
                 results.append(self._resolve(np.flatnonzero(matrix[row]), values))
+            except EvaluationError as error:
+                failures.append((error, np.array([row])))
+                results.append(None)  # type: ignore[arg-type]
+        if failures:
+            raise _batch_error(failures)
+        return TableBatch(results, np.arange(size, dtype=np.intp))
+
+    def _indexed_batch(self, columns: Mapping[str, Any], size: int) -> TableBatch:
+        # Each column becomes a code per batch row (its segment, by binary search over the whole
+        # column); rows with the same codes in every column match the same table rows, so each
+        # distinct combination is matched once, by ANDing the columns' bitsets.
+        views = self._views(columns, size)
+        key = np.zeros(size, dtype=np.int64)
+        span = 1
+        coded: list[tuple[ColumnIndex, np.ndarray, list[Any]]] = []
+        for position, column in self._indexes:
+            view = views[self._input_names[position]]
+            extra: list[Any] = []
+            codes = column.float_codes(view.numbers, view.missing) if view.numbers is not None else None
+            if codes is None:
+                uniques, unique_codes = view.factorized()
+                per_unique = np.array([column.code(value, extra) for value in uniques], dtype=np.int64)
+                codes = per_unique[unique_codes]
+            codes = codes.astype(np.int64, copy=False)
+            coded.append((column, codes, extra))
+            width = int(codes.max()) + 1
+            if span * width >= 1 << 62:
+                key = np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
+                span = int(key.max()) + 1
+            key = key * width + codes
+            span *= width
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        # Distinct matches, ordered as the match matrix's packed rows sort (results come out in
+        # the same order as the unindexed path's).
+        found: dict[int, int] = {}
+        combo_bits: list[int] = []
+        for row in first.tolist():
+            bits = self._all_rows
+            for column, codes, extra in coded:
+                bits &= column.bits_of_code(int(codes[row]), extra)
+                if not bits:
+                    break
+            combo_bits.append(bits)
+            found.setdefault(bits, len(found))
+        patterns = [(rows_of(bits), bits) for bits in found]
+        patterns.sort(key=lambda pattern: [-number for number in pattern[0]])
+        order = {bits: code for code, (_, bits) in enumerate(patterns)}
+        combo_pattern = np.array([order[bits] for bits in combo_bits], dtype=np.intp)
+        index = combo_pattern[inverse]
+        if self._literal:
+            results: list[TableResult] = []
+            failures: list[tuple[EvaluationError, np.ndarray]] = []
+            for code, (matched, _) in enumerate(patterns):
+                try:
+                    results.append(self._resolve(matched, {}))
+                except EvaluationError as error:
+                    failures.append((error, np.flatnonzero(index == code)))
+                    results.append(None)  # type: ignore[arg-type]
+            if failures:
+                raise _batch_error(failures)
+            return TableBatch(results, index)
+        results = []
+        failures = []
+        arrays = {name: _materialize(columns.get(name)) for name in self.reads}
+        for row in range(size):
+            values = {name: (array[row] if array is not None else None) for name, array in arrays.items()}
+            try:
+                results.append(self._resolve(patterns[index[row]][0], values))
             except EvaluationError as error:
                 failures.append((error, np.array([row])))
                 results.append(None)  # type: ignore[arg-type]
