@@ -92,9 +92,11 @@ class ModelNode:
                              if not isinstance(fingerprint, Mapping) or fingerprint.get(k) != current[k])
             return untrained(f"was trained from a different version of {spec.file} (changed: {', '.join(changed)})",
                              "model_stale")
+        # a booster file the artifact names is located at the artifact's "booster_file" line
+        booster_named_at = (artifact_file, _line_of(artifact, b'"booster_file"'))
         model = load_model(artifact, file=artifact_file, root=context.root,
                            read_booster=lambda relative: context.read_artifact(
-                               relative, spec=spec, referenced_from=(artifact_file, None))[1])
+                               relative, spec=spec, referenced_from=booster_named_at)[1])
         differences = model.encoder.differences(expected)
         if differences:
             return untrained("was trained with other knowledge/ than the project's now: " + "; ".join(differences),
@@ -205,3 +207,9 @@ class ModelNode:
         """`model 'default_risk' (lightgbm, 3f2a9c1d…): probability of default 0.23`, then what raises
         and lowers it, how the score adds up, and whether the input lay inside the training domain."""
         return render_evidence(evidence, read=read, wrote=wrote, knowledge=knowledge)
+
+
+def _line_of(text: bytes, needle: bytes) -> int | None:
+    """The 1-based line of the first `needle` in `text` (where an artifact names a file), or None."""
+    at = text.find(needle)
+    return None if at < 0 else text.count(b"\n", 0, at) + 1

@@ -132,9 +132,9 @@ def _default_breaks() -> list[tuple[str, Callable[[Path], None], str, int | None
          ANY),
         ("fifo-as-scorecard-table", _replace_with("rules/scorecard/history.table.yaml", "fifo"), "composite.yaml",
          "name: history_score"),
-        # named in the model's artifact (JSON): the problem names that file, with no line
+        # named in the model's artifact (JSON): the problem names that file, at its "booster_file" line
         ("dev-zero-as-lightgbm-text", _replace_with("models/default_risk.lgb.txt", "/dev/zero"),
-         "models/default_risk.artifact.json", None),
+         "models/default_risk.artifact.json", '"booster_file"'),
         ("directory-as-blend", _replace_with("models/risk_blend.blend.yaml", "dir"), "composite.yaml", "name: risk_blend"),
         ("parentheses-1000-deep-in-scorecard", _replace("composite.yaml", "checking_points + duration_points",
                                                         "(" * 1_000 + "checking_points" + ")" * 1_000
@@ -154,7 +154,7 @@ def test_a_bad_file_in_the_default_project_is_located(default_pristine, tmp_path
     root = tmp_path / "project"
     shutil.copytree(default_pristine, root, symlinks=True)
     breaks(root)
-    if isinstance(line, str):  # the line of composite.yaml that mentions it
+    if isinstance(line, str):  # the line of `file` that mentions it
         line = next(i for i, text in enumerate((root / file).read_text().splitlines(), 1) if line in text)
     with bounded(), pytest.raises(CompositeError) as caught:
         CompositeEngine.from_path(root, store=f"sqlite:///{tmp_path / 'd.db'}")
