@@ -39,23 +39,39 @@ __all__ = [
 
 
 class BoosterCore:
-    """A LightGBM booster, kept as (and always rebuilt from) its model text."""
+    """A LightGBM booster, kept as (and always rebuilt from) its model text.
+
+    It predicts through lib_lightgbm directly (`composite.ml.booster`): the same scores and
+    TreeSHAP contributions as `lightgbm.Booster`, without importing the lightgbm package and, with
+    it, scikit-learn. `booster` is a `lightgbm.Booster` of the same text, built when first asked.
+    """
 
     algorithm = "lightgbm"
 
     def __init__(self, text: str) -> None:
-        import lightgbm as lgb
+        from composite.ml.booster import load_booster
 
         self.text = text
-        self.booster = lgb.Booster(model_str=text)
-        self.booster.params.pop("num_threads", None)
+        self._core = load_booster(text)
+        self._booster: Any = None
+
+    @property
+    def booster(self) -> Any:
+        """The model as a `lightgbm.Booster` (imports the lightgbm package)."""
+        if self._booster is None:
+            import lightgbm as lgb
+
+            booster = lgb.Booster(model_str=self.text)
+            booster.params.pop("num_threads", None)
+            self._booster = booster
+        return self._booster
 
     def raw_score(self, matrix: np.ndarray) -> np.ndarray:
-        return np.asarray(self.booster.predict(matrix, raw_score=True, num_threads=1), dtype=np.float64)
+        return self._core.raw_score(matrix)
 
     def column_contributions(self, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(per-column contributions, per-row base value): TreeSHAP in log-odds."""
-        out = np.asarray(self.booster.predict(matrix, pred_contrib=True, num_threads=1), dtype=np.float64)
+        out = self._core.contributions(matrix)
         return out[:, :-1], out[:, -1]
 
 
