@@ -12,13 +12,27 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Sequence
 
-from composite.errors import CompositeError, DecisionNotFound, RequestError
+from composite.errors import CompositeError, DecisionNotFound, ProjectError, RequestError
 
 
 def _engine(args: argparse.Namespace) -> Any:
     from composite.engine import CompositeEngine
 
     return CompositeEngine.from_path(args.project, store=args.store)
+
+
+def _store(args: argparse.Namespace) -> Any:
+    """The project's store alone, for `explain` and `history`: they read what was stored (the
+    decision and its project snapshot), so the project, its models and tables are not loaded."""
+    from composite.store import project_store
+
+    source = Path(args.project)
+    if not source.is_file() and not (source / "composite.yaml").is_file():
+        # what loading it would say; and no .composite/ folder is made where there is no project
+        raise ProjectError(f"'{source}' is not a decision project: it has no composite.yaml "
+                           "(create one with `composite init DIR`)", code="not_a_project",
+                           file=str(source / "composite.yaml"))
+    return project_store(source, args.store)
 
 
 def _report(error: CompositeError, stream: Any = None) -> None:
@@ -76,15 +90,23 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    engine = _engine(args)
-    print(engine.explain(args.decision_id, format="json" if args.json else "text", why_not=args.why_not),
-          end="" if not args.json else "\n")
+    from composite.explain import explain_stored
+
+    store = _store(args)
+    try:
+        text = explain_stored(store, args.decision_id, format="json" if args.json else "text", why_not=args.why_not)
+    finally:
+        store.close()
+    print(text, end="" if not args.json else "\n")
     return 0
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    engine = _engine(args)
-    rows = engine.history(args.limit)
+    store = _store(args)
+    try:
+        rows = store.recent(args.limit)
+    finally:
+        store.close()
     if not rows:
         print("no decisions yet")
         return 0

@@ -23,13 +23,11 @@ from composite.ids import new_id, new_ids
 from composite.limits import DEFAULT_LIMITS, INT64_MAX, INT64_MIN, Limits, short
 from composite.project import Project, load_project
 from composite.schemas import SCHEMA_VERSION, Decision, NodeTrace, Trace, trusted
-from composite.store import DecisionStore, DecisionSummary, open_store
+from composite.store import STORE_ENV, DecisionStore, DecisionSummary, project_store  # noqa: F401 (STORE_ENV)
 from composite.store._codec import nonfinite_name
 
 if TYPE_CHECKING:
     import pandas as pd
-
-STORE_ENV = "COMPOSITE_STORE_URL"
 
 
 @dataclass(frozen=True)
@@ -91,9 +89,7 @@ class CompositeEngine:
         source = Path(path)
         project = load_project(source)
         if store is None or isinstance(store, str):
-            url = store if store is not None else os.environ.get(STORE_ENV) or None
-            default_root = source if source.is_dir() else source.parent
-            store = open_store(url, default_root=default_root)
+            store = project_store(source, store)
         return cls(project, store, source=source, limits=limits)
 
     def _prepare(self, project: Project) -> _Loaded:
@@ -297,13 +293,9 @@ class CompositeEngine:
 
         `why_not` names a rule: the explanation then says which of its conditions failed.
         """
-        from composite.explain import explain_json, explain_text
+        from composite.explain import explain_stored
 
-        decision = self.store.get(decision_id)
-        snapshot = self.store.project(decision.project_hash) if decision.project_hash else {}
-        if format == "json":
-            return explain_json(decision, snapshot)
-        return explain_text(decision, snapshot, why_not=why_not)
+        return explain_stored(self.store, decision_id, format=format, why_not=why_not)
 
     def history(self, limit: int = 20) -> list[DecisionSummary]:
         return self.store.recent(limit)

@@ -6,11 +6,14 @@ Works from the store alone: the decision record and the project snapshot saved w
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from composite.knowledge import Knowledge
 from composite.schemas import Decision
 from composite.store._codec import dumps
+
+if TYPE_CHECKING:
+    from composite.store import DecisionStore
 
 
 def _knowledge(snapshot: Mapping[str, Any]) -> Knowledge:
@@ -143,3 +146,13 @@ def explain_json(decision: Decision, snapshot: Mapping[str, Any]) -> str:
         key: snapshot.get(key) for key in ("hash", "name", "version", "description", "inputs", "outputs", "nodes")
     }
     return dumps(document)
+
+
+def explain_stored(store: "DecisionStore", decision_id: str, *, format: str = "text",
+                   why_not: str | None = None) -> str:
+    """A stored decision rendered from `store` alone (the record and its project snapshot)."""
+    decision = store.get(decision_id)
+    snapshot = store.project(decision.project_hash) if decision.project_hash else {}
+    if format == "json":
+        return explain_json(decision, snapshot)
+    return explain_text(decision, snapshot, why_not=why_not)

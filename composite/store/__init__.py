@@ -5,11 +5,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Protocol, runtime_checkable
 
 from composite.errors import StoreError
+
+STORE_ENV = "COMPOSITE_STORE_URL"
 from composite.schemas import Decision
 
 
@@ -81,4 +84,12 @@ def open_store(url: str | None, *, default_root: Path | None = None) -> Decision
     )
 
 
-__all__ = ["DecisionStore", "DecisionSummary", "open_store"]
+def project_store(path: str | os.PathLike[str], url: str | None = None) -> DecisionStore:
+    """The store of the project at `path`: `url`, else $COMPOSITE_STORE_URL, else SQLite in the
+    project's .composite/ folder (beside a .dmn or .fll file given as the project)."""
+    source = Path(path)
+    url = url if url is not None else os.environ.get(STORE_ENV) or None
+    return open_store(url, default_root=source if source.is_dir() else source.parent)
+
+
+__all__ = ["STORE_ENV", "DecisionStore", "DecisionSummary", "open_store", "project_store"]
