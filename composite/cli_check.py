@@ -16,10 +16,13 @@ from composite.errors import CompositeError
 __all__ = ["add_check_command", "cmd_check", "main"]
 
 
+# composite.check.DEFAULT_MIN_SUPPORT (a test keeps them equal): importing composite.check here
+# would cost every `composite` command 0.2 s at start, `check` or not.
+DEFAULT_MIN_SUPPORT = 20
+
+
 def add_check_command(subparsers: Any) -> argparse.ArgumentParser:
     """Register `check` on the subparsers of the `composite` command."""
-    from composite.check import DEFAULT_MIN_SUPPORT
-
     p = subparsers.add_parser(
         "check", help="compare knowledge/, rules and tables with labelled data; exit 1 if the data contradicts them",
         description="Find concepts whose influence sign, and rules and table rows whose outcome, the data "

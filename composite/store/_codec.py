@@ -12,9 +12,8 @@ import datetime as _dt
 import decimal
 import json
 import math
+import sys
 from typing import Any
-
-import numpy as np
 
 from composite.schemas import Decision, NodeTrace, Trace
 
@@ -36,9 +35,10 @@ except ImportError:  # pragma: no cover
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, np.generic):
+    np = sys.modules.get("numpy")  # a numpy value exists only once numpy is imported: reading needs none
+    if np is not None and isinstance(value, np.generic):
         return value.item()
-    if isinstance(value, np.ndarray):
+    if np is not None and isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, decimal.Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
@@ -58,8 +58,9 @@ def nonfinite_name(value: float) -> str:
 
 
 def _nonfinite(values: dict[str, Any]) -> dict[str, str]:
-    return {key: nonfinite_name(v) for key, v in values.items()
-            if isinstance(v, (float, np.floating)) and not math.isfinite(v)}
+    np = sys.modules.get("numpy")
+    floats = (float, np.floating) if np is not None else float
+    return {key: nonfinite_name(v) for key, v in values.items() if isinstance(v, floats) and not math.isfinite(v)}
 
 
 def restore_nonfinite(values: dict[str, Any], names: dict[str, str] | None) -> dict[str, Any]:
