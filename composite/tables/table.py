@@ -617,10 +617,11 @@ class DecisionTable:
         # the same order as the unindexed path's).
         found: dict[int, int] = {}
         combo_bits: list[int] = []
-        for row in first.tolist():
+        firsts = [(column, codes[first].tolist(), extra) for column, codes, extra in coded]
+        for combo in range(len(first)):
             bits = self._all_rows
-            for column, codes, extra in coded:
-                bits &= column.bits_of_code(int(codes[row]), extra)
+            for column, codes, extra in firsts:
+                bits &= column.bits_of_code(codes[combo], extra)
                 if not bits:
                     break
             combo_bits.append(bits)
