@@ -37,6 +37,14 @@ class DomainCheck:
             "issues": self.issues[i],
         }
 
+    def rows(self) -> list[dict[str, Any]]:
+        """`row(i)` of every row, built from the columns at once."""
+        distances = [None if d != d else d for d in np.asarray(self.distance, dtype=np.float64).tolist()]
+        reference = self.reference
+        return [{"inside": inside, "distance": distance, "distance_p99": reference, "issues": issues}
+                for inside, distance, issues in zip(np.asarray(self.inside, dtype=bool).tolist(), distances,
+                                                    self.issues)]
+
 
 class TrainingDomain:
     """Ranges, seen categories and a distance reference, computed once on the training rows.
@@ -127,6 +135,40 @@ class TrainingDomain:
     def check(self, encoder: FeatureEncoder, columns: Mapping[str, Any], size: int, *,
               encoded: np.ndarray | None = None) -> DomainCheck:
         """Check rows against the domain; `encoded` is `encoder.encode(columns)` if already at hand."""
+        if encoded is None:
+            encoded = encoder.encode(columns, size)
+        issues: list[list[dict[str, Any]]] = [[] for _ in range(size)]
+        flagged = np.zeros(size, dtype=bool)
+        start = 0
+        for feature in encoder.features:
+            position, start = start, start + len(feature.columns)
+            entry = self.features.get(feature.name)
+            if entry is None:
+                continue
+            numbers = encoded[:, position] if feature.kind == "number" else None
+            found = _check_column(entry, columns[feature.name], size, issues, numbers=numbers)
+            if found is not None:
+                flagged |= found
+        for entry in self.inputs:
+            if entry["name"] in columns:
+                found = _check_column(entry, columns[entry["name"]], size, issues)
+                if found is not None:
+                    flagged |= found
+        distance = np.full(size, math.nan)
+        if self._columns and self._precision.size and size:
+            z = self._standardise(self._space(encoder, columns, size, encoded=encoded))
+            distance = self._distance(z)
+            if self.reference is not None:
+                far = np.flatnonzero(distance > self.reference)
+                flagged[far] = True
+                for i, d in zip(far.tolist(), distance[far].tolist()):
+                    issues[i].append(_issue(None, "far_from_training", d, self.reference, d - self.reference,
+                                            None, ratio=d / self.reference if self.reference else None))
+        return DomainCheck(inside=~flagged, distance=distance, issues=issues, reference=self.reference)
+
+    def check_reference(self, encoder: FeatureEncoder, columns: Mapping[str, Any], size: int, *,
+                        encoded: np.ndarray | None = None) -> DomainCheck:
+        """`check` value by value (`_check_entry`): the reference the tests hold `check` to."""
         if encoded is None:
             encoded = encoder.encode(columns, size)
         issues: list[list[dict[str, Any]]] = [[] for _ in range(size)]
@@ -258,6 +300,125 @@ def _check_entry(entry: Mapping[str, Any], raw: Any, size: int, issues: list[lis
         key = _key(bool(value) if entry["kind"] == "boolean" else value)
         if key not in seen:
             issues[i].append(_issue(name, "unseen_category", _jsonable(value), list(seen)))
+
+
+_VALUE_BY_VALUE_BELOW = 32  # rows
+
+
+def _check_column(entry: Mapping[str, Any], raw: Any, size: int, issues: list[list[dict[str, Any]]], *,
+                  numbers: np.ndarray | None = None) -> np.ndarray | None:
+    """`_check_entry` on whole columns: the same issues, appended to the rows that have one (found
+    by vectorised range comparisons, or by checking each distinct category once). Returns the rows
+    given an issue as a mask (None: none). A handful of rows is checked value by value."""
+    name = entry["name"]
+    missing_seen = entry.get("missing", 0) > 0
+    if entry["kind"] == "number":
+        if numbers is None:
+            array = np.asarray(raw)
+            if array.dtype.kind in "fiub":
+                numbers = array.astype(np.float64).reshape(size)
+            else:
+                numbers = np.array([math.nan if v is None else float(v) for v in _plain_values(raw, size)],
+                                   dtype=np.float64)
+        low, high, sd = entry.get("min"), entry.get("max"), entry.get("sd") or 0.0
+        if size <= _VALUE_BY_VALUE_BELOW:
+            rows = []
+            for i, value in enumerate(numbers.tolist()):
+                if value != value:
+                    if not missing_seen:
+                        issues[i].append(_issue(name, "missing_value", None))
+                        rows.append(i)
+                elif low is not None and value < low:
+                    issues[i].append(_issue(name, "below_range", _num(value), low, low - value, sd))
+                    rows.append(i)
+                elif high is not None and value > high:
+                    issues[i].append(_issue(name, "above_range", _num(value), high, value - high, sd))
+                    rows.append(i)
+            return _mask(rows, size)
+        missing = np.isnan(numbers)
+        flagged = np.zeros(size, dtype=bool)
+        if low is not None:
+            flagged |= numbers < low
+        if high is not None:
+            flagged |= numbers > high
+        if not missing_seen:
+            flagged |= missing
+        rows = np.flatnonzero(flagged)
+        for i, value in zip(rows.tolist(), numbers[rows].tolist()):
+            if value != value:
+                issues[i].append(_issue(name, "missing_value", None))
+            elif low is not None and value < low:
+                issues[i].append(_issue(name, "below_range", _num(value), low, low - value, sd))
+            else:
+                issues[i].append(_issue(name, "above_range", _num(value), high, value - high, sd))
+        return flagged
+    if size <= _VALUE_BY_VALUE_BELOW:  # a handful of rows: checking each value costs less than the array calls
+        return _check_values(entry, _plain_values(raw, size), issues)
+    seen = entry.get("seen") or {}
+    boolean = entry["kind"] == "boolean"
+    array = np.asarray(raw).reshape(size)
+    kind = array.dtype.kind
+    values: list[Any] | None = None
+    if kind in "biuU":
+        # no missing value; each distinct value is checked once
+        missing = np.zeros(size, dtype=bool)
+        distinct, inverse = np.unique(array, return_inverse=True)
+        bad = np.array([_key(bool(v) if boolean else v) not in seen for v in distinct.tolist()], dtype=bool)
+        unseen = bad[inverse.reshape(size)] if bad.any() else np.zeros(size, dtype=bool)
+    elif kind == "O" and set(map(type, values := array.tolist())) <= {str, type(None)}:
+        missing = np.equal(array, None).astype(bool) if None in values else np.zeros(size, dtype=bool)
+        distinct = set(values)
+        distinct.discard(None)
+        bad_values = [v for v in distinct if _key(bool(v) if boolean else v) not in seen]
+        unseen = np.zeros(size, dtype=bool)
+        if len(bad_values) <= 16:
+            for v in bad_values:
+                unseen |= np.equal(array, v).astype(bool)
+        else:
+            bad_set = set(bad_values)
+            unseen = np.fromiter((v in bad_set for v in values), dtype=bool, count=size)
+    else:  # floats as categories, mixed objects: value by value, as `_check_entry`
+        return _check_values(entry, _plain_values(raw, size), issues)
+    flagged = unseen if missing_seen else unseen | missing
+    rows = np.flatnonzero(flagged).tolist()
+    if rows:
+        if values is None:
+            values = array.tolist()
+        listed = list(seen)
+        for i in rows:
+            if missing[i]:
+                issues[i].append(_issue(name, "missing_value", None))
+            else:
+                issues[i].append(_issue(name, "unseen_category", _jsonable(values[i]), list(listed)))
+    return flagged
+
+
+def _check_values(entry: Mapping[str, Any], values: list[Any], issues: list[list[dict[str, Any]]]) -> np.ndarray | None:
+    """The categories of `_check_entry`, value by value, returning the rows given an issue."""
+    name = entry["name"]
+    missing_seen = entry.get("missing", 0) > 0
+    seen = entry.get("seen") or {}
+    rows = []
+    for i, value in enumerate(values):
+        if value is None:
+            if not missing_seen:
+                issues[i].append(_issue(name, "missing_value", None))
+                rows.append(i)
+            continue
+        key = _key(bool(value) if entry["kind"] == "boolean" else value)
+        if key not in seen:
+            issues[i].append(_issue(name, "unseen_category", _jsonable(value), list(seen)))
+            rows.append(i)
+    return _mask(rows, len(values))
+
+
+def _mask(rows: list[int], size: int) -> np.ndarray | None:
+    """The rows given an issue as a mask, or None for none."""
+    if not rows:
+        return None
+    mask = np.zeros(size, dtype=bool)
+    mask[rows] = True
+    return mask
 
 
 def _issue(feature: str | None, kind: str, value: Any, limit: Any = None, excess: float | None = None,

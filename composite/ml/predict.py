@@ -333,9 +333,106 @@ def reasons_for(features: Sequence[str], values: Sequence[Any], contributions: n
     return ups + downs
 
 
+_ROW_BY_ROW_BELOW = 8  # rows
+
+
+def batch_reasons(features: Sequence[str], values: Sequence[Sequence[Any]], contributions: np.ndarray,
+                  knowledge: Any, per_direction: int, *, labels: Sequence[str] | None = None) -> list[list[dict[str, Any]]]:
+    """`reasons_for` of every row at once: `values[j]` is feature j's column (plain Python values,
+    None for missing), `contributions` the (rows, features) matrix. The same dicts as `reasons_for`
+    row by row, value for value and string for string.
+
+    The ranking is one stable argsort of the whole matrix (as `reasons_for` sorts each row); the
+    strongest `per_direction` of each sign are picked by a running count. Labels are computed once
+    per feature (or given, as `labels`), a value's text once per distinct value of a feature; per
+    row only the picked reasons' dicts are assembled.
+    """
+    contributions = np.asarray(contributions, dtype=np.float64)
+    size = contributions.shape[0]
+    out: list[list[dict[str, Any]]] = [[] for _ in range(size)]
+    if per_direction <= 0 or size == 0 or contributions.shape[1] == 0:
+        return out
+    order = np.argsort(-np.abs(contributions), axis=1, kind="stable")
+    ranked = np.take_along_axis(contributions, order, axis=1)
+    raising = ranked > 0
+    lowering = ~raising & (ranked != 0)  # negative, or NaN (which `reasons_for` counts as lowering)
+    if labels is None:
+        labels = [feature_label(name, knowledge) for name in features]
+    texts: list[dict[Any, str]] = [{} for _ in features]
+
+    def text(j: int, value: Any) -> str:
+        cls = value.__class__
+        if cls is float and value == 0.0:  # 0.0 and -0.0 are one key but two texts
+            return f"{labels[j]}: {format_value(features[j], value, knowledge)}"
+        key = (cls, value)  # 1, 1.0 and True are one dict key but three texts
+        cache = texts[j]
+        try:
+            return cache[key]
+        except KeyError:
+            found = cache[key] = f"{labels[j]}: {format_value(features[j], value, knowledge)}"
+            return found
+        except TypeError:  # unhashable
+            return f"{labels[j]}: {format_value(features[j], value, knowledge)}"
+
+    if size <= _ROW_BY_ROW_BELOW:  # a handful of rows: the row loop costs less than the array calls
+        for i, row in enumerate(contributions.tolist()):
+            ups: list[dict[str, Any]] = []
+            downs: list[dict[str, Any]] = []
+            # stable and NaN last, as argsort(-abs(row), kind="stable")
+            for j in sorted(range(len(row)), key=lambda j: (row[j] != row[j], -abs(row[j]))):
+                c = row[j]
+                if c == 0.0:
+                    continue
+                bucket = ups if c > 0 else downs
+                if len(bucket) >= per_direction:
+                    if len(ups) >= per_direction and len(downs) >= per_direction:
+                        break
+                    continue
+                value = values[j][i]
+                bucket.append({"feature": features[j], "value": value, "contribution": c,
+                               "direction": "raises" if c > 0 else "lowers", "text": text(j, value)})
+            out[i] = ups + downs
+        return out
+    # all raising reasons of every row first, then the lowering ones: each row's list is ups + downs
+    for mask, direction in ((raising, "raises"), (lowering, "lowers")):
+        picked = mask & (np.cumsum(mask, axis=1) <= per_direction)
+        rows, slots = np.nonzero(picked)
+        if not rows.size:
+            continue
+        for i, j, c in zip(rows.tolist(), order[rows, slots].tolist(), ranked[rows, slots].tolist()):
+            value = values[j][i]
+            out[i].append({"feature": features[j], "value": value, "contribution": c, "direction": direction,
+                           "text": text(j, value)})
+    return out
+
+
 def evidence_rows(model: TrainedModel, prediction: Prediction, columns: Mapping[str, Any], *, artifact: str,
-                  knowledge: Any, reasons: int) -> list[dict[str, Any]]:
-    """One JSON-ready `ModelEvidence` dict per predicted row."""
+                  knowledge: Any, reasons: int, labels: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """One JSON-ready `ModelEvidence` dict per predicted row, built from columns: reasons by
+    `batch_reasons`, the domain by `DomainCheck.rows`; per row only the dicts are assembled.
+    `labels` are the features' `feature_label`s if already at hand."""
+    size = len(prediction)
+    features = prediction.features
+    values = [_python_list(columns[name], size) for name in features]
+    contributions = prediction.contributions
+    assert contributions is not None and prediction.base_value is not None and prediction.domain is not None
+    reason_rows = batch_reasons(features, values, contributions, knowledge, reasons, labels=labels)
+    domains = prediction.domain.rows()
+    head = {"model": model.name, "algorithm": model.algorithm, "artifact": artifact, "target": model.target}
+    calibration = model.calibrator.method
+    return [{**head, "score": score, "base_value": base, "probability": probability, "calibration": calibration,
+             "contributions": dict(zip(features, contribution)), "reasons": reason, "domain": domain}
+            for score, base, probability, contribution, reason, domain in zip(
+                np.asarray(prediction.score, dtype=np.float64).tolist(),
+                np.asarray(prediction.base_value, dtype=np.float64).tolist(),
+                np.asarray(prediction.probability, dtype=np.float64).tolist(),
+                contributions.tolist(), reason_rows, domains)]
+
+
+def evidence_rows_reference(model: TrainedModel, prediction: Prediction, columns: Mapping[str, Any], *,
+                            artifact: str, knowledge: Any, reasons: int) -> list[dict[str, Any]]:
+    """`evidence_rows` row by row with `reasons_for` and `DomainCheck.row`: the reference the tests
+    hold the column-wise path to."""
     size = len(prediction)
     features = prediction.features
     values = [_python_list(columns[name], size) for name in features]
@@ -362,7 +459,17 @@ def evidence_rows(model: TrainedModel, prediction: Prediction, columns: Mapping[
 
 
 def _python_list(raw: Any, size: int) -> list[Any]:
-    values = np.asarray(raw).reshape(size).tolist() if not isinstance(raw, list) else list(raw)
+    """A column as plain Python values, NaN as None."""
+    if isinstance(raw, list):
+        return [None if isinstance(v, float) and math.isnan(v) else v for v in raw]
+    array = np.asarray(raw).reshape(size)
+    values = array.tolist()
+    if array.dtype.kind == "f":
+        for i in np.flatnonzero(np.isnan(array)).tolist():
+            values[i] = None
+        return values
+    if array.dtype.kind != "O" or not any(issubclass(t, float) for t in set(map(type, values))):
+        return values  # ints, booleans, strings: no NaN
     return [None if isinstance(v, float) and math.isnan(v) else v for v in values]
 
 

@@ -16,7 +16,7 @@ from composite._files import project_file_exists, resolve_project_path
 from composite.errors import EvaluationError, ProjectError
 from composite.ml.artifact import load_model, read_fingerprint
 from composite.ml.features import FeatureEncoder
-from composite.ml.predict import ModelEvidence, TrainedModel, evidence_rows, render_evidence
+from composite.ml.predict import ModelEvidence, TrainedModel, evidence_rows, feature_label, render_evidence
 from composite.ml.spec import ModelSpec, check_features, load_model_spec
 from composite.ml.train import untrained_models_allowed
 from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec, require_file
@@ -132,8 +132,16 @@ class ModelNode:
             assert prediction.domain is not None
             outputs[self.spec.domain_output] = prediction.domain.inside
         evidence = evidence_rows(self.model, prediction, inputs, artifact=self.artifact_hash,
-                                 knowledge=self.knowledge, reasons=self.spec.reasons)
+                                 knowledge=self.knowledge, reasons=self.spec.reasons, labels=self._labels())
         return BatchResult(outputs, evidence)
+
+    def _labels(self) -> tuple[str, ...]:
+        """The reasons' label of every feature, from knowledge/: computed once per node."""
+        labels = getattr(self, "_feature_labels", None)
+        if labels is None:
+            assert self.model is not None
+            labels = self._feature_labels = tuple(feature_label(name, self.knowledge) for name in self.model.features)
+        return labels
 
     def _refuse_missing_required(self, inputs: Mapping[str, Any], size: int) -> None:
         """The missing-value rule for models: a model may learn what a missing value means, but
