@@ -34,6 +34,45 @@ def _options(model: type[BaseModel], spec: NodeSpec) -> Any:
         raise ProjectError(f"node '{spec.name}' ({spec.kind}) is misconfigured", problems=problems) from None
 
 
+def _objects(column: Any, size: int) -> np.ndarray:
+    """A column as an object array of plain Python values (what the row path reads)."""
+    array = np.asarray(column).reshape(size)
+    return array if array.dtype == object else array.astype(object)
+
+
+def _typed(column: np.ndarray) -> np.ndarray:
+    """`typed_column` of an object array's values, without a Python loop per value where the
+    types allow: bool, int64 or float64 when that loses nothing, else the object array itself."""
+    values = column.tolist()
+    kinds = set(map(type, values))
+    if values and kinds == {bool}:
+        return column.astype(bool)
+    if values and kinds == {float}:
+        return column.astype(np.float64)
+    if values and kinds <= {int, float, bool} or not values:
+        return typed_column(values)
+    out = np.empty(len(values), dtype=object)
+    out[:] = column
+    return out
+
+
+def _member(column: np.ndarray, listed: list[Any]) -> np.ndarray:
+    """Per value of an object column: `value in listed`, by the same comparisons (identity, then ==)."""
+    found = np.zeros(len(column), dtype=bool)
+    for item in listed:
+        if not isinstance(item, (str, int, float, type(None))):  # a list or a mapping: no broadcasting
+            found |= np.fromiter((value is item or value == item for value in column.tolist()), dtype=bool,
+                                 count=len(column))
+            continue
+        equal = np.equal(column, item)
+        if equal.dtype != bool:
+            equal = np.fromiter((bool(e) for e in equal.tolist()), dtype=bool, count=len(column))
+        found |= equal
+        if item is not item or (isinstance(item, float) and item != item):  # NaN: only itself is in
+            found |= np.fromiter((value is item for value in column.tolist()), dtype=bool, count=len(column))
+    return found
+
+
 class _Combiner:
     kind: ClassVar[str]
     evidence_model: ClassVar[type[BaseModel]]
@@ -43,9 +82,8 @@ class _Combiner:
     writes: tuple[str, ...]
     description: str | None
 
-    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult:
-        # Combiners are a handful of comparisons per row: the row path is the reference, and a
-        # batch is that path applied per row, so the two cannot disagree.
+    def evaluate_batch_reference(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult:
+        """The row path applied per row: the reference the column-wise `evaluate_batch` is held to."""
         names = self.reads
         lists = {name: np.asarray(columns[name]).tolist() for name in names}
         results = [self.evaluate({name: lists[name][i] for name in names}) for i in range(size)]
@@ -115,6 +153,30 @@ class GuardNode(_Combiner):
                     "outcome": outcome, "reason": reason}
         return NodeResult(outputs, evidence)
 
+    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult:
+        """`evaluate` on columns: the override mask by one comparison per passing value, outputs by
+        `np.where`, the evidence dicts assembled from the columns."""
+        if not size:
+            return self.evaluate_batch_reference(columns, size)
+        o = self.options
+        expert = _objects(columns[o.override], size)
+        overridden = ~_member(expert, list(o.passes))
+        outcome = np.where(overridden, expert, _objects(columns[o.otherwise], size))
+        none = np.full(size, None, dtype=object)
+        expert_reason = _objects(columns[o.override_reason], size) if o.override_reason else none
+        if o.override_reason or o.otherwise_reason:
+            otherwise_reason = _objects(columns[o.otherwise_reason], size) if o.otherwise_reason else none
+            reason = np.where(overridden, expert_reason, otherwise_reason)
+        else:
+            reason = none
+        outputs = {o.output: _typed(outcome)}
+        if o.output_reason:
+            outputs[o.output_reason] = _typed(reason)
+        evidence = [{"overridden": flag, "expert_outcome": e, "expert_reason": r, "outcome": out, "reason": why}
+                    for flag, e, r, out, why in zip(overridden.tolist(), expert.tolist(), expert_reason.tolist(),
+                                                    outcome.tolist(), reason.tolist())]
+        return BatchResult(outputs, evidence)
+
     def describe(self) -> dict[str, Any]:
         o = self.options
         return self._describe(f"{o.override} overrides {o.otherwise} unless it is one of {o.passes}")
@@ -172,6 +234,27 @@ class FallbackNode(_Combiner):
             outputs[o.output_source] = used
         return NodeResult(outputs, {"used": used, "in_domain": inside, "primary": values[o.primary],
                                     "fallback": values[o.fallback]})
+
+    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult:
+        """`evaluate` on columns: the path by the in-domain mask, outputs by `np.where`."""
+        if not size:
+            return self.evaluate_batch_reference(columns, size)
+        o = self.options
+        flags = np.asarray(columns[o.in_domain]).reshape(size)
+        inside = flags if flags.dtype == bool else flags.astype(object).astype(bool)  # bool() of each value
+        primary = np.asarray(columns[o.primary]).reshape(size)
+        fallback = np.asarray(columns[o.fallback]).reshape(size)
+        if primary.dtype == fallback.dtype and primary.dtype in (np.float64, np.int64, np.bool_):
+            output = np.where(inside, primary, fallback)  # what typed_column gives for these values
+        else:
+            output = _typed(np.where(inside, _objects(primary, size), _objects(fallback, size)))
+        used = np.where(inside, o.primary, o.fallback).astype(object)
+        outputs = {o.output: output}
+        if o.output_source:
+            outputs[o.output_source] = used
+        evidence = [{"used": path, "in_domain": flag, "primary": p, "fallback": f}
+                    for path, flag, p, f in zip(used.tolist(), inside.tolist(), primary.tolist(), fallback.tolist())]
+        return BatchResult(outputs, evidence)
 
     def describe(self) -> dict[str, Any]:
         o = self.options
@@ -247,6 +330,53 @@ class ReviewNode(_Combiner):
                                     "threshold": o.threshold, "disagree": disagree, "outcome": outcome,
                                     "reason": reason})
 
+    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult:
+        """`evaluate` on columns: the differences by array arithmetic where both scores are numeric
+        columns, the disagreement mask, and a reason text only for the rows that disagree."""
+        if not size:
+            return self.evaluate_batch_reference(columns, size)
+        o = self.options
+        first, second = (np.asarray(columns[n]).reshape(size) for n in o.compare)
+        if first.dtype.kind in "fiub" and second.dtype.kind in "fiub":
+            a_values, b_values = first.tolist(), second.tolist()
+            with np.errstate(invalid="ignore"):
+                gap = np.abs(first.astype(np.float64) - second.astype(np.float64))
+            valid = ~(np.isnan(first.astype(np.float64)) | np.isnan(second.astype(np.float64)))
+        else:
+            a_values, b_values = first.tolist(), second.tolist()
+            gap = np.full(size, math.nan)
+            valid = np.zeros(size, dtype=bool)
+            for i, (a, b) in enumerate(zip(a_values, b_values)):
+                if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not (math.isnan(a) or math.isnan(b)):
+                    gap[i] = abs(float(a) - float(b))
+                    valid[i] = True
+        stands = _objects(columns[o.outcome], size)
+        with np.errstate(invalid="ignore"):
+            disagree = valid & (gap > o.threshold)
+        if disagree.any() and o.keep:
+            disagree &= ~_member(stands, list(o.keep))
+        outcome = stands.copy()
+        rows = np.flatnonzero(disagree).tolist()
+        for i in rows:
+            outcome[i] = o.refer
+        reason = (_objects(columns[o.outcome_reason], size).copy() if o.outcome_reason
+                  else np.full(size, None, dtype=object))
+        differences = [d if ok else None for d, ok in zip(gap.tolist(), valid.tolist())]
+        for i in rows:
+            a, b, difference = a_values[i], b_values[i], differences[i]
+            reason[i] = (f"the sources disagree: {o.compare[0]} = {a:.3g}, {o.compare[1]} = {b:.3g} "
+                         f"(difference {difference:.3g} > {o.threshold:g}); a credit officer decides")
+        outputs = {o.output: _typed(outcome)}
+        if o.output_reason:
+            outputs[o.output_reason] = _typed(reason)
+        left, right = o.compare
+        threshold = o.threshold
+        evidence = [{"scores": {left: a, right: b}, "difference": d, "threshold": threshold, "disagree": flag,
+                     "outcome": out, "reason": why}
+                    for a, b, d, flag, out, why in zip(a_values, b_values, differences, disagree.tolist(),
+                                                       outcome.tolist(), reason.tolist())]
+        return BatchResult(outputs, evidence)
+
     def describe(self) -> dict[str, Any]:
         o = self.options
         return self._describe(f"refer when |{o.compare[0]} - {o.compare[1]}| > {o.threshold:g}")
@@ -282,6 +412,14 @@ class BlendEvidence(BaseModel):
     probability: float | None
     training_rows: int | None
     cv_log_loss: dict[str, float | None]  # expert, model, blend
+
+
+def _floats(column: Any, size: int) -> np.ndarray:
+    """A numeric column as float64, None as NaN (an array cast where the column is numeric)."""
+    array = np.asarray(column)
+    if array.dtype.kind in "fiub":
+        return array.astype(np.float64).reshape(size)
+    return np.array([math.nan if v is None else v for v in array.tolist()], dtype=np.float64).reshape(size)
 
 
 def _finite(value: float) -> float | None:
@@ -366,10 +504,8 @@ class BlendNode:
         if blend is None:
             raise EvaluationError(f"blend node '{self.name}': the blend {self.untrained_reason}; run `composite train`",
                                   code="blend_not_trained", file=spec.file)
-        score = np.array([math.nan if v is None else v for v in np.asarray(columns[spec.expert]).tolist()],
-                         dtype=np.float64).reshape(size)
-        model = np.array([math.nan if v is None else v for v in np.asarray(columns[spec.model]).tolist()],
-                         dtype=np.float64).reshape(size)
+        score = _floats(columns[spec.expert], size)
+        model = _floats(columns[spec.model], size)
         probability, expert = blend.predict(score, model)
         outputs = {spec.output: probability}
         if spec.expert_output:
