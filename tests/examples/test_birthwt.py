@@ -85,7 +85,7 @@ def test_the_sample_request_gets_standard_care(engine):
     outputs = engine.decide(request).outputs
     assert outputs["expert_score"] == 0
     assert outputs["probability_source"] == "blended_probability"
-    assert outputs["probability_of_low_birth_weight"] == pytest.approx(0.1324, abs=0.0005)
+    assert outputs["probability_of_low_birth_weight"] == pytest.approx(0.1454, abs=0.0005)  # the expert's: weight 0
     assert outputs["care_pathway"] == "standard care"
 
 
@@ -113,4 +113,4 @@ def test_decide_and_decide_batch_agree_row_for_row_on_all_the_data(engine, data)
     assert batch["expert_score"].between(0, 13).all()
     # The domain's distance limit is the training 99th percentile: 2 of the 189 births lie beyond it.
     assert batch["probability_source"].value_counts().to_dict() == {"blended_probability": 187, "expert_probability": 2}
-    assert batch["care_pathway"].value_counts().to_dict() == {"standard care": 160, "high risk": 29}
+    assert batch["care_pathway"].value_counts().to_dict() == {"standard care": 165, "high risk": 24}

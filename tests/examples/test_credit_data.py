@@ -81,7 +81,7 @@ def test_decide_and_decide_batch_agree_row_for_row_on_500_rows_with_missing_valu
         assert one["expert_score"] == got["expert_score"], i
         for name in NUMBERS:
             assert math.isclose(one[name], got[name], rel_tol=0, abs_tol=1e-12), (i, name)
-    assert batch["decision"].value_counts().to_dict() == {"approve": 261, "refer": 154, "decline": 85}
+    assert batch["decision"].value_counts().to_dict() == {"approve": 259, "refer": 155, "decline": 86}
 
 
 def test_the_sample_request_scores_114_and_is_approved(engine):
