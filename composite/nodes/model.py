@@ -157,7 +157,10 @@ class ModelNode:
             if array.dtype.kind == "f":
                 rows = np.flatnonzero(np.isnan(array)).tolist()
             elif array.dtype == object:
-                rows = [i for i, v in enumerate(array.tolist()) if v is None or (isinstance(v, float) and v != v)]
+                values = array.tolist()
+                if None not in values and not any(issubclass(t, float) for t in set(map(type, values))):
+                    continue  # no None and no float that could be NaN: nothing is missing
+                rows = [i for i, v in enumerate(values) if v is None or (isinstance(v, float) and v != v)]
             else:
                 continue
             if rows:
