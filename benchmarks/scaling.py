@@ -218,24 +218,48 @@ def check(case: Case, rows: int) -> int:
     return bad
 
 
+def plan_for(case: Case, single_budget: float, batch_rows: int,
+             rows_in_batch: int | None = None) -> dict[str, tuple[Callable[[], Any], int]]:
+    """The timed runs of one case, each with the number of decisions it makes (calibrated; our
+    batch: `rows_in_batch` rows when given)."""
+    engine, rows, frame = case.engine, case.rows, case.frame.iloc[:batch_rows]
+    plan: dict[str, tuple[Callable[[], Any], int]] = {}
+
+    def single(k: int) -> Any:
+        return [engine.decide(r, record=False) for r in rows[:k]]
+
+    def batch(k: int) -> Any:
+        return engine.decide_batch(frame.iloc[:k], record=False)
+
+    n = calibrated(single, single_budget, len(rows))
+    plan["single"] = (lambda: single(n), n)
+    m = rows_in_batch or max(min(100, batch_rows), calibrated(batch, 2 * single_budget, batch_rows))
+    plan["batch"] = (lambda: batch(m), m)
+    if case.zen_engine is not None:
+        zen_engine = case.zen_engine
+        reqs = [{"key": "g", "context": r} for r in rows]
+
+        def zen_single(k: int) -> Any:
+            return [zen_engine.evaluate("g", r) for r in rows[:k]]
+
+        def zen_batch(k: int) -> Any:
+            return zen_engine.evaluate_batch(reqs[:k])
+
+        p = calibrated(zen_single, single_budget, len(rows))
+        plan["zen_single"] = (lambda: zen_single(p), p)
+        q = calibrated(zen_batch, single_budget, batch_rows)
+        plan["zen_batch"] = (lambda: zen_batch(q), q)
+    return plan
+
+
 def measure_family(cases: list[Case], *, repeat: int, single_budget: float, batch_rows: int) -> list[dict[str, Any]]:
-    plans = []
-    for case in cases:
-        rows = case.rows
-        frame = case.frame.iloc[:batch_rows]
-        plan: dict[str, tuple[Callable[[], Any], int]] = {}
-        n = calibrated(lambda k: [case.engine.decide(r, record=False) for r in rows[:k]], single_budget, len(rows))
-        plan["single"] = ((lambda n=n: [case.engine.decide(r, record=False) for r in rows[:n]]), n)
-        n = max(min(100, batch_rows), calibrated(lambda k: case.engine.decide_batch(frame.iloc[:k], record=False),
-                                                 2 * single_budget, batch_rows))
-        plan["batch"] = ((lambda n=n: case.engine.decide_batch(frame.iloc[:n], record=False)), n)
-        if case.zen_engine is not None:
-            n = calibrated(lambda k: [case.zen_engine.evaluate("g", r) for r in rows[:k]], single_budget, len(rows))
-            plan["zen_single"] = ((lambda n=n: [case.zen_engine.evaluate("g", r) for r in rows[:n]]), n)
-            reqs = [{"key": "g", "context": r} for r in rows]
-            n = calibrated(lambda k: case.zen_engine.evaluate_batch(reqs[:k]), single_budget, batch_rows)
-            plan["zen_batch"] = ((lambda n=n: case.zen_engine.evaluate_batch(reqs[:n])), n)
-        plans.append(plan)
+    # Our batches have a fixed cost per call: every size of a family decides batches of the same
+    # length (what the largest size decides in about the time budget), so per-row costs compare.
+    rows_in_batch = max(min(100, batch_rows), calibrated(
+        lambda k: cases[-1].engine.decide_batch(cases[-1].frame.iloc[:k], record=False), 2 * single_budget,
+        batch_rows))
+    plans = [plan_for(case, single_budget, batch_rows, rows_in_batch) for case in cases]
+    _progress(f"{cases[0].family}: calibrated {cases[0].label}")
     for plan in plans:  # one unrecorded round: every path warm
         for fn, _ in plan.values():
             fn()
@@ -243,6 +267,7 @@ def measure_family(cases: list[Case], *, repeat: int, single_budget: float, batc
     for _ in range(repeat):
         for plan, got in zip(plans, samples):
             for name, (fn, n) in plan.items():
+                gc.collect()  # each run starts on a collected heap: no collection left over from the last
                 start = time.perf_counter()
                 fn()
                 got[name].append((time.perf_counter() - start) / n)
@@ -425,9 +450,11 @@ def main() -> int:
         elif family == "fuzzy":
             groups = [[fuzzy_case(tmp, n, requests) for n in sizes[family]]]
         lines = []
+        _progress(f"{family}: built {sum(map(len, groups))} projects")
         for cases in groups:
             for case in cases:
-                mismatches += check(case, 50 if smoke else 200)
+                mismatches += check(case, 50 if smoke else (100 if case.size < 1_000 else 20))
+                _progress(f"{family}: checked {case.label} {case.size:,}")
             lines += report(measure_family(cases, repeat=repeat, single_budget=single_budget, batch_rows=batch_rows))
             del cases
             gc.collect()
@@ -450,6 +477,13 @@ def main() -> int:
         return 1
     print("outputs equal: ours single = ours batch = Zen's (where Zen runs) on the checked requests")
     return 0
+
+
+_STARTED = time.perf_counter()
+
+
+def _progress(message: str) -> None:
+    print(f"[{time.perf_counter() - _STARTED:6.1f} s] {message}", file=sys.stderr, flush=True)
 
 
 def _version(package: str) -> str:

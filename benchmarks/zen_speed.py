@@ -27,6 +27,7 @@ zen-engine (the test extra) and the graph in $COMPOSITE_SHARED_DIR/bench/zen/ (d
 from __future__ import annotations
 
 import argparse
+import gc
 import inspect
 import json
 import math
@@ -141,6 +142,7 @@ def rounds(runs: Mapping[str, Run], *, repeat: int) -> dict[str, list[float]]:
     for _ in range(repeat):
         for name, (setup, fn) in runs.items():
             args = () if setup is None else (setup(),)
+            gc.collect()  # each run starts on a collected heap: no collection left over from the last
             start = time.perf_counter()
             fn(*args)
             samples[name].append(time.perf_counter() - start)
