@@ -403,23 +403,8 @@ class RuleEngine:
                     continue
                 done.add(plan.index)
                 fired.append((plan.index, {name: current.get(name) for name in plan.reads}))
-                changed = False
-                for name, value in plan.then:
-                    if name in writer:
-                        kept = written[name]
-                        if equal(kept, value):
-                            continue
-                        other = writer[name]
-                        if self._wins(plan, plans[other], name, value, kept):
-                            overridden.append((name, other, kept, plan.index, value))
-                        else:
-                            overridden.append((name, plan.index, value, other, kept))
-                            continue
-                    written[name] = value
-                    writer[name] = plan.index
-                    if name in self._chained:
-                        changed = True
-                        current[name] = value
+                changed = self._assign(plan, plans, written, writer, overridden)
+                current.update(changed)
                 if self._chained:
                     marks.append(plan.mark)
                 if changed:
@@ -479,27 +464,13 @@ class RuleEngine:
                 done.add(index)
                 plan = plans[index]
                 fired.append((index, {name: current.get(name) for name in plan.reads}))
-                changed: list[str] = []
-                for name, value in plan.then:
-                    if name in writer:
-                        kept = written[name]
-                        if equal(kept, value):
-                            continue
-                        other = writer[name]
-                        if self._wins(plan, plans[other], name, value, kept):
-                            overridden.append((name, other, kept, plan.index, value))
-                        else:
-                            overridden.append((name, plan.index, value, other, kept))
-                            continue
-                    written[name] = value
-                    writer[name] = plan.index
-                    if name in self._chained:
-                        changed.append(name)
-                        current[name] = value
-                        if value is None:
-                            encoded.pop(name, None)
-                        else:
-                            encoded[name] = encode(value)
+                changed = self._assign(plan, plans, written, writer, overridden)
+                current.update(changed)
+                for name, value in changed.items():
+                    if value is None:
+                        encoded.pop(name, None)
+                    else:
+                        encoded[name] = encode(value)
                 if changed:
                     again = sorted({i for name in changed for i in self._readers[name]})
                     for number in again:
@@ -537,6 +508,28 @@ class RuleEngine:
             message = _core.complete_and_start_action(handle, offset)
         _core.retract_fact(handle, '{"sid":"%s","id":"1"}' % sid)
         return found
+
+    def _assign(self, plan: _Plan, plans: Any, written: dict[str, Any], writer: dict[str, int],
+                overridden: list[tuple[Any, ...]]) -> dict[str, Any]:
+        """Apply a fired rule's assignments under the file's conflict policy (the loser goes to
+        `overridden`); returns the chained names it changed, with their new values, in order."""
+        changed: dict[str, Any] = {}
+        for name, value in plan.then:
+            if name in writer:
+                kept = written[name]
+                if equal(kept, value):
+                    continue
+                other = writer[name]
+                if self._wins(plan, plans[other], name, value, kept):
+                    overridden.append((name, other, kept, plan.index, value))
+                else:
+                    overridden.append((name, plan.index, value, other, kept))
+                    continue
+            written[name] = value
+            writer[name] = plan.index
+            if name in self._chained:
+                changed[name] = value
+        return changed
 
     def _wins(self, plan: _Plan, other: _Plan, name: str, value: Any, kept: Any) -> bool:
         """Whether `plan`, firing now, overrides what `other` wrote to `name` earlier."""
