@@ -161,8 +161,12 @@ class Timing:
         return f"{self.best:,.0f} / {self.median:,.0f}"
 
 
+def _x(value: float) -> str:
+    return f"x{value:.2f}" if value >= 0.1 else f"x{value:.3f}" if value >= 0.01 else f"x{value:.4f}"
+
+
 def ratio(ours: Timing, peer: Timing) -> str:
-    return f"x{ours.median / peer.median:.2f} (best x{ours.best / peer.best:.2f})"
+    return f"{_x(ours.median / peer.median)} (best {_x(ours.best / peer.best)})"
 
 
 def verdict(ours: Timing, peer: Timing, target: float | None) -> str:
@@ -209,8 +213,8 @@ def main() -> int:
     off_batch = trace_free(engine.decide_batch)
     least_single = off_single or {"record": False}
     least_batch = off_batch or {"record": False}
-    ours_off_label = "trace='off'" if off_single else "record=False [a]"
-    ours_off_batch_label = "trace='off'" if off_batch else "record=False [a]"
+    ours_off_label = "record=False, trace='off'" if off_single else "record=False [a]"
+    ours_off_batch_label = "record=False, trace='off'" if off_batch else "record=False [a]"
     mismatches = 0
     lines: list[tuple[str, ...]] = []
     notes: list[str] = []
@@ -303,9 +307,10 @@ def main() -> int:
           f"ratios are ours / peer from the medians (best / best in brackets); one Python thread")
     print(table(lines, ("pairing", "path", "rows", "ours", "ours /s best / med", "peer", "peer /s best / med",
                         "ours / peer (med)", "target (med)")))
-    if not off_single or not off_batch:
-        print("[a] NO TRACE-FREE PATH: the engine has no trace= argument, so the 'trace off' rows pair our "
-              "least-work path, record=False,\n    which still builds every trace (decide) and every node's "
+    lacking = [name for name, found in (("decide", off_single), ("decide_batch", off_batch)) if not found]
+    if lacking:
+        print(f"[a] NO TRACE-FREE PATH in {' and '.join(lacking)} (no trace= argument): those 'trace off' rows pair "
+              "our least-work path, record=False,\n    which still builds every trace (decide) or every node's "
               "evidence (decide_batch) but stores nothing, with Zen's trace-off paths.")
     for note in notes:
         print(note)
