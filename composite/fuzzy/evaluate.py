@@ -440,6 +440,12 @@ class _OutputResult:
         self.degree = degree
 
 
+def _values_only(value: np.ndarray) -> _OutputResult:
+    """An output's values alone (`evaluate_batch(..., evidence=False)`): nothing for the evidence."""
+    empty = np.zeros(0)
+    return _OutputResult(value, empty, empty, empty, empty, [], empty)
+
+
 class _Output:
     """Shared by both kinds: the variable, its rules, its default, its best-term lookup."""
 
@@ -557,17 +563,19 @@ class _Mamdani(_Output):
 
     # many rows --------------------------------------------------------------------------------
 
-    def batch(self, acts: list[np.ndarray], rows: int) -> _OutputResult:
+    def batch(self, acts: list[np.ndarray], rows: int, *, values_only: bool = False) -> _OutputResult:
         # Rows are independent: blocks of rows keep the (rows x points) temporaries in cache.
         block = max(1, _BLOCK_CELLS // max(1, self.mfs.shape[1] + 2 * len(self.active)))
         if rows <= block:
-            return self._batch(acts, rows)
-        parts = [self._batch([a[start:start + block] for a in acts], min(block, rows - start))
+            return self._batch(acts, rows, values_only=values_only)
+        parts = [self._batch([a[start:start + block] for a in acts], min(block, rows - start), values_only=values_only)
                  for start in range(0, rows, block)]
+        if values_only:
+            return _values_only(np.concatenate([p.value for p in parts]))
         return _OutputResult(*(np.concatenate([getattr(p, f) for p in parts]) for f in _RESULT_ARRAYS[:5]),
                              [t for p in parts for t in p.term], np.concatenate([p.degree for p in parts]))
 
-    def _batch(self, acts: list[np.ndarray], rows: int) -> _OutputResult:
+    def _batch(self, acts: list[np.ndarray], rows: int, *, values_only: bool = False) -> _OutputResult:
         if self.numerics == "skfuzzy":
             P, F = self._sk_curve(acts, rows)
             method = _sk_defuzz_batch
@@ -582,6 +590,8 @@ class _Mamdani(_Output):
             else:
                 value = _fl_defuzz_batch(self.method, self.midpoints, F)
         value = np.where(empty, self.default, value)
+        if values_only:
+            return _values_only(value)
         positive = F > 0.0
         lo = np.where(empty, np.nan, np.where(positive, P, np.inf).min(axis=1))
         hi = np.where(empty, np.nan, np.where(positive, P, -np.inf).max(axis=1))
@@ -767,7 +777,8 @@ class _TakagiSugeno(_Output):
         i = max(range(len(strengths)), key=strengths.__getitem__)
         return self.term_names[self.active[i]], strengths[i]
 
-    def batch(self, acts: list[np.ndarray], inputs: list[np.ndarray], rows: int) -> _OutputResult:
+    def batch(self, acts: list[np.ndarray], inputs: list[np.ndarray], rows: int, *,
+              values_only: bool = False) -> _OutputResult:
         num = np.zeros(rows)
         den = np.zeros(rows)
         lo = np.full(rows, np.inf)
@@ -785,6 +796,8 @@ class _TakagiSugeno(_Output):
         empty = ~(den > 0.0)
         with np.errstate(all="ignore"):
             value = np.where(empty, self.default, num / den)
+        if values_only:
+            return _values_only(value)
         lo = np.where(empty, np.nan, lo)
         hi = np.where(empty, np.nan, hi)
         if self.rules_of:
@@ -812,7 +825,7 @@ class RowEvaluation:
 class BatchEvaluation:
     __slots__ = ("outputs", "evidence")
 
-    def __init__(self, outputs: dict[str, np.ndarray], evidence: "BatchEvidence") -> None:
+    def __init__(self, outputs: dict[str, np.ndarray], evidence: "BatchEvidence | None") -> None:
         self.outputs = outputs
         self.evidence = evidence
 
@@ -1014,8 +1027,12 @@ class FuzzyEvaluator:
 
     # -- many rows ------------------------------------------------------------------------------
 
-    def evaluate_batch(self, columns: Mapping[str, Any], size: int | None = None) -> BatchEvaluation:
-        """Outputs (arrays) and per-row evidence for many decisions, equal row for row to `evaluate`."""
+    def evaluate_batch(self, columns: Mapping[str, Any], size: int | None = None, *,
+                       evidence: bool = True) -> BatchEvaluation:
+        """Outputs (arrays) and per-row evidence for many decisions, equal row for row to `evaluate`.
+
+        `evidence=False`: the same outputs and `evidence` None; no membership, strength or support
+        is turned into Python values, and no output's best term is looked up."""
         if size is None:
             size = len(next(iter(columns.values()))) if columns else 0
         given, used = self._batch_inputs(columns, size)
@@ -1028,11 +1045,13 @@ class FuzzyEvaluator:
         outputs = {}
         for out in self._outputs:
             if isinstance(out, _TakagiSugeno):
-                result = out.batch(acts, used, size)
+                result = out.batch(acts, used, size, values_only=not evidence)
             else:
-                result = out.batch(acts, size)
+                result = out.batch(acts, size, values_only=not evidence)
             results.append(result)
             outputs[out.name] = result.value
-        evidence = BatchEvidence(self, size, [g.tolist() for g in given], [u.tolist() for u in used],
-                                 [x.tolist() for x in m], [a.tolist() for a in acts], results)
-        return BatchEvaluation(outputs, evidence)
+        if not evidence:
+            return BatchEvaluation(outputs, None)
+        evidence_rows = BatchEvidence(self, size, [g.tolist() for g in given], [u.tolist() for u in used],
+                                      [x.tolist() for x in m], [a.tolist() for a in acts], results)
+        return BatchEvaluation(outputs, evidence_rows)

@@ -133,11 +133,14 @@ class TrainingDomain:
     # -- checking -------------------------------------------------------------------------------
 
     def check(self, encoder: FeatureEncoder, columns: Mapping[str, Any], size: int, *,
-              encoded: np.ndarray | None = None) -> DomainCheck:
-        """Check rows against the domain; `encoded` is `encoder.encode(columns)` if already at hand."""
+              encoded: np.ndarray | None = None, issues: bool = True) -> DomainCheck:
+        """Check rows against the domain; `encoded` is `encoder.encode(columns)` if already at hand.
+
+        `issues=False`: the inside mask and the distances only (`DomainCheck.issues` empty), no
+        issue built for any row: what a batch without evidence needs."""
         if encoded is None:
             encoded = encoder.encode(columns, size)
-        issues: list[list[dict[str, Any]]] = [[] for _ in range(size)]
+        listed: list[list[dict[str, Any]]] | None = [[] for _ in range(size)] if issues else None
         flagged = np.zeros(size, dtype=bool)
         start = 0
         for feature in encoder.features:
@@ -146,25 +149,30 @@ class TrainingDomain:
             if entry is None:
                 continue
             numbers = encoded[:, position] if feature.kind == "number" else None
-            found = _check_column(entry, columns[feature.name], size, issues, numbers=numbers)
+            found = _check_column(entry, columns[feature.name], size, listed, numbers=numbers)
             if found is not None:
                 flagged |= found
         for entry in self.inputs:
             if entry["name"] in columns:
-                found = _check_column(entry, columns[entry["name"]], size, issues)
+                found = _check_column(entry, columns[entry["name"]], size, listed)
                 if found is not None:
                     flagged |= found
         distance = np.full(size, math.nan)
         if self._columns and self._precision.size and size:
-            z = self._standardise(self._space(encoder, columns, size, encoded=encoded))
-            distance = self._distance(z)
+            # In blocks of rows: the distance space's (rows x columns) temporaries stay small (a row's
+            # distance does not depend on the others, `_distance`).
+            for start in range(0, size, _DISTANCE_BLOCK):
+                stop = min(size, start + _DISTANCE_BLOCK)
+                z = self._standardise(self._space(encoder, columns, stop - start, encoded=encoded[start:stop]))
+                distance[start:stop] = self._distance(z)
             if self.reference is not None:
                 far = np.flatnonzero(distance > self.reference)
                 flagged[far] = True
-                for i, d in zip(far.tolist(), distance[far].tolist()):
-                    issues[i].append(_issue(None, "far_from_training", d, self.reference, d - self.reference,
+                for i, d in zip(far.tolist() if listed is not None else (), distance[far].tolist()):
+                    listed[i].append(_issue(None, "far_from_training", d, self.reference, d - self.reference,
                                             None, ratio=d / self.reference if self.reference else None))
-        return DomainCheck(inside=~flagged, distance=distance, issues=issues, reference=self.reference)
+        return DomainCheck(inside=~flagged, distance=distance, issues=listed if listed is not None else [],
+                           reference=self.reference)
 
     def check_reference(self, encoder: FeatureEncoder, columns: Mapping[str, Any], size: int, *,
                         encoded: np.ndarray | None = None) -> DomainCheck:
@@ -303,13 +311,15 @@ def _check_entry(entry: Mapping[str, Any], raw: Any, size: int, issues: list[lis
 
 
 _VALUE_BY_VALUE_BELOW = 32  # rows
+_DISTANCE_BLOCK = 2048  # rows per block of the distance computation
 
 
-def _check_column(entry: Mapping[str, Any], raw: Any, size: int, issues: list[list[dict[str, Any]]], *,
+def _check_column(entry: Mapping[str, Any], raw: Any, size: int, issues: list[list[dict[str, Any]]] | None, *,
                   numbers: np.ndarray | None = None) -> np.ndarray | None:
     """`_check_entry` on whole columns: the same issues, appended to the rows that have one (found
     by vectorised range comparisons, or by checking each distinct category once). Returns the rows
-    given an issue as a mask (None: none). A handful of rows is checked value by value."""
+    given an issue as a mask (None: none). A handful of rows is checked value by value.
+    `issues` None: the mask alone, no issue built."""
     name = entry["name"]
     missing_seen = entry.get("missing", 0) > 0
     if entry["kind"] == "number":
@@ -326,13 +336,16 @@ def _check_column(entry: Mapping[str, Any], raw: Any, size: int, issues: list[li
             for i, value in enumerate(numbers.tolist()):
                 if value != value:
                     if not missing_seen:
-                        issues[i].append(_issue(name, "missing_value", None))
+                        if issues is not None:
+                            issues[i].append(_issue(name, "missing_value", None))
                         rows.append(i)
                 elif low is not None and value < low:
-                    issues[i].append(_issue(name, "below_range", _num(value), low, low - value, sd))
+                    if issues is not None:
+                        issues[i].append(_issue(name, "below_range", _num(value), low, low - value, sd))
                     rows.append(i)
                 elif high is not None and value > high:
-                    issues[i].append(_issue(name, "above_range", _num(value), high, value - high, sd))
+                    if issues is not None:
+                        issues[i].append(_issue(name, "above_range", _num(value), high, value - high, sd))
                     rows.append(i)
             return _mask(rows, size)
         missing = np.isnan(numbers)
@@ -343,6 +356,8 @@ def _check_column(entry: Mapping[str, Any], raw: Any, size: int, issues: list[li
             flagged |= numbers > high
         if not missing_seen:
             flagged |= missing
+        if issues is None:
+            return flagged
         rows = np.flatnonzero(flagged)
         for i, value in zip(rows.tolist(), numbers[rows].tolist()):
             if value != value:
@@ -380,6 +395,8 @@ def _check_column(entry: Mapping[str, Any], raw: Any, size: int, issues: list[li
     else:  # floats as categories, mixed objects: value by value, as `_check_entry`
         return _check_values(entry, _plain_values(raw, size), issues)
     flagged = unseen if missing_seen else unseen | missing
+    if issues is None:
+        return flagged
     rows = np.flatnonzero(flagged).tolist()
     if rows:
         if values is None:
@@ -393,8 +410,10 @@ def _check_column(entry: Mapping[str, Any], raw: Any, size: int, issues: list[li
     return flagged
 
 
-def _check_values(entry: Mapping[str, Any], values: list[Any], issues: list[list[dict[str, Any]]]) -> np.ndarray | None:
-    """The categories of `_check_entry`, value by value, returning the rows given an issue."""
+def _check_values(entry: Mapping[str, Any], values: list[Any],
+                  issues: list[list[dict[str, Any]]] | None) -> np.ndarray | None:
+    """The categories of `_check_entry`, value by value, returning the rows given an issue
+    (`issues` None: the rows alone)."""
     name = entry["name"]
     missing_seen = entry.get("missing", 0) > 0
     seen = entry.get("seen") or {}
@@ -402,12 +421,14 @@ def _check_values(entry: Mapping[str, Any], values: list[Any], issues: list[list
     for i, value in enumerate(values):
         if value is None:
             if not missing_seen:
-                issues[i].append(_issue(name, "missing_value", None))
+                if issues is not None:
+                    issues[i].append(_issue(name, "missing_value", None))
                 rows.append(i)
             continue
         key = _key(bool(value) if entry["kind"] == "boolean" else value)
         if key not in seen:
-            issues[i].append(_issue(name, "unseen_category", _jsonable(value), list(seen)))
+            if issues is not None:
+                issues[i].append(_issue(name, "unseen_category", _jsonable(value), list(seen)))
             rows.append(i)
     return _mask(rows, len(values))
 

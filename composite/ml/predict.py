@@ -198,8 +198,11 @@ class TrainedModel:
     def features(self) -> tuple[str, ...]:
         return self.encoder.names
 
-    def predict(self, data: Any, *, contributions: bool = True, domain: bool = True) -> Prediction:
+    def predict(self, data: Any, *, contributions: bool = True, domain: bool = True,
+                issues: bool = True) -> Prediction:
         """Predict every row of a DataFrame or a mapping of columns (or one row as a mapping of values).
+
+        `issues=False`: the domain check as the inside mask and distances only, no issue listed.
 
         >>> model.predict(frame).probability        # doctest: +SKIP
         """
@@ -217,7 +220,7 @@ class TrainedModel:
             score = base + contrib.sum(axis=1)
         else:
             score = self.core.raw_score(matrix)
-        check = self.domain.check(self.encoder, columns, size, encoded=matrix) if domain else None
+        check = self.domain.check(self.encoder, columns, size, encoded=matrix, issues=issues) if domain else None
         return Prediction(self.encoder.names, score, self.calibrator(score), base, contrib, check)
 
     def predict_proba(self, data: Any) -> np.ndarray:

@@ -36,7 +36,8 @@ class BatchResult:
     """What one node produced for many decisions at once.
 
     `outputs` maps each declared write to an array of length `size`. `evidence` is one dict per
-    row, or None when the kind has no evidence beyond the values it read and wrote.
+    row, or None when the kind has no evidence beyond the values it read and wrote, or when it was
+    asked for outputs only (`evaluate_batch(..., evidence=False)`).
     """
 
     outputs: dict[str, np.ndarray]
@@ -125,6 +126,18 @@ def require_file(spec: NodeSpec, *, what: str, example: str, allowed: tuple[str,
                            field=f"nodes.{spec.name}.{unknown[0]}", **where)
 
 
+def accepts_evidence_keyword(node: Any) -> bool:
+    """Whether `node.evaluate_batch` takes `evidence=` (every built-in kind does; an older plugin
+    kind may not: the engine then calls it without and drops the evidence). Inspected once per node."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(node.evaluate_batch).parameters
+    except (TypeError, ValueError):
+        return False
+    return "evidence" in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+
+
 def content_hash(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
@@ -134,7 +147,10 @@ class Node(Protocol):
     """One step of a decision graph.
 
     `evaluate` and `evaluate_batch` must agree row for row (outputs and evidence); a shared
-    conformance test holds every kind to it.
+    conformance test holds every kind to it. `evaluate_batch(..., evidence=False)` returns the same
+    outputs with `evidence=None` and builds no per-row Python object for evidence (the engine's
+    `decide_batch(record=False, trace="off")`); a plugin kind whose `evaluate_batch` does not take
+    the keyword is called without it and its evidence dropped.
     """
 
     kind: ClassVar[str]
@@ -149,7 +165,8 @@ class Node(Protocol):
 
     def evaluate(self, values: Mapping[str, Any]) -> NodeResult: ...
 
-    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult: ...
+    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int, *,
+                       evidence: bool = True) -> BatchResult: ...
 
     def describe(self) -> dict[str, Any]:
         """{"kind", "name", "reads", "writes", "summary", ...}: for `composite graph` and explain."""

@@ -82,13 +82,14 @@ class _Combiner:
     writes: tuple[str, ...]
     description: str | None
 
-    def evaluate_batch_reference(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult:
+    def evaluate_batch_reference(self, columns: Mapping[str, np.ndarray], size: int, *,
+                                 evidence: bool = True) -> BatchResult:
         """The row path applied per row: the reference the column-wise `evaluate_batch` is held to."""
         names = self.reads
         lists = {name: np.asarray(columns[name]).tolist() for name in names}
         results = [self.evaluate({name: lists[name][i] for name in names}) for i in range(size)]
         outputs = {name: typed_column([r.outputs[name] for r in results]) for name in self.writes}
-        return BatchResult(outputs, [r.evidence for r in results])
+        return BatchResult(outputs, [r.evidence for r in results] if evidence else None)
 
     def _describe(self, summary: str) -> dict[str, Any]:
         return {"kind": self.kind, "name": self.name, "reads": list(self.reads), "writes": list(self.writes),
@@ -153,11 +154,12 @@ class GuardNode(_Combiner):
                     "outcome": outcome, "reason": reason}
         return NodeResult(outputs, evidence)
 
-    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult:
+    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int, *,
+                       evidence: bool = True) -> BatchResult:
         """`evaluate` on columns: the override mask by one comparison per passing value, outputs by
-        `np.where`, the evidence dicts assembled from the columns."""
+        `np.where`, the evidence dicts assembled from the columns (none with `evidence=False`)."""
         if not size:
-            return self.evaluate_batch_reference(columns, size)
+            return self.evaluate_batch_reference(columns, size, evidence=evidence)
         o = self.options
         expert = _objects(columns[o.override], size)
         overridden = ~_member(expert, list(o.passes))
@@ -172,10 +174,12 @@ class GuardNode(_Combiner):
         outputs = {o.output: _typed(outcome)}
         if o.output_reason:
             outputs[o.output_reason] = _typed(reason)
-        evidence = [{"overridden": flag, "expert_outcome": e, "expert_reason": r, "outcome": out, "reason": why}
-                    for flag, e, r, out, why in zip(overridden.tolist(), expert.tolist(), expert_reason.tolist(),
-                                                    outcome.tolist(), reason.tolist())]
-        return BatchResult(outputs, evidence)
+        if not evidence:
+            return BatchResult(outputs, None)
+        rows = [{"overridden": flag, "expert_outcome": e, "expert_reason": r, "outcome": out, "reason": why}
+                for flag, e, r, out, why in zip(overridden.tolist(), expert.tolist(), expert_reason.tolist(),
+                                                outcome.tolist(), reason.tolist())]
+        return BatchResult(outputs, rows)
 
     def describe(self) -> dict[str, Any]:
         o = self.options
@@ -235,10 +239,11 @@ class FallbackNode(_Combiner):
         return NodeResult(outputs, {"used": used, "in_domain": inside, "primary": values[o.primary],
                                     "fallback": values[o.fallback]})
 
-    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult:
+    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int, *,
+                       evidence: bool = True) -> BatchResult:
         """`evaluate` on columns: the path by the in-domain mask, outputs by `np.where`."""
         if not size:
-            return self.evaluate_batch_reference(columns, size)
+            return self.evaluate_batch_reference(columns, size, evidence=evidence)
         o = self.options
         flags = np.asarray(columns[o.in_domain]).reshape(size)
         inside = flags if flags.dtype == bool else flags.astype(object).astype(bool)  # bool() of each value
@@ -252,9 +257,11 @@ class FallbackNode(_Combiner):
         outputs = {o.output: output}
         if o.output_source:
             outputs[o.output_source] = used
-        evidence = [{"used": path, "in_domain": flag, "primary": p, "fallback": f}
-                    for path, flag, p, f in zip(used.tolist(), inside.tolist(), primary.tolist(), fallback.tolist())]
-        return BatchResult(outputs, evidence)
+        if not evidence:
+            return BatchResult(outputs, None)
+        rows = [{"used": path, "in_domain": flag, "primary": p, "fallback": f}
+                for path, flag, p, f in zip(used.tolist(), inside.tolist(), primary.tolist(), fallback.tolist())]
+        return BatchResult(outputs, rows)
 
     def describe(self) -> dict[str, Any]:
         o = self.options
@@ -330,15 +337,18 @@ class ReviewNode(_Combiner):
                                     "threshold": o.threshold, "disagree": disagree, "outcome": outcome,
                                     "reason": reason})
 
-    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult:
+    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int, *,
+                       evidence: bool = True) -> BatchResult:
         """`evaluate` on columns: the differences by array arithmetic where both scores are numeric
-        columns, the disagreement mask, and a reason text only for the rows that disagree."""
+        columns, the disagreement mask, and a reason text only for the rows that disagree (and no
+        evidence dict with `evidence=False`)."""
         if not size:
-            return self.evaluate_batch_reference(columns, size)
+            return self.evaluate_batch_reference(columns, size, evidence=evidence)
         o = self.options
         first, second = (np.asarray(columns[n]).reshape(size) for n in o.compare)
+        a_values: list[Any] | None = None
+        b_values: list[Any] | None = None
         if first.dtype.kind in "fiub" and second.dtype.kind in "fiub":
-            a_values, b_values = first.tolist(), second.tolist()
             with np.errstate(invalid="ignore"):
                 gap = np.abs(first.astype(np.float64) - second.astype(np.float64))
             valid = ~(np.isnan(first.astype(np.float64)) | np.isnan(second.astype(np.float64)))
@@ -356,26 +366,31 @@ class ReviewNode(_Combiner):
         if disagree.any() and o.keep:
             disagree &= ~_member(stands, list(o.keep))
         outcome = stands.copy()
-        rows = np.flatnonzero(disagree).tolist()
-        for i in rows:
+        rows = np.flatnonzero(disagree)
+        for i in rows.tolist():
             outcome[i] = o.refer
         reason = (_objects(columns[o.outcome_reason], size).copy() if o.outcome_reason
                   else np.full(size, None, dtype=object))
-        differences = [d if ok else None for d, ok in zip(gap.tolist(), valid.tolist())]
-        for i in rows:
-            a, b, difference = a_values[i], b_values[i], differences[i]
+        # a disagreeing row is valid: its difference is its gap
+        for i, a, b, difference in zip(rows.tolist(), first[rows].tolist(), second[rows].tolist(),
+                                       gap[rows].tolist()):
             reason[i] = (f"the sources disagree: {o.compare[0]} = {a:.3g}, {o.compare[1]} = {b:.3g} "
                          f"(difference {difference:.3g} > {o.threshold:g}); a credit officer decides")
         outputs = {o.output: _typed(outcome)}
         if o.output_reason:
             outputs[o.output_reason] = _typed(reason)
+        if not evidence:
+            return BatchResult(outputs, None)
+        if a_values is None or b_values is None:
+            a_values, b_values = first.tolist(), second.tolist()
         left, right = o.compare
         threshold = o.threshold
-        evidence = [{"scores": {left: a, right: b}, "difference": d, "threshold": threshold, "disagree": flag,
-                     "outcome": out, "reason": why}
-                    for a, b, d, flag, out, why in zip(a_values, b_values, differences, disagree.tolist(),
-                                                       outcome.tolist(), reason.tolist())]
-        return BatchResult(outputs, evidence)
+        differences = [d if ok else None for d, ok in zip(gap.tolist(), valid.tolist())]
+        found = [{"scores": {left: a, right: b}, "difference": d, "threshold": threshold, "disagree": flag,
+                  "outcome": out, "reason": why}
+                 for a, b, d, flag, out, why in zip(a_values, b_values, differences, disagree.tolist(),
+                                                    outcome.tolist(), reason.tolist())]
+        return BatchResult(outputs, found)
 
     def describe(self) -> dict[str, Any]:
         o = self.options
@@ -499,7 +514,8 @@ class BlendNode:
         assert batch.evidence is not None
         return NodeResult({key: column[0].item() for key, column in batch.outputs.items()}, batch.evidence[0])
 
-    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult:
+    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int, *,
+                       evidence: bool = True) -> BatchResult:
         spec, blend = self.spec, self.blend
         if blend is None:
             raise EvaluationError(f"blend node '{self.name}': the blend {self.untrained_reason}; run `composite train`",
@@ -510,13 +526,15 @@ class BlendNode:
         outputs = {spec.output: probability}
         if spec.expert_output:
             outputs[spec.expert_output] = expert
+        if not evidence:
+            return BatchResult(outputs, None)
         rows, losses = blend.rows, blend.cv_log_loss
         head = {"blend": blend.name, "artifact": self.artifact_hash, "target": blend.target, "weight": blend.weight}
-        evidence = [{**head, "model_probability": _finite(m), "expert_score": _finite(s),
-                     "expert_probability": _finite(e), "probability": _finite(p), "training_rows": rows,
-                     "cv_log_loss": dict(losses)}
-                    for m, s, e, p in zip(model.tolist(), score.tolist(), expert.tolist(), probability.tolist())]
-        return BatchResult(outputs, evidence)
+        found = [{**head, "model_probability": _finite(m), "expert_score": _finite(s),
+                  "expert_probability": _finite(e), "probability": _finite(p), "training_rows": rows,
+                  "cv_log_loss": dict(losses)}
+                 for m, s, e, p in zip(model.tolist(), score.tolist(), expert.tolist(), probability.tolist())]
+        return BatchResult(outputs, found)
 
     def describe(self) -> dict[str, Any]:
         spec = self.spec

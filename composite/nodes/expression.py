@@ -91,7 +91,9 @@ class ExpressionNode:
         except EvaluationError as exc:
             raise self._located(exc) from None
 
-    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult:
+    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int, *,
+                       evidence: bool = True) -> BatchResult:
+        # No evidence either way: the values read and written are all an expression has.
         local = dict(columns)
         outputs: dict[str, np.ndarray] = {}
         try:

@@ -81,14 +81,15 @@ class FuzzyNode:
         result = self.evaluator.evaluate(values)
         return NodeResult(result.outputs, result.evidence)
 
-    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult:
+    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int, *,
+                       evidence: bool = True) -> BatchResult:
         for name in self.reads:
             column = columns.get(name)
             if isinstance(column, np.ndarray) and column.dtype == object:
                 nulls = [i for i, v in enumerate(column.tolist()) if v is None]
                 if nulls:
                     raise self._null_input(name, nulls)
-        result = self.evaluator.evaluate_batch(columns, size)
+        result = self.evaluator.evaluate_batch(columns, size, evidence=evidence)
         return BatchResult(result.outputs, result.evidence)
 
     def _null_input(self, name: str, rows: list[int] | None) -> EvaluationError:

@@ -119,21 +119,33 @@ class ModelNode:
         assert batch.evidence is not None
         return NodeResult(outputs, batch.evidence[0])
 
-    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult:
+    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int, *,
+                       evidence: bool = True) -> BatchResult:
+        """Probabilities (and the domain flag) for every row, with one evidence dict per row.
+
+        `evidence=False`: the same outputs and no evidence: no reasons, no contributions per row,
+        and the domain check only as a mask, only when `domain_output` is written. The score still
+        comes from base value + contributions (the TreeSHAP matrix), as with evidence: LightGBM's
+        raw score differs from that sum in the last bits, and both paths must give the same values."""
         if self.model is None:
             raise EvaluationError(f"model node '{self.name}': the model {self.untrained_reason}; "
                                   f"run `composite train {self.spec.name}`", code="model_not_trained",
                                   file=self.spec.file)
         inputs = {name: columns[name] for name in self.reads}
         self._refuse_missing_required({name: inputs[name] for name in self.spec.features}, size)
-        prediction = self.model.predict(inputs)
+        if not evidence:
+            prediction = self.model.predict(inputs, domain=bool(self.spec.domain_output), issues=False)
+        else:
+            prediction = self.model.predict(inputs)
         outputs: dict[str, np.ndarray] = {self.spec.output: prediction.probability}
         if self.spec.domain_output:
             assert prediction.domain is not None
             outputs[self.spec.domain_output] = prediction.domain.inside
-        evidence = evidence_rows(self.model, prediction, inputs, artifact=self.artifact_hash,
-                                 knowledge=self.knowledge, reasons=self.spec.reasons, labels=self._labels())
-        return BatchResult(outputs, evidence)
+        if not evidence:
+            return BatchResult(outputs, None)
+        rows = evidence_rows(self.model, prediction, inputs, artifact=self.artifact_hash,
+                             knowledge=self.knowledge, reasons=self.spec.reasons, labels=self._labels())
+        return BatchResult(outputs, rows)
 
     def _labels(self) -> tuple[str, ...]:
         """The reasons' label of every feature, from knowledge/: computed once per node."""

@@ -101,7 +101,10 @@ class RuleSetNode:
         outcome = self._engine.decide(values)
         return NodeResult(outcome.values, self._evidence(outcome))
 
-    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult:
+    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int, *,
+                       evidence: bool = True) -> BatchResult:
+        """Each distinct row decided once; outputs spread by index. `evidence=False`: outputs only,
+        no fired-rule list built for any row."""
         reads = self.reads
         lists = [_as_list(columns[name], size) for name in reads]
         keys = list(zip(*lists)) if reads else [()] * size
@@ -120,8 +123,10 @@ class RuleSetNode:
                 distinct_keys.append(key)
             positions.append(at)
         outcomes = self._engine.decide_many(distinct)
-        evidences = [self._evidence(o) for o in outcomes]
         outputs = {name: _column([outcomes[at].values[name] for at in positions]) for name in self.writes}
+        if not evidence:
+            return BatchResult(outputs, None)
+        evidences = [self._evidence(o) for o in outcomes]
         return BatchResult(outputs, [evidences[at] for at in positions])
 
     def _evidence(self, outcome: Outcome) -> dict[str, Any]:

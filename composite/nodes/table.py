@@ -154,12 +154,15 @@ class DecisionTableNode:
         outputs = {written: from_feel(_pick(results[decision], key)) for written, decision, key in self._plan}
         return NodeResult(outputs, {"tables": [self._step(name, result) for name, result in results.items()]})
 
-    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int) -> BatchResult:
+    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int, *,
+                       evidence: bool = True) -> BatchResult:
+        """Outputs per distinct result spread over the rows by index; with `evidence=False` no
+        step (matched rows, selected rows) is built for any row."""
         batches = self.model.evaluate_batch(columns, size)
         outputs = {written: _spread([from_feel(_pick(result, key)) for result in batches[decision].results],
                                    batches[decision].index)
                    for written, decision, key in self._plan}
-        return BatchResult(outputs, self._batch_evidence(batches, size))
+        return BatchResult(outputs, self._batch_evidence(batches, size) if evidence else None)
 
     def _batch_evidence(self, batches: Mapping[str, TableBatch], size: int) -> list[dict[str, Any]]:
         # Rows that took the same path through every table share one evidence dict.
