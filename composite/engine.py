@@ -21,6 +21,7 @@ import numpy as np
 from composite.errors import CompositeError, EvaluationError, RequestError
 from composite.ids import new_id, new_ids
 from composite.limits import DEFAULT_LIMITS, INT64_MAX, INT64_MIN, Limits, short
+from composite.nodes.base import BatchResult, accepts_evidence_keyword
 from composite.project import Project, load_project
 from composite.schemas import SCHEMA_VERSION, Decision, NodeTrace, Trace, trusted
 from composite.store import STORE_ENV, DecisionStore, DecisionSummary, project_store  # noqa: F401 (STORE_ENV)
@@ -37,6 +38,8 @@ class _Loaded:
     project: Project
     plan: tuple[tuple[Any, str, str, tuple[str, ...], frozenset[str]], ...]
     artifacts: dict[str, str]
+    # per plan entry: does the node's evaluate_batch take `evidence=`? (inspected once, at load)
+    lean: tuple[bool, ...] = ()
 
 
 class BatchOutcome(NamedTuple):
@@ -94,7 +97,8 @@ class CompositeEngine:
 
     def _prepare(self, project: Project) -> _Loaded:
         plan = tuple((node, node.name, node.kind, tuple(node.reads), frozenset(node.writes)) for node in project.graph.order)
-        return _Loaded(project=project, plan=plan, artifacts=dict(project.artifacts))
+        lean = tuple(accepts_evidence_keyword(node) for node, *_ in plan)
+        return _Loaded(project=project, plan=plan, artifacts=dict(project.artifacts), lean=lean)
 
     def reload(self) -> bool:
         """Load the project's files again; True when anything changed.
@@ -182,7 +186,8 @@ class CompositeEngine:
         return decision
 
     def decide_batch(self, frame: "pd.DataFrame | Iterable[Mapping[str, Any]]", *, record: bool = True,
-                     on_error: Literal["raise", "collect"] = "raise") -> "pd.DataFrame | BatchOutcome":
+                     on_error: Literal["raise", "collect"] = "raise",
+                     trace: Literal["on", "off"] = "on") -> "pd.DataFrame | BatchOutcome":
         """Decide every row of a DataFrame at once; the same answers as `decide`, row for row.
 
         Every row is checked as `decide` checks one request (no value is converted: a "5" or a
@@ -202,7 +207,18 @@ class CompositeEngine:
         decide (an EvaluationError) is rejected too, with the node's error. Problems of the frame
         as a whole (an unknown or missing column, a column given twice, too many columns) raise
         RequestError in both modes: they make every row bad alike.
+
+        trace="off" (only with record=False: a stored decision keeps its trace): every node is
+        asked for its outputs alone (`evaluate_batch(..., evidence=False)`), so no trace or
+        evidence is built for any row; the returned DataFrame is the same, value for value, as
+        with trace="on" (the default).
         """
+        if trace not in ("on", "off"):
+            raise ValueError(f"trace must be 'on' or 'off', got {short(trace)}")
+        if trace == "off" and record:
+            raise ValueError("trace='off' needs record=False: a stored decision is stored with its trace "
+                             "(decide_batch(frame, record=False, trace='off'))")
+        evidence = trace == "on"
         if on_error not in ("raise", "collect"):
             raise RequestError(f"on_error must be 'raise' or 'collect', got {short(on_error)}", code="bad_argument",
                                field="on_error")
@@ -213,7 +229,7 @@ class CompositeEngine:
         started = time.perf_counter_ns()
         if on_error == "raise":
             columns = schema.validate_frame(frame, limits=self.limits)
-            values, results = _evaluate(loaded, columns, len(frame))
+            values, results = _evaluate(loaded, columns, len(frame), evidence=evidence)
             return self._finish_batch(loaded, frame, columns, values, results, record, started)
 
         import pandas as pd
@@ -229,7 +245,7 @@ class CompositeEngine:
             good = frame.iloc[positions]
             columns = schema.validate_frame(good, limits=self.limits)
         try:
-            values, results = _evaluate(loaded, columns, len(good))
+            values, results = _evaluate(loaded, columns, len(good), evidence=evidence)
         except EvaluationError:
             # Which rows? Decide them one by one (without storing), then the rest as a batch.
             keep = np.ones(len(good), dtype=bool)
@@ -242,7 +258,7 @@ class CompositeEngine:
             positions = positions[keep]
             good = frame.iloc[positions]
             columns = schema.validate_frame(good, limits=self.limits)
-            values, results = _evaluate(loaded, columns, len(good))
+            values, results = _evaluate(loaded, columns, len(good), evidence=evidence)
         decided = self._finish_batch(loaded, good, columns, values, results, record, started)
         rejected.sort(key=lambda p: p[0])
         labels = frame.index
@@ -377,9 +393,17 @@ def _run(node: Any, name: str, kind: str, read: dict[str, Any]) -> Any:
         raise EvaluationError(f"node '{name}' ({kind}) failed: {type(exc).__name__}: {exc}", code="node_failed") from exc
 
 
-def _run_batch(node: Any, name: str, kind: str, columns: dict[str, np.ndarray], size: int) -> Any:
+def _run_batch(node: Any, name: str, kind: str, columns: dict[str, np.ndarray], size: int, *,
+               evidence: bool = True, lean: bool = True) -> Any:
+    """`evaluate_batch`; without evidence, asked for outputs only when the node takes `evidence=`
+    (`lean`), else called as before and its evidence dropped."""
     try:
-        return node.evaluate_batch(columns, size)
+        if evidence:
+            return node.evaluate_batch(columns, size)
+        if lean:
+            return node.evaluate_batch(columns, size, evidence=False)
+        result = node.evaluate_batch(columns, size)
+        return BatchResult(result.outputs, None)
     except CompositeError:
         raise
     except Exception as exc:
@@ -387,14 +411,17 @@ def _run_batch(node: Any, name: str, kind: str, columns: dict[str, np.ndarray], 
                               code="node_failed") from exc
 
 
-def _evaluate(loaded: _Loaded, columns: dict[str, np.ndarray], size: int) -> tuple[dict[str, np.ndarray], list[tuple[Any, ...]]]:
-    """Every node of the plan on the checked columns, in graph order."""
+def _evaluate(loaded: _Loaded, columns: dict[str, np.ndarray], size: int, *,
+              evidence: bool = True) -> tuple[dict[str, np.ndarray], list[tuple[Any, ...]]]:
+    """Every node of the plan on the checked columns, in graph order (`evidence=False`: outputs only)."""
     values: dict[str, np.ndarray] = dict(columns)
     results = []
-    for node, name, kind, reads, writes in loaded.plan:
+    lean = loaded.lean or (True,) * len(loaded.plan)
+    for (node, name, kind, reads, writes), takes_keyword in zip(loaded.plan, lean):
         t0 = time.perf_counter_ns()
         try:
-            result = _run_batch(node, name, kind, {key: values[key] for key in reads}, size)
+            result = _run_batch(node, name, kind, {key: values[key] for key in reads}, size, evidence=evidence,
+                                lean=takes_keyword)
         except EvaluationError as exc:
             raise _blame_missing(exc, loaded.plan, columns) from None
         elapsed = (time.perf_counter_ns() - t0) / 1000
