@@ -18,16 +18,19 @@ Families (each size is a generated composite project decided by `CompositeEngine
                (the process's resident high-water mark, reset before the batch). No Zen pairing:
                Zen cannot run the model node (the Zen + LightGBM peer is a separate benchmark).
 
-For every size: per-decision cost of `decide(row, record=False)` in a loop (single) and of
-`decide_batch(frame, record=False)` per row (batch), each as a ratio to the smallest size of its
-family in the same run, and the bytes a stored decision takes (`decision_record`, JSON). The
-engine has no trace-free path yet: record=False still builds every trace (single) and every
-node's evidence (batch). Zen runs without its trace. Rounds are interleaved across the sizes of a
+For every size: per-decision cost of our least-work paths, `decide(row, ...)` in a loop (single)
+and `decide_batch(frame, ...)` per row (batch), each as a ratio to the smallest size of its family
+in the same run, and the bytes a stored decision takes (`decision_record`, JSON). Least work:
+`trace="off"` where the method takes a `trace` argument, else `record=False`, which still builds
+every trace (decide) and every node's evidence (decide_batch); the output says which ran. The
+default project's batch is timed with `record=False` (the memory target's terms) and with every
+decision stored. Zen runs without its trace. Rounds are interleaved across the sizes of a
 family; each cost is the median over the rounds (best in the raw numbers). Outputs of Zen and of
 ours are checked equal on the measured requests first.
 
 Run by hand: `python benchmarks/scaling.py` (a few minutes; `--only tables` etc. for one family,
-`--max-batch 1000000` to allow the 1M-row batch); CI runs `--smoke` (small sizes, seconds).
+`--max-batch` and `--batch-budget` bound the default project's batches, 1M rows by default when
+they fit); CI runs `--smoke` (small sizes, about 15 s).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks._common import table  # noqa: E402
 from benchmarks.rules_scale import rule_file  # noqa: E402
 from benchmarks.table_speed import GRADES, probes, table_csv  # noqa: E402
+from benchmarks.zen_speed import trace_free  # noqa: E402
 from composite import CompositeEngine  # noqa: E402
 from composite.store._codec import decision_record, dumps  # noqa: E402
 
@@ -70,7 +74,8 @@ def write_project(root: Path, nodes: str, concepts: str, outputs: list[str], fil
     root.mkdir(parents=True)
     (root / "knowledge").mkdir()
     (root / "rules").mkdir()
-    (root / "composite.yaml").write_text(f"name: scale\nversion: 1.0.0\noutputs: {json.dumps(outputs)}\nnodes:\n{nodes}")
+    (root / "composite.yaml").write_text(
+        f"name: scale\nversion: 1.0.0\noutputs: {json.dumps(outputs)}\nnodes:\n{nodes}")
     (root / "knowledge" / "concepts.yaml").write_text("concepts:\n" + textwrap.indent(textwrap.dedent(concepts), "  "))
     for name, text in files.items():
         (root / "rules" / name).write_text(text)
@@ -167,8 +172,8 @@ def fuzzy_text(size: int) -> str:
         a, b, c = rng.randrange(10), rng.randrange(10), rng.randrange(5)
         op = "and" if i % 3 else "or"
         rules.append(f"  - {{name: r{i}, if: 'x is t{a} {op} y is t{b}', then: 'out is o{c}'}}")
-    return (f"fuzzy: scale{size}\ninputs:\n" + "".join(f"  {v}:\n    range: [0, 9]\n    resolution: 91\n    terms:\n{terms}\n"
-                                                         for v in ("x", "y"))
+    variables = "".join(f"  {v}:\n    range: [0, 9]\n    resolution: 91\n    terms:\n{terms}\n" for v in ("x", "y"))
+    return (f"fuzzy: scale{size}\ninputs:\n" + variables
             + f"outputs:\n  out:\n    range: [0, 100]\n    resolution: 101\n    terms:\n{out_terms}\n"
             + "    defuzzify: centroid\n    default: 50\n"
             + "operators: {and: min, or: max, implication: min, aggregation: max}\nrules:\n" + "\n".join(rules) + "\n")
@@ -182,6 +187,18 @@ def fuzzy_case(tmp: Path, size: int, requests: int) -> Case:
     rng = np.random.default_rng(size)
     frame = pd.DataFrame({"x": rng.uniform(0, 9, requests).round(3), "y": rng.uniform(0, 9, requests).round(3)})
     return Case("fuzzy", "fuzzy rule base", size, project, frame, ["out"])
+
+
+# Our least-work paths: trace="off" where the engine offers it, else record=False (which still
+# builds every trace in decide and every node's evidence in decide_batch).
+SINGLE = trace_free(CompositeEngine.decide) or {"record": False}
+BATCH = trace_free(CompositeEngine.decide_batch) or {"record": False}
+NO_TRACE_FREE = ("" if "trace" in SINGLE and "trace" in BATCH else
+                 " [no trace-free path where trace= is absent: record=False still builds traces or evidence]")
+
+
+def _kwargs(kwargs: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
 
 
 # -- measuring -----------------------------------------------------------------------------------
@@ -206,8 +223,8 @@ def same(a: Any, b: Any) -> bool:
 
 def check(case: Case, rows: int) -> int:
     """Differences between ours (single and batch) and Zen's, on the first `rows` requests."""
-    ours = [case.engine.decide(row, record=False).outputs for row in case.rows[:rows]]
-    batch = case.engine.decide_batch(case.frame.iloc[:rows], record=False)
+    ours = [case.engine.decide(row, **SINGLE).outputs for row in case.rows[:rows]]
+    batch = case.engine.decide_batch(case.frame.iloc[:rows], **BATCH)
     bad = sum(not same(o[k], b) for o, k_b in zip(ours, batch[case.outputs].to_dict("records"))
               for k, b in k_b.items())
     if case.zen is not None:
@@ -226,10 +243,10 @@ def plan_for(case: Case, single_budget: float, batch_rows: int,
     plan: dict[str, tuple[Callable[[], Any], int]] = {}
 
     def single(k: int) -> Any:
-        return [engine.decide(r, record=False) for r in rows[:k]]
+        return [engine.decide(r, **SINGLE) for r in rows[:k]]
 
     def batch(k: int) -> Any:
-        return engine.decide_batch(frame.iloc[:k], record=False)
+        return engine.decide_batch(frame.iloc[:k], **BATCH)
 
     n = calibrated(single, single_budget, len(rows))
     plan["single"] = (lambda: single(n), n)
@@ -256,7 +273,7 @@ def measure_family(cases: list[Case], *, repeat: int, single_budget: float, batc
     # Our batches have a fixed cost per call: every size of a family decides batches of the same
     # length (what the largest size decides in about the time budget), so per-row costs compare.
     rows_in_batch = max(min(100, batch_rows), calibrated(
-        lambda k: cases[-1].engine.decide_batch(cases[-1].frame.iloc[:k], record=False), 2 * single_budget,
+        lambda k: cases[-1].engine.decide_batch(cases[-1].frame.iloc[:k], **BATCH), 2 * single_budget,
         batch_rows))
     plans = [plan_for(case, single_budget, batch_rows, rows_in_batch) for case in cases]
     _progress(f"{cases[0].family}: calibrated {cases[0].label}")
@@ -293,7 +310,8 @@ def report(results: list[dict[str, Any]]) -> list[tuple[str, ...]]:
         zen = lambda key: us(r[key]) if key in r else "-"  # noqa: E731
         vs = lambda ours, theirs: f"x{r[theirs] / r[ours]:.2f}" if theirs in r else "-"  # noqa: E731
         lines.append((case.label, f"{case.size:,}", us(r["single"]), grow("single"), zen("zen_single"),
-                      grow("zen_single"), vs("single", "zen_single"), us(r["batch"]), f"{r['batch_rows']:,}", grow("batch"), zen("zen_batch"),
+                      grow("zen_single"), vs("single", "zen_single"), us(r["batch"]), f"{r['batch_rows']:,}",
+                      grow("batch"), zen("zen_batch"),
                       grow("zen_batch"), vs("batch", "zen_batch"), f"{r['stored']:,.0f}",
                       f"{r['stored'] / base['stored']:.1f}x"))
     return lines
@@ -430,10 +448,10 @@ def main() -> int:
     print(f"One run, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start; "
           f"zen-engine {'absent' if zen is None else _version('zen-engine')}. Costs are medians over {repeat} "
           "interleaved rounds; growth is against the smallest size of the same family in this run; ours/zen "
-          "is the speed ratio (above 1: we are faster). Ours: decide(row, record=False) and "
-          "decide_batch(frame, record=False) [no trace-free path: both still build traces or evidence]; "
-          "Zen: ZenEngine.evaluate(key) (its faster single path) and ZenEngine.evaluate_batch, trace off. stored B: the JSON record of one "
-          "stored decision (decide with the memory store).\n")
+          f"is the speed ratio (above 1: we are faster). Ours: decide(row, {_kwargs(SINGLE)}) and "
+          f"decide_batch(frame, {_kwargs(BATCH)}){NO_TRACE_FREE}; Zen: ZenEngine.evaluate(key) (its faster "
+          "single path) and ZenEngine.evaluate_batch, trace off. stored B: the JSON record of one stored decision "
+          "(decide with the memory store).\n")
     mismatches = 0
     tmp = Path(tempfile.mkdtemp(prefix="composite-scaling-"))
     for family in families:
