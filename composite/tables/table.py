@@ -411,6 +411,21 @@ class DecisionTable:
             return record[0]
         return {output.name: value for output, value in zip(self.outputs, record)}
 
+    def _resolve_patterns(self, matches: list[np.ndarray], index: np.ndarray) -> TableBatch:
+        """One resolution per distinct set of matched rows (`index` maps each batch row to its set);
+        a hit-policy error names every batch row whose set raised it."""
+        results: list[TableResult] = []
+        failures: list[tuple[EvaluationError, np.ndarray]] = []
+        for code, matched in enumerate(matches):
+            try:
+                results.append(self._resolve(matched, {}))
+            except EvaluationError as error:
+                failures.append((error, np.flatnonzero(index == code)))
+                results.append(None)  # type: ignore[arg-type]
+        if failures:
+            raise _batch_error(failures)
+        return TableBatch(results, index)
+
     def _resolve(self, matched: Sequence[int], values: Mapping[str, Any]) -> TableResult:
         matched = tuple(int(number) for number in matched)
         names = self.output_names
@@ -561,17 +576,7 @@ class DecisionTable:
                 unique, index = np.unique(packed, axis=0, return_inverse=True)
                 index = index.reshape(-1).astype(np.intp)
                 patterns = np.unpackbits(unique, axis=1, count=matrix.shape[1]).astype(bool)
-            results: list[TableResult] = []
-            failures: list[tuple[EvaluationError, np.ndarray]] = []
-            for code, pattern in enumerate(patterns):
-                try:
-                    results.append(self._resolve(np.flatnonzero(pattern), {}))
-                except EvaluationError as error:
-                    failures.append((error, np.flatnonzero(index == code)))
-                    results.append(None)  # type: ignore[arg-type]
-            if failures:
-                raise _batch_error(failures)
-            return TableBatch(results, index)
+            return self._resolve_patterns([np.flatnonzero(pattern) for pattern in patterns], index)
         results = []
         failures = []
         reads = self.reads
@@ -632,17 +637,7 @@ class DecisionTable:
         combo_pattern = np.array([order[bits] for bits in combo_bits], dtype=np.intp)
         index = combo_pattern[inverse]
         if self._literal:
-            results: list[TableResult] = []
-            failures: list[tuple[EvaluationError, np.ndarray]] = []
-            for code, (matched, _) in enumerate(patterns):
-                try:
-                    results.append(self._resolve(matched, {}))
-                except EvaluationError as error:
-                    failures.append((error, np.flatnonzero(index == code)))
-                    results.append(None)  # type: ignore[arg-type]
-            if failures:
-                raise _batch_error(failures)
-            return TableBatch(results, index)
+            return self._resolve_patterns([matched for matched, _ in patterns], index)
         results = []
         failures = []
         arrays = {name: _materialize(columns.get(name)) for name in self.reads}

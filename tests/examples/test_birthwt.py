@@ -9,7 +9,6 @@ import math
 import pandas as pd
 import pytest
 
-from composite import CompositeEngine
 from composite.scenarios import load_scenarios, run_scenarios
 from tests.conftest import REPO
 from tests.test_cli import run
@@ -19,16 +18,6 @@ DATA = PROJECT / "data" / "birthwt.csv"
 COLUMNS = ["mother_age", "mother_weight_lb", "race", "smoker", "previous_premature_labours", "hypertension",
            "uterine_irritability", "first_trimester_visits", "low_birth_weight"]
 INPUTS = COLUMNS[:-1]
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return CompositeEngine.from_path(PROJECT, store="memory")
-
-
-@pytest.fixture(scope="module")
-def data():
-    return pd.read_csv(DATA)
 
 
 def test_the_data_has_189_births_59_low_and_no_birth_weight(data):

@@ -8,10 +8,8 @@ import importlib.util
 import json
 import math
 
-import pandas as pd
 import pytest
 
-from composite import CompositeEngine
 from composite.scenarios import load_scenarios, run_scenarios
 from tests.conftest import REPO
 from tests.test_cli import run
@@ -23,16 +21,6 @@ COLUMNS = ["derogatory_reports", "age_years", "income_10k_usd", "home_owner", "s
 INPUTS = COLUMNS[:-1]
 COMPARED = ["decision", "reason", "probability_declined", "expert_probability", "model_decline_probability",
             "expert_score", "affordability"]
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return CompositeEngine.from_path(PROJECT, store="memory")
-
-
-@pytest.fixture(scope="module")
-def data():
-    return pd.read_csv(DATA)
 
 
 def test_the_data_has_1319_applications_296_declined_and_no_leaking_columns(data):

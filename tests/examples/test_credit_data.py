@@ -10,7 +10,6 @@ import math
 import pandas as pd
 import pytest
 
-from composite import CompositeEngine
 from composite.scenarios import load_scenarios, run_scenarios
 from tests.conftest import REPO
 
@@ -20,16 +19,6 @@ COLUMNS = ["job_seniority_years", "home", "loan_term_months", "age", "marital", 
            "monthly_expenses", "monthly_income", "assets", "debt", "loan_amount", "purchase_price", "default"]
 INPUTS = COLUMNS[:-1]
 NUMBERS = ["probability_of_default", "expert_probability", "default_probability"]
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return CompositeEngine.from_path(PROJECT, store="memory")
-
-
-@pytest.fixture(scope="module")
-def data():
-    return pd.read_csv(DATA)
 
 
 def test_the_data_has_4454_loans_1254_bad_and_its_missing_values(data):
