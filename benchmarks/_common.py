@@ -35,3 +35,13 @@ def table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def package_version(package: str) -> str:
+    """An installed distribution's version, "?" when it is not installed (printed beside the results)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "?"

@@ -54,7 +54,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from benchmarks._common import table  # noqa: E402
+from benchmarks._common import package_version, table  # noqa: E402
 from benchmarks.rules_scale import rule_file  # noqa: E402
 from benchmarks.table_speed import GRADES, probes, table_csv  # noqa: E402
 from benchmarks.zen_speed import trace_free  # noqa: E402
@@ -446,7 +446,7 @@ def main() -> int:
         "fuzzy": (9, 100) if smoke else (9, 100, 1_000),
     }
     print(f"One run, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start; "
-          f"zen-engine {'absent' if zen is None else _version('zen-engine')}. Costs are medians over {repeat} "
+          f"zen-engine {'absent' if zen is None else package_version('zen-engine')}. Costs are medians over {repeat} "
           "interleaved rounds; growth is against the smallest size of the same family in this run; ours/zen "
           f"is the speed ratio (above 1: we are faster). Ours: decide(row, {_kwargs(SINGLE)}) and "
           f"decide_batch(frame, {_kwargs(BATCH)}){NO_TRACE_FREE}; Zen: ZenEngine.evaluate(key) (its faster "
@@ -502,15 +502,6 @@ _STARTED = time.perf_counter()
 
 def _progress(message: str) -> None:
     print(f"[{time.perf_counter() - _STARTED:6.1f} s] {message}", file=sys.stderr, flush=True)
-
-
-def _version(package: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "?"
 
 
 if __name__ == "__main__":

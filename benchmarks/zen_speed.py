@@ -43,7 +43,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from benchmarks._common import table  # noqa: E402
+from benchmarks._common import package_version, table  # noqa: E402
 from composite import CompositeEngine  # noqa: E402
 
 PROJECT = ROOT / "benchmarks" / "zen_application_risk"
@@ -302,7 +302,7 @@ def main() -> int:
              "numpy limit", t["numpy"].spread(), ratio(t["zen_off"], t["numpy"]), ""),
         ]
 
-    print(f"zen-engine {_version('zen-engine')}, graph {path.name}; rates are decisions per second, "
+    print(f"zen-engine {package_version('zen-engine')}, graph {path.name}; rates are decisions per second, "
           f"best / median over {repeat} interleaved rounds (batches over 10,000 rows: {max(2, repeat - 2)}); "
           f"ratios are ours / peer from the medians (best / best in brackets); one Python thread")
     print(table(lines, ("pairing", "path", "rows", "ours", "ours /s best / med", "peer", "peer /s best / med",
@@ -320,15 +320,6 @@ def main() -> int:
     print("outputs equal (ours with and without trace, Zen's three paths with and without trace, numpy_limit) "
           "on every request measured")
     return 0
-
-
-def _version(package: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "?"
 
 
 if __name__ == "__main__":

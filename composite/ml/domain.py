@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -142,21 +142,10 @@ class TrainingDomain:
             encoded = encoder.encode(columns, size)
         listed: list[list[dict[str, Any]]] | None = [[] for _ in range(size)] if issues else None
         flagged = np.zeros(size, dtype=bool)
-        start = 0
-        for feature in encoder.features:
-            position, start = start, start + len(feature.columns)
-            entry = self.features.get(feature.name)
-            if entry is None:
-                continue
-            numbers = encoded[:, position] if feature.kind == "number" else None
-            found = _check_column(entry, columns[feature.name], size, listed, numbers=numbers)
+        for entry, raw, numbers in self._checked_columns(encoder, columns, encoded):
+            found = _check_column(entry, raw, size, listed, numbers=numbers)
             if found is not None:
                 flagged |= found
-        for entry in self.inputs:
-            if entry["name"] in columns:
-                found = _check_column(entry, columns[entry["name"]], size, listed)
-                if found is not None:
-                    flagged |= found
         distance = np.full(size, math.nan)
         if self._columns and self._precision.size and size:
             # In blocks of rows: the distance space's (rows x columns) temporaries stay small (a row's
@@ -174,23 +163,28 @@ class TrainingDomain:
         return DomainCheck(inside=~flagged, distance=distance, issues=listed if listed is not None else [],
                            reference=self.reference)
 
+    def _checked_columns(self, encoder: FeatureEncoder, columns: Mapping[str, Any], encoded: np.ndarray
+                         ) -> Iterator[tuple[Mapping[str, Any], Any, np.ndarray | None]]:
+        """Each column the domain checks: (its training entry, the raw column, the encoded numbers for
+        a numeric feature, else None); the features first, then the chain's other inputs given."""
+        start = 0
+        for feature in encoder.features:
+            position, start = start, start + len(feature.columns)
+            entry = self.features.get(feature.name)
+            if entry is not None:
+                yield entry, columns[feature.name], encoded[:, position] if feature.kind == "number" else None
+        for entry in self.inputs:
+            if entry["name"] in columns:
+                yield entry, columns[entry["name"]], None
+
     def check_reference(self, encoder: FeatureEncoder, columns: Mapping[str, Any], size: int, *,
                         encoded: np.ndarray | None = None) -> DomainCheck:
         """`check` value by value (`_check_entry`): the reference the tests hold `check` to."""
         if encoded is None:
             encoded = encoder.encode(columns, size)
         issues: list[list[dict[str, Any]]] = [[] for _ in range(size)]
-        start = 0
-        for feature in encoder.features:
-            position, start = start, start + len(feature.columns)
-            entry = self.features.get(feature.name)
-            if entry is None:
-                continue
-            numbers = encoded[:, position] if feature.kind == "number" else None
-            _check_entry(entry, columns[feature.name], size, issues, numbers=numbers)
-        for entry in self.inputs:
-            if entry["name"] in columns:
-                _check_entry(entry, columns[entry["name"]], size, issues)
+        for entry, raw, numbers in self._checked_columns(encoder, columns, encoded):
+            _check_entry(entry, raw, size, issues, numbers=numbers)
         distance = np.full(size, math.nan)
         if self._columns and self._precision.size and size:
             z = self._standardise(self._space(encoder, columns, size, encoded=encoded))

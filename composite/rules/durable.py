@@ -359,20 +359,8 @@ class RuleEngine:
         return out
 
     def _decide(self, values: Mapping[str, Any]) -> Outcome:
-        current: dict[str, Any] = {}
-        parts: list[str] = []
-        try:
-            for name, key in self._input_keys:
-                value = values.get(name)
-                if type(value) not in _PLAIN:
-                    value = plain(value)
-                current[name] = value
-                if value is not None:
-                    parts.append(key + (_encode_text(value) if type(value) is str else encode(value)))
-        except ValueError as exc:
-            raise EvaluationError(f"rule set '{self.ruleset.name}': {exc}", code="rules.bad_value",
-                                  file=self.ruleset.file) from None
-        body = "".join(parts)
+        current, encoded = self._read(values)
+        body = "".join(key + encoded[name] for name, key in self._input_keys if name in encoded)
         sid = self._sessions[0] if self._sessions else self._session()
         handle = self._handle
         try:
@@ -424,8 +412,9 @@ class RuleEngine:
             raise
         return self._finish(written, fired, overridden)
 
-    def _decide_split(self, values: Mapping[str, Any]) -> Outcome:
-        """`_decide` for a rule set cut into chunks: the agenda is kept here, across chunks."""
+    def _read(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The facts a decision starts from: every input's plain value, and the durable encoding of
+        those that are not null."""
         current: dict[str, Any] = {}
         encoded: dict[str, str] = {}
         try:
@@ -439,6 +428,11 @@ class RuleEngine:
         except ValueError as exc:
             raise EvaluationError(f"rule set '{self.ruleset.name}': {exc}", code="rules.bad_value",
                                   file=self.ruleset.file) from None
+        return current, encoded
+
+    def _decide_split(self, values: Mapping[str, Any]) -> Outcome:
+        """`_decide` for a rule set cut into chunks: the agenda is kept here, across chunks."""
+        current, encoded = self._read(values)
         plans = self._plans
         chunks = self._chunks
         written: dict[str, Any] = {}
