@@ -19,7 +19,7 @@ import functools
 import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -426,6 +426,24 @@ class DecisionTable:
             raise _batch_error(failures)
         return TableBatch(results, index)
 
+    def _resolve_rows(self, matched_of: Callable[[int], Sequence[int]], columns: Mapping[str, Any],
+                      size: int) -> TableBatch:
+        """One resolution per batch row, with the row's values (outputs that compute from inputs);
+        `matched_of(row)` gives the table rows that row matched. Errors name their batch rows."""
+        results: list[TableResult] = []
+        failures: list[tuple[EvaluationError, np.ndarray]] = []
+        arrays = {name: _materialize(columns.get(name)) for name in self.reads}
+        for row in range(size):
+            values = {name: (array[row] if array is not None else None) for name, array in arrays.items()}
+            try:
+                results.append(self._resolve(matched_of(row), values))
+            except EvaluationError as error:
+                failures.append((error, np.array([row])))
+                results.append(None)  # type: ignore[arg-type]
+        if failures:
+            raise _batch_error(failures)
+        return TableBatch(results, np.arange(size, dtype=np.intp))
+
     def _resolve(self, matched: Sequence[int], values: Mapping[str, Any]) -> TableResult:
         matched = tuple(int(number) for number in matched)
         names = self.output_names
@@ -577,20 +595,7 @@ class DecisionTable:
                 index = index.reshape(-1).astype(np.intp)
                 patterns = np.unpackbits(unique, axis=1, count=matrix.shape[1]).astype(bool)
             return self._resolve_patterns([np.flatnonzero(pattern) for pattern in patterns], index)
-        results = []
-        failures = []
-        reads = self.reads
-        arrays = {name: _materialize(columns.get(name)) for name in reads}
-        for row in range(size):
-            values = {name: (array[row] if array is not None else None) for name, array in arrays.items()}
-            try:
-                results.append(self._resolve(np.flatnonzero(matrix[row]), values))
-            except EvaluationError as error:
-                failures.append((error, np.array([row])))
-                results.append(None)  # type: ignore[arg-type]
-        if failures:
-            raise _batch_error(failures)
-        return TableBatch(results, np.arange(size, dtype=np.intp))
+        return self._resolve_rows(lambda row: np.flatnonzero(matrix[row]), columns, size)
 
     def _indexed_batch(self, columns: Mapping[str, Any], size: int) -> TableBatch:
         # Each column becomes a code per batch row (its segment, by binary search over the whole
@@ -638,19 +643,7 @@ class DecisionTable:
         index = combo_pattern[inverse]
         if self._literal:
             return self._resolve_patterns([matched for matched, _ in patterns], index)
-        results = []
-        failures = []
-        arrays = {name: _materialize(columns.get(name)) for name in self.reads}
-        for row in range(size):
-            values = {name: (array[row] if array is not None else None) for name, array in arrays.items()}
-            try:
-                results.append(self._resolve(patterns[index[row]][0], values))
-            except EvaluationError as error:
-                failures.append((error, np.array([row])))
-                results.append(None)  # type: ignore[arg-type]
-        if failures:
-            raise _batch_error(failures)
-        return TableBatch(results, np.arange(size, dtype=np.intp))
+        return self._resolve_rows(lambda row: patterns[index[row]][0], columns, size)
 
 
 def _materialize(column: Any) -> Any:
