@@ -23,7 +23,9 @@ demo: install
 
 # Every benchmark at a tiny size (smoke: they must run, not be fast), then the whole test suite,
 # so that pytest's summary is the last thing printed.
+# .ci/system-packages installs the PostgreSQL server and Java runtime the server tests use, when absent.
 test: install-test
+	bash .ci/system-packages
 	$(MAKE) --no-print-directory bench-smoke
 	$(BIN)/python -m pytest
 
