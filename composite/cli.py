@@ -238,6 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_check_command(sub)
 
+    from composite.cli_batch import add_batch_command
+
+    add_batch_command(sub)
+
     p = sub.add_parser("init", help="create a new decision project that validates and decides")
     p.add_argument("directory")
     p.set_defaults(run=cmd_init)
