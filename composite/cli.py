@@ -238,6 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_check_command(sub)
 
+    from composite.cli_serve import add_serve_commands
+
+    add_serve_commands(sub)
+
     from composite.cli_batch import add_batch_command
 
     add_batch_command(sub)
