@@ -302,17 +302,30 @@ class Peer:
         outside |= distance > self.p99
         return probability, ~outside
 
-    def decide_batch(self, frame: pd.DataFrame, *, path: str = "evaluate") -> dict[str, Any]:
-        """Every output of OUTPUTS for every row of `frame`, as columns."""
+    def decide_batch(self, frame: pd.DataFrame, *, path: str = "evaluate",
+                     steps: dict[str, float] | None = None) -> dict[str, Any]:
+        """Every output of OUTPUTS for every row of `frame`, as columns; `steps` (when given) gets the
+        seconds of each step added to it."""
+        clock = [time.perf_counter()]
+
+        def step(name: str) -> None:
+            if steps is not None:
+                now = time.perf_counter()
+                steps[name] = steps.get(name, 0.0) + now - clock[0]
+                clock[0] = now
+
         records = frame.to_dict("records")
         savings = frame["savings"].map(self.savings_level).fillna(0).to_numpy(dtype=np.float64)
         checking = frame["checking_status"].map(self.checking_level).fillna(0).to_numpy(dtype=np.float64)
         affordability = self.affordability(frame["instalment_rate_pct"].to_numpy(dtype=np.float64), savings, checking)
         for record, value in zip(records, affordability.tolist()):
             record["affordability"] = value
+        step("records and fuzzy affordability (numpy)")
         results = self.scorecard(records, path)
         expert_score = np.array([r["expert_score"] for r in results], dtype=np.float64)
+        step(f"Zen {path}, tables, score and policy")
         model, inside = self.model(frame, expert_score)
+        step("LightGBM predict and the domain check")
         expert_logit = self.expert_a * expert_score + self.expert_b
         clipped = np.clip(model, 1e-6, 1 - 1e-6)
         blended = _sigmoid(self.blend_a * (self.weight * (np.log(clipped) - np.log1p(-clipped))
@@ -337,6 +350,7 @@ class Peer:
             if knockout not in ("none", None):
                 outcome[i] = knockout
                 reason[i] = r.get("knockout_reason")
+        step("blend, fallback, outcome, review and guard")
         return {"decision": outcome, "reason": reason, "probability_of_default": probability,
                 "expert_probability": expert, "default_probability": model, "expert_score": expert_score,
                 "affordability": affordability}
@@ -476,6 +490,13 @@ def peak_per_row(fn: Callable[[], object], rows: int) -> float:
     return (peak - before) / rows
 
 
+def _load() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one round, for CI")
@@ -493,6 +514,7 @@ def main() -> int:
         return 0
     from composite import CompositeEngine
 
+    load_start = _load()
     peer = Peer()
     frame = requests(rows, seed=7)
     singles = requests(single, seed=8).to_dict("records")
@@ -584,6 +606,13 @@ def main() -> int:
     print(f"\npeak traced memory (tracemalloc) per row, {memory_rows:,} rows: decide_batch(record=False, "
           f"trace='off') {off:,.0f} B ({'<= 1 KB: met' if off <= 1024 else '<= 1 KB: MISSED'}); "
           f"decide_batch(record=False) {on:,.0f} B; the peer {theirs:,.0f} B")
+    steps: dict[str, float] = {}
+    for _ in range(rounds):
+        peer.decide_batch(frame, path="evaluate" if fastest == "peer" else "evaluate_batch", steps=steps)
+    total = sum(steps.values())
+    print(f"\nwhere the peer's batch time goes ({rounds} runs of {rows:,} rows): " + "; ".join(
+        f"{name} {seconds / rounds / rows * 1e6:.1f} us/row ({seconds / total:.0%})" for name, seconds in steps.items()))
+    print(f"load average (1 min) at the start {load_start}, at the end {_load()}")
     print("notes: the peer validates no request, builds no trace and no evidence; its single path (Peer.decide) is "
           "the batch arithmetic on one row without pandas; LightGBM predicts with num_threads=1 on both sides; the peer's fuzzy step is numpy "
           "(not fed from composite). Outputs checked equal (decision, reason, expert_score exactly; "
