@@ -1,0 +1,203 @@
+"""One contract, every store: memory, SQLite and PostgreSQL keep decisions alike.
+
+Each test runs against the three stores with real engines; what a store reads back is compared
+with what `decide` returned, from a new connection where the store has connections.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from composite import CompositeEngine, DecisionNotFound, StoreError, open_store
+from composite.ids import id_time, new_id
+from composite.store._codec import decision_record, jsonable
+from tests.conftest import GOOD_LOAN, LOAN_CONCEPTS, LOAN_PROJECT, write_project
+
+STORES = ["memory", "sqlite", "postgresql"]
+
+
+@pytest.fixture(params=STORES)
+def url(request, tmp_path) -> str:
+    if request.param == "memory":
+        return "memory"
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'd.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(scope="module")
+def loan(tmp_path_factory):
+    return write_project(tmp_path_factory.mktemp("contract") / "loan", LOAN_PROJECT, LOAN_CONCEPTS)
+
+
+@pytest.fixture(scope="module")
+def nonfinite(tmp_path_factory):
+    return write_project(tmp_path_factory.mktemp("contract") / "nonfinite", """
+        name: nonfinite
+        outputs: [y, w, g]
+        nodes:
+          - {name: big, kind: expression, writes: {y: a * b, w: 0 - a * b}}
+          - {name: gap, kind: expression, writes: {g: y + w}}
+    """, """
+        concepts:
+          a: {type: number}
+          b: {type: number}
+    """)
+
+
+@pytest.fixture
+def opened():
+    """Engines and stores to close after the test (a store's connection pool is not left to the GC)."""
+    things: list = []
+    yield things
+    for thing in things:
+        thing.close()
+
+
+@pytest.fixture
+def engine(opened):
+    def make(project, url: str) -> CompositeEngine:
+        opened.append(CompositeEngine.from_path(project, store=url))
+        return opened[-1]
+    return make
+
+
+@pytest.fixture
+def reader(opened):
+    def make(engine: CompositeEngine, url: str):
+        """The store to read back from: a new connection, except for memory (it has only the one)."""
+        if url == "memory":
+            return engine.store
+        opened.append(open_store(url))
+        return opened[-1]
+    return make
+
+
+def same(a, b) -> bool:
+    """Equal, where NaN equals NaN and an int is not a float."""
+    if isinstance(a, float) and isinstance(b, float):
+        return (math.isnan(a) and math.isnan(b)) or a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def without_step_durations(dump: dict) -> tuple[dict, list[float]]:
+    """A decision's dump and, apart, its steps' durations (a store may keep them to the microsecond)."""
+    nodes = [{k: v for k, v in node.items() if k != "duration_us"} for node in dump["trace"]["nodes"]]
+    return {**dump, "trace": {**dump["trace"], "nodes": nodes}}, [n["duration_us"] for n in dump["trace"]["nodes"]]
+
+
+def assert_same_decision(back, decision) -> None:
+    stored, stored_us = without_step_durations(back.model_dump())
+    returned, returned_us = without_step_durations(decision.model_dump())
+    assert same(stored, returned)
+    assert stored_us == pytest.approx(returned_us, abs=0.5)
+
+
+def test_a_decision_reads_back_as_decide_returned_it(url, loan, engine, reader):
+    engine = engine(loan, url)
+    decision = engine.decide(GOOD_LOAN)
+    back = reader(engine, url).get(decision.id)
+    assert back.outputs == {"decision": "approve", "ratio": 0.125}
+    assert_same_decision(back, decision)
+
+
+def test_a_batch_reads_back_as_decide_batch_returned_it(url, loan, engine, reader):
+    engine = engine(loan, url)
+    frame = pd.DataFrame([GOOD_LOAN, {**GOOD_LOAN, "income": 500}, {**GOOD_LOAN, "age": 17}])
+    out = engine.decide_batch(frame)
+    store = reader(engine, url)
+    assert store.count() == 3
+    for i, decision_id in enumerate(out["decision_id"]):
+        back = store.get(decision_id)
+        assert back.batch_id == out.attrs["batch_id"]
+        assert back.outputs == {"decision": out["decision"][i], "ratio": out["ratio"][i]}
+        alone = engine.decide(frame.iloc[i].to_dict(), record=False)
+        assert back.inputs == alone.inputs and back.outputs == alone.outputs
+        assert [(n.name, n.read, n.wrote) for n in back.trace.nodes] == \
+            [(n.name, n.read, n.wrote) for n in alone.trace.nodes]
+
+
+def test_non_finite_outputs_read_back_exactly(url, nonfinite, engine, reader):
+    engine = engine(nonfinite, url)
+    decision = engine.decide({"a": 1e300, "b": 1e300})
+    assert decision.outputs["y"] == math.inf and decision.outputs["w"] == -math.inf
+    # a NaN output (fuzzylite's "no rule fired", a model's NaN), kept by the same store
+    decision = decision.model_copy(update={"id": new_id(), "outputs": {**decision.outputs, "g": math.nan}})
+    engine.store.save(decision)
+    out = engine.decide_batch(pd.DataFrame({"a": [1e300, 2.0], "b": [1e300, 3.0]}))
+    store = reader(engine, url)
+    assert same(store.get(decision.id).outputs, decision.outputs)
+    assert same(store.get(decision.id).trace.nodes[0].wrote, decision.trace.nodes[0].wrote)
+    assert same(store.get(out["decision_id"][0]).outputs, out.iloc[0][["y", "w", "g"]].to_dict())
+    assert same(store.get(out["decision_id"][1]).outputs, {"y": 6.0, "w": -6.0, "g": 0.0})
+    summaries = {s.id: s for s in store.recent(10)}
+    assert same(summaries[decision.id].outputs, decision.outputs)
+    assert summaries[out["decision_id"][0]].outputs["y"] == math.inf
+
+
+def test_a_batch_with_a_bad_record_in_the_middle_stores_none_of_it(url, loan, engine, reader):
+    engine = engine(loan, url)
+    first = engine.decide(GOOD_LOAN)
+    record = decision_record(first)
+    # Enough records that PostgreSQL has received some of them when the bad one is reached.
+    records = [dict(record, id=new_id()) for _ in range(6000)]
+    records[3000] = dict(records[3000], inputs={**record["inputs"], "amount": object()})
+    with pytest.raises((TypeError, StoreError)):
+        engine.store.save_records(records)
+    assert reader(engine, url).count() == 1
+    assert engine.store.save_records(records[:3000] + records[3001:]) == 5999
+    assert reader(engine, url).count() == 6000
+
+
+def test_a_project_snapshot_is_kept_once_per_hash(url, loan, engine, reader):
+    engine = engine(loan, url)
+    snapshot = engine.project.snapshot()
+    engine.store.save_project(snapshot)
+    engine.store.save_project(snapshot)
+    engine.decide(GOOD_LOAN)  # saves it again, by the engine's own path
+    store = reader(engine, url)
+    assert store.project(snapshot["hash"]) == jsonable(snapshot)
+    with pytest.raises(DecisionNotFound):
+        store.project("sha256:" + "0" * 64)
+
+
+def test_recent_is_newest_first_and_limited_and_count_counts(url, loan, engine, reader):
+    engine = engine(loan, url)
+    singles = [engine.decide({**GOOD_LOAN, "age": 20 + i}).id for i in range(4)]
+    out = engine.decide_batch(pd.DataFrame([GOOD_LOAN] * 3))
+    store = reader(engine, url)
+    assert store.count() == 7
+    recent = store.recent(5)
+    assert [s.id for s in recent] == list(reversed(singles + list(out["decision_id"])))[:5]
+    assert [s.batch_id for s in recent] == [out.attrs["batch_id"]] * 3 + [None, None]
+    assert recent[-1].project == "loan" and recent[-1].project_version == "1.2.0"
+    assert recent[-1].outputs == {"decision": "approve", "ratio": 0.125}
+    assert [s.id for s in store.recent(100)] == list(reversed(singles + list(out["decision_id"])))
+    assert store.recent(0) == []
+
+
+def test_an_unknown_id_is_a_clear_not_found(url, opened):
+    store = open_store(url)
+    opened.append(store)
+    with pytest.raises(DecisionNotFound, match="no decision with id 'nope'") as caught:
+        store.get("nope")
+    assert caught.value.code == "decision_not_found"
+
+
+def test_ids_are_time_ordered(url, loan, engine, reader):
+    engine = engine(loan, url)
+    ids = [engine.decide(GOOD_LOAN).id for _ in range(3)]
+    ids += list(engine.decide_batch(pd.DataFrame([GOOD_LOAN] * 50))["decision_id"])
+    ids += [engine.decide(GOOD_LOAN).id]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    times = [id_time(i) for i in ids]
+    assert times == sorted(times)
+    stored = [s.id for s in reader(engine, url).recent(100)]
+    assert stored == sorted(ids, reverse=True)
