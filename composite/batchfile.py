@@ -10,11 +10,9 @@ by `line`, the 1-based line of the file where the record starts (a CSV header is
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence

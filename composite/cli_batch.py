@@ -13,8 +13,6 @@ import time
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from composite.errors import CompositeError
-
 __all__ = ["add_batch_command", "cmd_batch", "progress_line"]
 
 
@@ -150,19 +148,22 @@ def _summary(args: argparse.Namespace, rows: int, decided: int, rejected: int, p
 
 
 def _run_spark(args: argparse.Namespace, fmt: str) -> int:
-    try:
-        from composite.spark import decide_file_with_spark
-    except ModuleNotFoundError as exc:  # pragma: no cover - pyspark is an optional extra
-        print(f"error: --engine spark needs pyspark ({exc.name} is missing): pip install 'composite[spark]'",
-              file=sys.stderr)
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None:
+        print("error: --engine spark needs pyspark: pip install 'composite[spark]'", file=sys.stderr)
         return 2
+    if shutil.which("java") is None:
+        print("error: --engine spark needs Java (a JRE 17 or later on PATH)", file=sys.stderr)
+        return 2
+    from composite.spark import decide_file_with_spark
+
     report, finish = progress_reporter(None, quiet=args.quiet)
     try:
         result = decide_file_with_spark(args.input, args.output, project=args.project, input_format=fmt,
                                         rejects=args.rejects, store=None if args.no_record else args.store,
                                         record=not args.no_record, progress=report)
-    except CompositeError:
-        raise
     finally:
         finish()
     return _summary(args, result.rows, result.decided, result.rejected, result.problems, result.first_problems)
