@@ -163,7 +163,8 @@ def _run_spark(args: argparse.Namespace, fmt: str) -> int:
     try:
         result = decide_file_with_spark(args.input, args.output, project=args.project, input_format=fmt,
                                         rejects=args.rejects, store=None if args.no_record else args.store,
-                                        record=not args.no_record, progress=report)
+                                        record=not args.no_record, progress=report,
+                                        chunk_size=args.chunk_size)
     finally:
         finish()
     return _summary(args, result.rows, result.decided, result.rejected, result.problems, result.first_problems)

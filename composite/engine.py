@@ -23,12 +23,40 @@ from composite.ids import new_id, new_ids
 from composite.limits import DEFAULT_LIMITS, INT64_MAX, INT64_MIN, Limits, short
 from composite.nodes.base import BatchResult, accepts_evidence_keyword
 from composite.project import Project, load_project
-from composite.schemas import SCHEMA_VERSION, Decision, NodeTrace, Trace, trusted
+from composite.schemas import LAZY_SCHEMA_VERSION, SCHEMA_VERSION, Decision, NodeTrace, Trace, on_demand, trusted
 from composite.store import STORE_ENV, DecisionStore, DecisionSummary, project_store  # noqa: F401 (STORE_ENV)
-from composite.store._codec import nonfinite_name
+from composite.store._codec import derived_names, nonfinite_name
 
 if TYPE_CHECKING:
     import pandas as pd
+
+
+Evidence = Literal["lazy", "eager"]
+
+
+def _evidence_mode(mode: Any) -> Evidence:
+    if mode not in ("lazy", "eager"):
+        raise ValueError(f"evidence must be 'lazy' (built when asked for) or 'eager' (built and stored with every "
+                         f"decision), got {short(mode)}")
+    return mode  # type: ignore[no-any-return]
+
+
+def _lazy_decision(fields: dict[str, Any], values: dict[str, Any], timings: list[tuple[str, str, float]],
+                   witness: dict[str, Any], project: Project, loaded: "_Loaded") -> Decision:
+    """A decision whose trace is built from `values` by `composite.evidence` when it is read."""
+    artifacts = loaded.artifacts
+
+    def build() -> Trace:
+        from composite.evidence import build_trace
+
+        return build_trace(project, values, timings, artifacts, witness)
+
+    decision = on_demand(fields, timings, build)
+    private = decision.__pydantic_private__
+    private["values"] = values  # inputs and every derived value, for the compact record
+    private["witness"] = witness
+    private["derived_names"] = loaded.derived_names
+    return decision
 
 
 @dataclass(frozen=True)
@@ -40,6 +68,10 @@ class _Loaded:
     artifacts: dict[str, str]
     # per plan entry: does the node's evaluate_batch take `evidence=`? (inspected once, at load)
     lean: tuple[bool, ...] = ()
+    # per plan entry: does the node's evaluate take `evidence=`? (the single path without evidence)
+    lean_single: tuple[bool, ...] = ()
+    # the order of a compact record's derived values (store/_codec.derived_names)
+    derived_names: tuple[str, ...] = ()
 
 
 class BatchOutcome(NamedTuple):
@@ -68,9 +100,10 @@ class CompositeEngine:
     """
 
     def __init__(self, project: Project, store: DecisionStore, *, source: Path | None = None,
-                 limits: Limits | None = None) -> None:
+                 limits: Limits | None = None, evidence: Evidence = "lazy") -> None:
         self.store = store
         self.limits = limits or DEFAULT_LIMITS
+        self.evidence = _evidence_mode(evidence)
         self._source = source
         self._reload_lock = threading.Lock()
         self._saved_snapshots: set[str] = set()
@@ -80,7 +113,7 @@ class CompositeEngine:
 
     @classmethod
     def from_path(cls, path: str | os.PathLike[str] = ".", *, store: str | DecisionStore | None = None,
-                  limits: Limits | None = None) -> "CompositeEngine":
+                  limits: Limits | None = None, evidence: Evidence = "lazy") -> "CompositeEngine":
         """Load a project folder (or a .dmn / .fll file) and open its store.
 
         `store` is a store URL ("memory", "sqlite:///file.db", "sqlite:///file.db?mode=ro",
@@ -88,17 +121,30 @@ class CompositeEngine:
         the project's .composite/. `limits` bounds each request (see `Limits`, docs/limits.md).
         Opening writes nothing: the project's snapshot is stored with its first decision, so a
         read-only store serves `get`, `explain` and `history`.
+
+        `evidence`: "lazy" (the default) makes and stores each decision with its inputs, derived
+        values, step durations and witnesses, and builds the evidence (matched rows, fired rules,
+        memberships, contributions, reasons) when it is asked for: `decision.trace`, `explain`.
+        "eager" builds it with every decision and stores it in the record. `explain` says the
+        same either way (composite.evidence).
         """
         source = Path(path)
         project = load_project(source)
         if store is None or isinstance(store, str):
             store = project_store(source, store)
-        return cls(project, store, source=source, limits=limits)
+        return cls(project, store, source=source, limits=limits, evidence=evidence)
 
     def _prepare(self, project: Project) -> _Loaded:
+        from composite.evidence import register
+
         plan = tuple((node, node.name, node.kind, tuple(node.reads), frozenset(node.writes)) for node in project.graph.order)
         lean = tuple(accepts_evidence_keyword(node) for node, *_ in plan)
-        return _Loaded(project=project, plan=plan, artifacts=dict(project.artifacts), lean=lean)
+        lean_single = tuple(accepts_evidence_keyword(node, "evaluate") for node, *_ in plan)
+        register(project)
+        names = derived_names([{"writes": list(node.writes)} for node in project.graph.order],
+                              project.graph.inputs, project.outputs)
+        return _Loaded(project=project, plan=plan, artifacts=dict(project.artifacts), lean=lean,
+                       lean_single=lean_single, derived_names=tuple(names))
 
     def reload(self) -> bool:
         """Load the project's files again; True when anything changed.
@@ -131,24 +177,30 @@ class CompositeEngine:
             self.store.save_project(project.snapshot())
             self._saved_snapshots.add(project.hash)
 
-    def decide(self, request: Mapping[str, Any], *, record: bool = True) -> Decision:
-        """Decide one request; store the decision with its trace unless `record` is False.
+    def decide(self, request: Mapping[str, Any], *, record: bool = True, evidence: Evidence | None = None) -> Decision:
+        """Decide one request; store the decision unless `record` is False.
 
         A request that does not fit the input schema (or the engine's `limits`) raises
         RequestError listing every problem, and nothing is stored. Outputs are stored exactly as
         returned, inf and NaN included: `get(decision.id).outputs` equals `decision.outputs`.
+        `evidence` overrides the engine's mode for this decision ("lazy": the trace is built when
+        `decision.trace` is first read; "eager": now, and stored with the decision).
         """
+        eager = _evidence_mode(evidence or self.evidence) == "eager"
         loaded = self._loaded
         project = loaded.project
         started = time.perf_counter_ns()
         values = project.input_schema.validate(request, limits=self.limits)
         inputs = dict(values)
         steps: list[NodeTrace] = []
-        for node, name, kind, reads, writes in loaded.plan:
+        timings: list[tuple[str, str, float]] = []
+        witness: dict[str, Any] = {}
+        lean_single = loaded.lean_single or (False,) * len(loaded.plan)
+        for (node, name, kind, reads, writes), lean in zip(loaded.plan, lean_single):
             read = {key: values[key] for key in reads}
             t0 = time.perf_counter_ns()
             try:
-                result = _run(node, name, kind, read)
+                result = run_node(node, name, kind, read, evidence=eager or not lean)
             except EvaluationError as exc:
                 raise _blame_missing(exc, loaded.plan, inputs) from None
             elapsed = (time.perf_counter_ns() - t0) / 1000
@@ -164,10 +216,15 @@ class CompositeEngine:
                                           "integer range a decision can be stored with", code="value_out_of_range",
                                           field=key)
             values.update(outputs)
-            steps.append(trusted(NodeTrace, {
-                "name": name, "kind": kind, "read": read, "wrote": outputs, "evidence": result.evidence,
-                "duration_us": elapsed}))
-        decision = trusted(Decision, dict(
+            if eager:
+                steps.append(trusted(NodeTrace, {
+                    "name": name, "kind": kind, "read": read, "wrote": outputs, "evidence": result.evidence,
+                    "duration_us": elapsed}))
+            else:
+                timings.append((name, kind, float(round(elapsed))))  # whole µs, as the record keeps them
+                if lean and result.evidence:
+                    witness[name] = result.evidence  # a lean node's evidence is its witness
+        fields = dict(
             id=new_id(),
             created_at=datetime.now(timezone.utc),
             project=project.name,
@@ -175,11 +232,15 @@ class CompositeEngine:
             project_hash=project.hash,
             inputs=inputs,
             outputs={key: values[key] for key in project.outputs},
-            trace=trusted(Trace, {"nodes": steps, "artifacts": loaded.artifacts}),
             batch_id=None,
             duration_us=(time.perf_counter_ns() - started) / 1000,
-            schema_version=SCHEMA_VERSION,
-        ))
+            schema_version=SCHEMA_VERSION if eager else LAZY_SCHEMA_VERSION,
+        )
+        if eager:
+            decision = trusted(Decision, {**fields, "trace": trusted(Trace, {
+                "nodes": steps, "artifacts": loaded.artifacts, "note": None})})
+        else:
+            decision = _lazy_decision(fields, values, timings, witness, project, loaded)
         if record:
             self._save_snapshot(project)
             self.store.save(decision)
@@ -187,7 +248,8 @@ class CompositeEngine:
 
     def decide_batch(self, frame: "pd.DataFrame | Iterable[Mapping[str, Any]]", *, record: bool = True,
                      on_error: Literal["raise", "collect"] = "raise",
-                     trace: Literal["on", "off"] = "on") -> "pd.DataFrame | BatchOutcome":
+                     trace: Literal["on", "off"] = "on",
+                     evidence: Evidence | None = None) -> "pd.DataFrame | BatchOutcome":
         """Decide every row of a DataFrame at once; the same answers as `decide`, row for row.
 
         Every row is checked as `decide` checks one request (no value is converted: a "5" or a
@@ -211,14 +273,18 @@ class CompositeEngine:
         trace="off" (only with record=False: a stored decision keeps its trace): every node is
         asked for its outputs alone (`evaluate_batch(..., evidence=False)`), so no trace or
         evidence is built for any row; the returned DataFrame is the same, value for value, as
-        with trace="on" (the default).
+        with trace="on" (the default). With evidence on demand (the engine's default, or
+        `evidence="lazy"`) that is also how a stored batch is decided: each record keeps the
+        inputs, derived values, durations and witnesses, and `get(id).trace` derives the rest.
         """
         if trace not in ("on", "off"):
             raise ValueError(f"trace must be 'on' or 'off', got {short(trace)}")
         if trace == "off" and record:
             raise ValueError("trace='off' needs record=False: a stored decision is stored with its trace "
                              "(decide_batch(frame, record=False, trace='off'))")
-        evidence = trace == "on"
+        # Evidence is built only to be stored: eagerly, with record=True. Otherwise every node is
+        # asked for its outputs (and witnesses) alone, and the evidence is derived when asked for.
+        evidence = record and _evidence_mode(evidence or self.evidence) == "eager"
         if on_error not in ("raise", "collect"):
             raise RequestError(f"on_error must be 'raise' or 'collect', got {short(on_error)}", code="bad_argument",
                                field="on_error")
@@ -230,7 +296,7 @@ class CompositeEngine:
         if on_error == "raise":
             columns = schema.validate_frame(frame, limits=self.limits)
             values, results = _evaluate(loaded, columns, len(frame), evidence=evidence)
-            return self._finish_batch(loaded, frame, columns, values, results, record, started)
+            return self._finish_batch(loaded, frame, columns, values, results, record, started, lazy=not evidence)
 
         import pandas as pd
 
@@ -259,7 +325,8 @@ class CompositeEngine:
             good = frame.iloc[positions]
             columns = schema.validate_frame(good, limits=self.limits)
             values, results = _evaluate(loaded, columns, len(good), evidence=evidence)
-        decided = self._finish_batch(loaded, good, columns, values, results, record, started)
+        decided = self._finish_batch(loaded, good, columns, values, results, record, started,
+                                     lazy=not evidence)
         rejected.sort(key=lambda p: p[0])
         labels = frame.index
         table = pd.DataFrame({
@@ -273,7 +340,7 @@ class CompositeEngine:
 
     def _finish_batch(self, loaded: _Loaded, frame: "pd.DataFrame", columns: dict[str, np.ndarray],
                       values: dict[str, np.ndarray], results: list[tuple[Any, ...]], record: bool,
-                      started: int) -> "pd.DataFrame":
+                      started: int, *, lazy: bool) -> "pd.DataFrame":
         import pandas as pd
 
         project = loaded.project
@@ -291,7 +358,8 @@ class CompositeEngine:
             gc_was_enabled = gc.isenabled()
             gc.disable()
             try:
-                self.store.save_records(_records(project, ids, batch_id, columns, values, results, duration))
+                self.store.save_records(_records(loaded, ids, batch_id, columns, values, results, duration,
+                                                 lazy=lazy))
             finally:
                 if gc_was_enabled:
                     gc.enable()
@@ -384,9 +452,11 @@ def _blame_missing(exc: EvaluationError, plan: tuple[tuple[Any, ...], ...], inpu
     return error
 
 
-def _run(node: Any, name: str, kind: str, read: dict[str, Any]) -> Any:
+def run_node(node: Any, name: str, kind: str, read: dict[str, Any], *, evidence: bool = True) -> Any:
+    """`node.evaluate(read)`, failures named by node; `evidence=False` (only for a node whose
+    `evaluate` takes the keyword) asks for the outputs and the node's witness alone."""
     try:
-        return node.evaluate(read)
+        return node.evaluate(read) if evidence else node.evaluate(read, evidence=False)
     except CompositeError:
         raise
     except Exception as exc:  # a bug or an unexpected input in a node kind: say which node
@@ -435,7 +505,8 @@ def _evaluate(loaded: _Loaded, columns: dict[str, np.ndarray], size: int, *,
                                       code="node_contract")
             _check_storable(name, kind, key, column)
             values[key] = _null_column(column)  # NaN is null, as in `decide`
-        results.append((name, kind, reads, tuple(node.writes), result.evidence, elapsed / max(size, 1)))
+        results.append((name, kind, reads, tuple(node.writes), result.evidence, elapsed / max(size, 1),
+                        getattr(result, "witness", None) if not evidence else None))
     return values, results
 
 
@@ -489,18 +560,43 @@ def _requests(frame: "pd.DataFrame") -> Iterable[dict[str, Any]]:
         yield {name: None if nulls[name][i] else cells[name][i] for name in frame.columns}
 
 
-def _records(project: Project, ids: list[str], batch_id: str, inputs: dict[str, np.ndarray],
-             values: dict[str, np.ndarray], results: list[tuple[Any, ...]], duration: float) -> Iterable[dict[str, Any]]:
-    """One stored record per row, built column-wise, in the compact form of `decision_record`."""
+def _records(loaded: _Loaded, ids: list[str], batch_id: str, inputs: dict[str, np.ndarray],
+             values: dict[str, np.ndarray], results: list[tuple[Any, ...]], duration: float,
+             lazy: bool) -> Iterable[dict[str, Any]]:
+    """One stored record per row, built column-wise, in the compact form of `decision_record`
+    (schema version 2 when `lazy`: derived values by position, durations, witnesses)."""
+    project = loaded.project
     lists = {key: column.tolist() for key, column in values.items()}
     input_names = list(inputs)
-    derived_names = [key for _, _, _, writes, _, _ in results for key in writes]
+    outputs = project.outputs
     created = datetime.now(timezone.utc).isoformat()
     head = {"created_at": created, "project": project.name, "project_version": project.version,
-            "project_hash": project.hash, "batch_id": batch_id, "duration_us": duration, "schema_version": SCHEMA_VERSION}
-    outputs = project.outputs
-    plain = [{"name": name, "duration_us": per_row} for name, _, _, _, evidence, per_row in results if evidence is None]
-    with_evidence = [(name, evidence, per_row) for name, _, _, _, evidence, per_row in results if evidence is not None]
+            "project_hash": project.hash, "batch_id": batch_id, "duration_us": duration,
+            "schema_version": LAZY_SCHEMA_VERSION if lazy else SCHEMA_VERSION}
+    if lazy:
+        derived_names = list(loaded.derived_names)
+        durations = [round(per_row) for *_, per_row, _ in results]
+        witnesses = [(name, {key: np.asarray(column).tolist() for key, column in witness.items()})
+                     for name, *_, witness in results if witness]
+        nonfinite = _nonfinite_rows(values, outputs, derived_names, positions=True)
+        for i, decision_id in enumerate(ids):
+            record = {"id": decision_id, **head,
+                      "inputs": {key: lists[key][i] for key in input_names},
+                      "outputs": {key: lists[key][i] for key in outputs},
+                      "derived": [lists[key][i] for key in derived_names],
+                      "us": durations}
+            if witnesses:
+                record["witness"] = {name: {key: column[i] for key, column in witness.items()}
+                                     for name, witness in witnesses}
+            if i in nonfinite:
+                record["nonfinite"] = nonfinite[i]
+            yield record
+        return
+    derived_names = [key for _, _, _, writes, *_ in results for key in writes]
+    plain = [{"name": name, "duration_us": per_row} for name, _, _, _, evidence, per_row, _ in results
+             if evidence is None]
+    with_evidence = [(name, evidence, per_row) for name, _, _, _, evidence, per_row, _ in results
+                     if evidence is not None]
     order = [name for name, *_ in results]
     plain_by_name = {entry["name"]: entry for entry in plain}
     nonfinite = _nonfinite_rows(values, outputs, derived_names)
@@ -521,12 +617,13 @@ def _records(project: Project, ids: list[str], batch_id: str, inputs: dict[str, 
         yield record
 
 
-def _nonfinite_rows(values: dict[str, np.ndarray], outputs: Iterable[str],
-                    derived: Iterable[str]) -> dict[int, dict[str, dict[str, str]]]:
-    """Row -> the record's `nonfinite` entry (see store/_codec.py), found column-wise."""
-    found: dict[int, dict[str, dict[str, str]]] = {}
+def _nonfinite_rows(values: dict[str, np.ndarray], outputs: Iterable[str], derived: Iterable[str], *,
+                    positions: bool = False) -> dict[int, dict[str, dict[Any, str]]]:
+    """Row -> the record's `nonfinite` entry (see store/_codec.py), found column-wise; `positions`:
+    derived values named by their position in the record's `derived` list."""
+    found: dict[int, dict[str, dict[Any, str]]] = {}
     for part, names in (("outputs", outputs), ("derived", derived)):
-        for key in names:
+        for at, key in enumerate(names):
             column = values[key]
             if column.dtype.kind == "f":
                 rows = np.flatnonzero(~np.isfinite(column))
@@ -535,5 +632,6 @@ def _nonfinite_rows(values: dict[str, np.ndarray], outputs: Iterable[str],
             else:
                 continue
             for i in (rows.tolist() if isinstance(rows, np.ndarray) else rows):
-                found.setdefault(i, {}).setdefault(part, {})[key] = nonfinite_name(float(column[i]))
+                name = at if positions and part == "derived" else key
+                found.setdefault(i, {}).setdefault(part, {})[name] = nonfinite_name(float(column[i]))
     return found

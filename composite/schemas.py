@@ -7,7 +7,7 @@ so they are plain JSON underneath and validated when they come back in.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +35,9 @@ class Trace(BaseModel):
 
     nodes: list[NodeTrace] = Field(default_factory=list)
     artifacts: dict[str, str] = Field(default_factory=dict)  # relative path -> "sha256:..."
+    # Set when the evidence could not be derived again (the project snapshot no longer loads): the
+    # steps then carry what was read and written, and this says why their evidence is missing.
+    note: str | None = None
 
     def node(self, name: str) -> NodeTrace:
         for step in self.nodes:
@@ -44,7 +47,13 @@ class Trace(BaseModel):
 
 
 class Decision(BaseModel):
-    """One decision, complete enough to be explained without the project that made it."""
+    """One decision, complete enough to be explained without the project that made it.
+
+    With evidence on demand (the engine's default, `evidence="lazy"`) the decision is made without
+    its evidence and `trace` is built the first time it is read: each node runs again on the values
+    it read, from the same project version, and only its evidence is kept (what it wrote is what
+    was decided). `node_timings()` and every other field never build it.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -62,11 +71,62 @@ class Decision(BaseModel):
 
     def node_timings(self) -> list[tuple[str, str, float]]:
         """(node name, node kind, duration in µs) per step, in order: for metrics and monitoring.
-        Cheap: it never asks for the steps' evidence."""
+        Cheap: it never builds the trace's evidence."""
+        if "trace" not in self.__dict__:
+            return list(self.__pydantic_private__["timings"])
         return [(step.name, step.kind, step.duration_us) for step in self.trace.nodes]
 
+    @property
+    def trace_built(self) -> bool:
+        """Whether `trace` exists yet (False for a decision made or read with evidence on demand)."""
+        return "trace" in self.__dict__
 
+    if not TYPE_CHECKING:
+        def __getattr__(self, name: str) -> Any:
+            if name == "trace":
+                private = self.__pydantic_private__ or {}
+                build = private.get("build")
+                if build is not None:
+                    trace = build()
+                    fields = {**self.__dict__, "trace": trace}  # in the order of the fields, as validated
+                    _set(self, "__dict__", {key: fields[key] for key in type(self).model_fields if key in fields})
+                    private["build"] = None  # what it held (values, nodes) is no longer needed
+                    return trace
+            return super().__getattr__(name)
+
+    def _built(self) -> "Decision":
+        self.trace  # noqa: B018 (builds it when it is built on demand)
+        return self
+
+    def model_dump(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return super(Decision, self._built()).model_dump(*args, **kwargs)
+
+    def model_dump_json(self, *args: Any, **kwargs: Any) -> str:
+        return super(Decision, self._built()).model_dump_json(*args, **kwargs)
+
+    def model_copy(self, *args: Any, **kwargs: Any) -> "Decision":
+        return super(Decision, self._built()).model_copy(*args, **kwargs)
+
+    def __eq__(self, other: object) -> bool:
+        # the same fields, whether or not either was made with evidence on demand (which keeps
+        # private values for its record: they are not part of what the decision is)
+        if not isinstance(other, Decision):
+            return NotImplemented
+        return self._built().__dict__ == other._built().__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr_args__(self) -> Any:
+        return super(Decision, self._built()).__repr_args__()
+
+    def __getstate__(self) -> dict[Any, Any]:
+        return super(Decision, self._built()).__getstate__()
+
+
+# 1: every step's evidence stored; 2: evidence on demand (inputs, derived values, per-step durations
+# and witnesses; the trace is derived from them and the project snapshot when it is asked for).
 SCHEMA_VERSION = 1
+LAZY_SCHEMA_VERSION = 2
 
 _set = object.__setattr__
 
@@ -85,4 +145,17 @@ def trusted(cls: type[BaseModelT], values: dict[str, Any]) -> BaseModelT:
     _set(model, "__pydantic_private__", None)
     return model
 
-__all__ = ["Decision", "NodeTrace", "SCHEMA_VERSION", "Trace"]
+
+def on_demand(values: dict[str, Any], timings: list[tuple[str, str, float]],
+              build: Callable[[], Trace]) -> Decision:
+    """A Decision made without its trace: `build()` makes it the first time `trace` is read.
+
+    `values` holds every field but `trace`; `timings` is what `node_timings()` returns meanwhile."""
+    decision = Decision.__new__(Decision)
+    _set(decision, "__dict__", values)
+    _set(decision, "__pydantic_fields_set__", set(values) | {"trace"})
+    _set(decision, "__pydantic_extra__", None)
+    _set(decision, "__pydantic_private__", {"build": build, "timings": timings})
+    return decision
+
+__all__ = ["Decision", "LAZY_SCHEMA_VERSION", "NodeTrace", "SCHEMA_VERSION", "Trace", "on_demand"]

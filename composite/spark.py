@@ -179,25 +179,31 @@ def _plain(value: Any) -> Any:
 # -- composite batch --engine spark ---------------------------------------------------------------
 
 
-def local_session(app: str = "composite") -> Any:
-    """A local[2] SparkSession: small shuffles, no UI, Arrow for pandas."""
+def local_session(app: str = "composite", *, batch_rows: int = 10_000) -> Any:
+    """A local[2] SparkSession: small shuffles, no UI or console progress bars, Arrow for pandas,
+    `batch_rows` rows per Arrow batch (each one `decide_batch` call, stored in one transaction)."""
     from pyspark.sql import SparkSession
 
-    return (SparkSession.builder.master("local[2]").appName(app)
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "2")
-            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-            .getOrCreate())
+    session = (SparkSession.builder.master("local[2]").appName(app)
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "2")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_rows))
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def decide_file_with_spark(input: str | os.PathLike[str], output: str | os.PathLike[str], *,
                            project: str | os.PathLike[str] = ".", input_format: str = "csv",
                            rejects: str | os.PathLike[str] | None = None, store: str | None = None,
                            record: bool = True, progress: Callable[[int, int], None] | None = None,
-                           spark: Any = None, rows_per_write: int = 10_000) -> BatchFileResult:
+                           spark: Any = None, chunk_size: int = 10_000) -> BatchFileResult:
     """`composite batch --engine spark`: read `input` with Spark (CSV as text, typed from the input
     schema on the executors; Parquet as it is), decide it with `decide(..., on_error="collect")`,
-    and write the output and rejects files on the driver, partition by partition, in the input's order."""
+    and write the output and rejects files on the driver, `chunk_size` rows at a time, in the input's order
+    (`chunk_size` is also the rows per Arrow batch of a session started here)."""
     import csv
 
     import pandas as pd
@@ -216,7 +222,7 @@ def decide_file_with_spark(input: str | os.PathLike[str], output: str | os.PathL
 
         spark = SparkSession.getActiveSession()
     own_session = spark is None  # a session the caller runs is left running
-    spark = spark or local_session()
+    spark = spark or local_session(batch_rows=chunk_size)
     try:
         if input_format == "csv":
             from pyspark.sql import types as T
@@ -264,7 +270,7 @@ def decide_file_with_spark(input: str | os.PathLike[str], output: str | os.PathL
             for row in decided.toLocalIterator():
                 buffer.append((result.rows, *row))
                 result.rows += 1
-                if len(buffer) >= rows_per_write:
+                if len(buffer) >= chunk_size:
                     flush()
             flush()
         finally:

@@ -28,6 +28,7 @@ class NodeResult:
     """
 
     outputs: dict[str, Any]
+    # the kind's evidence; asked with `evaluate(values, evidence=False)`, its witness (or {})
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
@@ -42,6 +43,10 @@ class BatchResult:
 
     outputs: dict[str, np.ndarray]
     evidence: Sequence[dict[str, Any]] | None = None
+    # Asked without evidence, a kind may still give a compact witness per row, as columns: what a
+    # decision stored with evidence on demand keeps so that the evidence built later can be checked
+    # against it (a model's score). Keys are evidence keys: the evidence must say the same.
+    witness: dict[str, np.ndarray] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,13 +131,14 @@ def require_file(spec: NodeSpec, *, what: str, example: str, allowed: tuple[str,
                            field=f"nodes.{spec.name}.{unknown[0]}", **where)
 
 
-def accepts_evidence_keyword(node: Any) -> bool:
-    """Whether `node.evaluate_batch` takes `evidence=` (every built-in kind does; an older plugin
-    kind may not: the engine then calls it without and drops the evidence). Inspected once per node."""
+def accepts_evidence_keyword(node: Any, method: str = "evaluate_batch") -> bool:
+    """Whether `node.evaluate_batch` (or `node.evaluate`) takes `evidence=` (every built-in kind's
+    evaluate_batch does; an older plugin kind may not: the engine then calls it without and drops
+    the evidence). Inspected once per node."""
     import inspect
 
     try:
-        parameters = inspect.signature(node.evaluate_batch).parameters
+        parameters = inspect.signature(getattr(node, method)).parameters
     except (TypeError, ValueError):
         return False
     return "evidence" in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
@@ -164,6 +170,8 @@ class Node(Protocol):
     def from_spec(cls, spec: NodeSpec, context: LoadContext) -> "Node": ...
 
     def evaluate(self, values: Mapping[str, Any]) -> NodeResult: ...
+    # A kind may also take `evaluate(values, *, evidence=False)`: the outputs and its witness only
+    # (the engine's single path with evidence on demand); the engine inspects the signature once.
 
     def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int, *,
                        evidence: bool = True) -> BatchResult: ...

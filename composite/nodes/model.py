@@ -107,15 +107,19 @@ class ModelNode:
 
     # -- deciding ------------------------------------------------------------------------------
 
-    def evaluate(self, values: Mapping[str, Any]) -> NodeResult:
+    def evaluate(self, values: Mapping[str, Any], *, evidence: bool = True) -> NodeResult:
+        """One row. `evidence=False`: the outputs and the witness `{"score": ...}` alone (the score
+        the evidence, built later on demand, must repeat: composite.evidence checks it)."""
         columns = {}
         for name in self.reads:
             column = np.empty(1, dtype=object)
             column[0] = values.get(name)
             columns[name] = column
-        batch = self.evaluate_batch(columns, 1)
+        batch = self.evaluate_batch(columns, 1, evidence=evidence)
         outputs = {key: column[0].item() if isinstance(column[0], np.generic) else column[0]
                    for key, column in batch.outputs.items()}
+        if not evidence:
+            return NodeResult(outputs, {key: float(column[0]) for key, column in (batch.witness or {}).items()})
         assert batch.evidence is not None
         return NodeResult(outputs, batch.evidence[0])
 
@@ -142,7 +146,7 @@ class ModelNode:
             assert prediction.domain is not None
             outputs[self.spec.domain_output] = prediction.domain.inside
         if not evidence:
-            return BatchResult(outputs, None)
+            return BatchResult(outputs, None, witness={"score": prediction.score})
         rows = evidence_rows(self.model, prediction, inputs, artifact=self.artifact_hash,
                              knowledge=self.knowledge, reasons=self.spec.reasons, labels=self._labels())
         return BatchResult(outputs, rows)

@@ -15,7 +15,7 @@ import math
 import sys
 from typing import Any
 
-from composite.schemas import Decision, NodeTrace, Trace
+from composite.schemas import LAZY_SCHEMA_VERSION, Decision, NodeTrace, Trace, on_demand
 
 try:  # orjson is a dependency, but keep the store usable if a vendor build lacks it
     import orjson
@@ -73,6 +73,74 @@ def restore_nonfinite(values: dict[str, Any], names: dict[str, str] | None) -> d
 def decision_record(decision: Decision) -> dict[str, Any]:
     """The JSON-ready record of a decision, in the compact stored form.
 
+    A decision made with evidence on demand (schema version 2) is stored without evidence: its
+    inputs, outputs, the other derived values, each step's duration (`us`, in the order of the
+    snapshot's nodes) and the steps' witnesses; `record_decision` derives the trace again.
+    """
+    if decision.schema_version == LAZY_SCHEMA_VERSION:
+        return _lazy_record(decision)
+    return _eager_record(decision)
+
+
+def _head(decision: Decision) -> dict[str, Any]:
+    return {
+        "id": decision.id,
+        "created_at": decision.created_at.isoformat(),
+        "project": decision.project,
+        "project_version": decision.project_version,
+        "project_hash": decision.project_hash,
+        "batch_id": decision.batch_id,
+        "duration_us": decision.duration_us,
+        "schema_version": decision.schema_version,
+    }
+
+
+def derived_names(nodes: Any, inputs: Any, outputs: Any) -> list[str]:
+    """The order of a compact record's `derived` list: every name a node writes, in graph order,
+    but the outputs (stored by name). `nodes` are the snapshot's node descriptions."""
+    skip = set(inputs) | set(outputs)
+    return [key for node in nodes for key in node.get("writes", []) if key not in skip]
+
+
+def _lazy_record(decision: Decision) -> dict[str, Any]:
+    private = decision.__pydantic_private__ or {}
+    values = private.get("values")
+    if values is None:
+        values = {**decision.inputs, **{k: v for step in decision.trace.nodes for k, v in step.wrote.items()}}
+    names = private.get("derived_names")
+    if names is None:
+        names = [key for key in values if key not in decision.inputs and key not in decision.outputs]
+    record = {**_head(decision), "inputs": decision.inputs, "outputs": decision.outputs,
+              "derived": [values.get(key) for key in names],
+              "us": [round(us) for _, _, us in decision.node_timings()]}
+    if private.get("witness"):
+        record["witness"] = private["witness"]
+    nonfinite = {part: found for part, found in (("outputs", _nonfinite(record["outputs"])),
+                                                 ("derived", _nonfinite(dict(enumerate(record["derived"]))))) if found}
+    if nonfinite:
+        record["nonfinite"] = nonfinite
+    return record
+
+
+# The fields a store keeps in columns of their own: a store may leave them out of the stored JSON
+# (`record_body`) and put them back when it reads it (`join_record`).
+COLUMNS = ("id", "created_at", "project", "project_version", "project_hash", "batch_id", "outputs")
+
+
+def record_body(record: dict[str, Any]) -> str:
+    """A record's JSON without the fields its store keeps in columns (see COLUMNS)."""
+    return dumps({key: value for key, value in record.items() if key not in COLUMNS})
+
+
+def join_record(body: str | bytes, columns: dict[str, Any]) -> dict[str, Any]:
+    """The record a store read: its JSON body with the column fields put back (a body written
+    whole, by an older composite, keeps its own)."""
+    return {**columns, **loads(body)}
+
+
+def _eager_record(decision: Decision) -> dict[str, Any]:
+    """The record of a decision made with its evidence (schema version 1).
+
     What each step read and wrote is not repeated per step: the record keeps every value once
     (`inputs` and `derived`) and the project snapshot, saved once per project version, knows
     which names each node reads and writes.
@@ -86,14 +154,7 @@ def decision_record(decision: Decision) -> dict[str, Any]:
             entry["evidence"] = step.evidence
         nodes.append(entry)
     record = {
-        "id": decision.id,
-        "created_at": decision.created_at.isoformat(),
-        "project": decision.project,
-        "project_version": decision.project_version,
-        "project_hash": decision.project_hash,
-        "batch_id": decision.batch_id,
-        "duration_us": decision.duration_us,
-        "schema_version": decision.schema_version,
+        **_head(decision),
         "inputs": decision.inputs,
         "outputs": decision.outputs,
         "derived": derived,
@@ -107,6 +168,8 @@ def decision_record(decision: Decision) -> dict[str, Any]:
 
 def record_decision(record: dict[str, Any], snapshot: dict[str, Any]) -> Decision:
     """A stored record back into a validated Decision, with the snapshot of its project version."""
+    if record.get("schema_version") == LAZY_SCHEMA_VERSION:
+        return _lazy_decision(record, snapshot)
     described = {node["name"]: node for node in snapshot.get("nodes", [])}
     nonfinite = record.get("nonfinite") or {}
     derived = restore_nonfinite(record.get("derived", {}), nonfinite.get("derived"))
@@ -135,6 +198,46 @@ def record_decision(record: dict[str, Any], snapshot: dict[str, Any]) -> Decisio
         outputs=restore_nonfinite(record["outputs"], nonfinite.get("outputs")),
         trace=Trace(nodes=steps, artifacts=snapshot.get("artifacts", {})),
     )
+
+
+def _lazy_decision(record: dict[str, Any], snapshot: dict[str, Any]) -> Decision:
+    """A stored decision of schema version 2: every field now, the trace when it is read."""
+    nonfinite = record.get("nonfinite") or {}
+    outputs = restore_nonfinite(record["outputs"], nonfinite.get("outputs"))
+    inputs = record["inputs"]
+    described = snapshot.get("nodes") or []
+    names = derived_names(described, inputs, outputs)
+    derived = record.get("derived") or []
+    if isinstance(derived, dict):
+        values = {**inputs, **derived, **outputs}
+    else:
+        if len(derived) != len(names):
+            raise ValueError(f"decision {record.get('id')}: its record holds {len(derived)} derived values, its project "
+                             f"snapshot names {len(names)}")
+        restored = restore_nonfinite(dict(enumerate(derived)), {int(k): v for k, v in
+                                                                 (nonfinite.get("derived") or {}).items()})
+        values = {**inputs, **dict(zip(names, (restored[i] for i in range(len(names))))), **outputs}
+    durations = record.get("us") or []
+    timings = [(node["name"], node.get("kind", "unknown"), float(us)) for node, us in zip(described, durations)]
+    witness = record.get("witness") or {}
+    artifacts = dict(snapshot.get("artifacts") or {})
+
+    def build() -> Trace:
+        from composite.evidence import stored_trace
+
+        return stored_trace(snapshot, values, timings, artifacts, witness)
+
+    fields = Decision.model_validate({
+        "id": record["id"], "created_at": record["created_at"], "project": record["project"],
+        "project_version": record["project_version"], "project_hash": record.get("project_hash", ""),
+        "batch_id": record.get("batch_id"), "duration_us": record.get("duration_us", 0.0),
+        "schema_version": LAZY_SCHEMA_VERSION, "inputs": inputs, "outputs": outputs,
+        "trace": {"nodes": [], "artifacts": {}}})
+    values_of = dict(fields.__dict__)
+    del values_of["trace"]
+    decision = on_demand(values_of, timings, build)
+    decision.__pydantic_private__.update(values=values, witness=witness, derived_names=names)
+    return decision
 
 
 def jsonable(value: Any) -> Any:

@@ -16,7 +16,8 @@ from urllib.parse import parse_qs, urlparse
 from composite.errors import DecisionNotFound, StoreError
 from composite.schemas import Decision
 from composite.store import DecisionSummary
-from composite.store._codec import decision_record, dumps, loads, record_decision, restore_nonfinite
+from composite.store._codec import (decision_record, dumps, join_record, loads, record_body, record_decision,
+                                    restore_nonfinite)
 
 SCHEMA_VERSION = 1
 
@@ -156,8 +157,9 @@ class SQLiteStore:
 
     @staticmethod
     def _row(record: dict[str, Any]) -> tuple[Any, ...]:
+        # the fields with a column of their own are not repeated in the record's JSON
         return (record["id"], record["created_at"], record["project"], record["project_version"],
-                record["project_hash"], record.get("batch_id"), dumps(record["outputs"]), dumps(record))
+                record["project_hash"], record.get("batch_id"), dumps(record["outputs"]), record_body(record))
 
     def save(self, decision: Decision) -> None:
         self._write([(self._INSERT, self._row(decision_record(decision)))])
@@ -169,10 +171,13 @@ class SQLiteStore:
 
     def get(self, decision_id: str) -> Decision:
         with self._lock:
-            row = self._db.execute("SELECT record, project_hash FROM decisions WHERE id = ?", (decision_id,)).fetchone()
+            row = self._db.execute("SELECT record, id, created_at, project, project_version, project_hash, batch_id, "
+                                   "outputs FROM decisions WHERE id = ?", (decision_id,)).fetchone()
         if row is None:
             raise DecisionNotFound(f"no decision with id '{decision_id}' in {self.path}", field="decision_id")
-        return record_decision(loads(row[0]), self._snapshot(row[1]))
+        record = join_record(row[0], {"id": row[1], "created_at": row[2], "project": row[3], "project_version": row[4],
+                                      "project_hash": row[5], "batch_id": row[6], "outputs": loads(row[7])})
+        return record_decision(record, self._snapshot(row[5]))
 
     def _snapshot(self, project_hash: str) -> dict[str, Any]:
         try:

@@ -275,6 +275,9 @@ def test_the_default_project_decides_like_the_engine(default_engine: CompositeEn
     assert f'composite_decisions_total{{outcome="{body["outputs"]["decision"]}"}} 1' in metrics
     for kind in ("rules", "table", "fuzzy", "model", "expression"):
         assert f'composite_node_duration_seconds_count{{kind="{kind}"}}' in metrics
+    why_not = client.get(f"/decisions/{body['id']}/explain", params={"why_not": "long_and_large"})
+    assert why_not.text == default_engine.explain(body["id"], why_not="long_and_large")
+    assert "Why not 'long_and_large'?" in why_not.text
     schema = client.get("/schema").json()
     assert set(schema["required"]) == set(default_engine.project.input_schema.names)
     assert schema["properties"]["duration_months"]["maximum"] == 120
