@@ -15,8 +15,10 @@ The peer (`Peer`, no composite import):
   outcome, review and knock-out guard as numpy formulas on the artifacts' parameters.
 The peer validates nothing, builds no trace and (unless asked to) stores nothing.
 
-Pairings: (a) decide_batch(record=True) into SQLite, every decision stored with its trace, vs the
-peer's batch unstored, and vs the peer storing every result's JSON into SQLite (executemany);
+Pairings: (a) decide_batch(record=True) into SQLite, every decision stored (by default with its
+evidence on demand: the record from which explain derives the trace; also evidence="eager", every
+node's evidence stored, where the engine offers it), vs the peer's batch unstored, and vs the peer
+storing every request and its outputs as JSON into SQLite (executemany);
 (b) decide_batch(record=False, trace="off") vs the peer; (c) decide(row, record=False) vs the
 peer on one request. Then peak traced memory per row of decide_batch(record=False), both traces.
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import inspect
 import json
 import math
 import sqlite3
@@ -547,49 +550,55 @@ def main() -> int:
         return 1
 
     counter = iter(range(10**9))
+    # Evidence on demand (bd30503): by default a stored decision keeps what explain needs to derive its
+    # trace; evidence="eager" stores every node's evidence as before. Timed both where both exist.
+    eager = "evidence" in inspect.signature(plain.decide_batch).parameters
+    stored_label = ("decide_batch(record=True), SQLite, every decision (evidence on demand)" if eager
+                    else "decide_batch(record=True), SQLite, every decision with its trace")
 
-    def ours_stored() -> object:  # a fresh SQLite file per run: runs do not pile up decisions
-        engine = CompositeEngine.from_path(REPO, store=f"sqlite:///{tmp / f'ours{next(counter)}.db'}")
-        return timed(lambda: engine.decide_batch(frame, record=True))
+    def ours_stored(**options: Any) -> Callable[[], float]:
+        def run() -> float:  # a fresh SQLite file per run: runs do not pile up decisions
+            engine = CompositeEngine.from_path(REPO, store=f"sqlite:///{tmp / f'ours{next(counter)}.db'}")
+            return timed(lambda: engine.decide_batch(frame, record=True, **options))
+        return run
 
-    def peer_stored() -> object:
+    def peer_stored() -> float:
         connection = open_peer_store(tmp / f"peer{next(counter)}.db")
         try:
             return timed(lambda: peer.store(connection, frame, peer.decide_batch(frame)))
         finally:
             connection.close()
 
-    measures: dict[str, Callable[[], object]] = {
-        "ours_stored": ours_stored,
-        "peer_stored": peer_stored,
-        "ours_off": lambda: plain.decide_batch(frame, record=False, trace="off"),
-        "peer": lambda: peer.decide_batch(frame),
-        "peer_zen_batch": lambda: peer.decide_batch(frame, path="evaluate_batch"),
-        "ours_single": lambda: [plain.decide(r, record=False) for r in singles],
-        "peer_single": lambda: [peer.decide(r) for r in singles],
-    }
     # stored runs time the batch and the store only (opening the engine or the file is not timed)
+    measures: dict[str, Callable[[], float]] = {
+        "ours_stored": ours_stored(),
+        "peer_stored": peer_stored,
+        "ours_off": lambda: timed(lambda: plain.decide_batch(frame, record=False, trace="off")),
+        "peer": lambda: timed(lambda: peer.decide_batch(frame)),
+        "peer_zen_batch": lambda: timed(lambda: peer.decide_batch(frame, path="evaluate_batch")),
+        "ours_single": lambda: timed(lambda: [plain.decide(r, record=False) for r in singles]),
+        "peer_single": lambda: timed(lambda: [peer.decide(r) for r in singles]),
+    }
+    if eager:
+        measures["ours_stored_eager"] = ours_stored(evidence="eager")
     seconds: dict[str, list[float]] = {name: [] for name in measures}
+    names = list(measures)
     for k in range(rounds):
-        names = list(measures)
         for name in names[k % len(names):] + names[:k % len(names)]:
-            if name in ("ours_stored", "peer_stored"):
-                gc.collect()
-                seconds[name].append(measures[name]())  # type: ignore[arg-type]
-            else:
-                seconds[name].append(timed(measures[name]))
+            seconds[name].append(measures[name]())
     t = {name: Rate(s, single if name.endswith("_single") else rows) for name, s in seconds.items()}
     fastest = "peer" if t["peer"].median >= t["peer_zen_batch"].median else "peer_zen_batch"
+    other = "peer_zen_batch" if fastest == "peer" else "peer"
     zen_path = {"peer": "ZenEngine.evaluate(key) per row", "peer_zen_batch": "ZenEngine.evaluate_batch"}
+
+    def rows_of(name: str) -> int:
+        return single if name.endswith("_single") else rows
 
     def ratio(a: str, b: str) -> str:
         # per round: the two runs of a round are close in time, so their ratio feels the load less
         paired = sorted(sb / sa * (rows_of(a) / rows_of(b)) for sa, sb in zip(seconds[a], seconds[b]))
         return (f"x{t[a].median / t[b].median:.2f} (best x{t[a].best / t[b].best:.2f}; per round "
                 f"x{statistics.median(paired):.2f}, x{paired[0]:.2f}-x{paired[-1]:.2f})")
-
-    def rows_of(name: str) -> int:
-        return single if name.endswith("_single") else rows
 
     def verdict(a: str, b: str, target: float) -> str:
         value = t[a].median / t[b].median
@@ -599,22 +608,27 @@ def main() -> int:
           f"{package_version('scikit-fuzzy')}; {rows:,} rows per batch, {single:,} single requests, {rounds} "
           f"interleaved rounds; rates in decisions/s, best / median / worst; ratios ours / peer: medians over "
           f"medians (best over best; per round: the median ratio of one round's two runs, its range)")
-    out = [
-        ("(a) stored", "decide_batch(record=True), SQLite, every trace", t["ours_stored"].spread(),
-         f"peer batch, NOT stored ({zen_path[fastest]})", t[fastest].spread(), ratio("ours_stored", fastest),
-         verdict("ours_stored", fastest, 2)),
-        ("(a) stored", "decide_batch(record=True), SQLite, every trace", t["ours_stored"].spread(),
-         "peer batch + results JSON into SQLite (executemany)", t["peer_stored"].spread(),
-         ratio("ours_stored", "peer_stored"), verdict("ours_stored", "peer_stored", 2)),
+    unstored = f"peer batch, NOT stored ({zen_path[fastest]})"
+    peer_kept = "peer batch + request and outputs JSON into SQLite (executemany)"
+    out = [("(a) stored", stored_label, t["ours_stored"].spread(), unstored, t[fastest].spread(),
+            ratio("ours_stored", fastest), verdict("ours_stored", fastest, 2)),
+           ("(a) stored", stored_label, t["ours_stored"].spread(), peer_kept, t["peer_stored"].spread(),
+            ratio("ours_stored", "peer_stored"), verdict("ours_stored", "peer_stored", 2))]
+    if eager:
+        label = "decide_batch(record=True, evidence='eager'), SQLite, every trace"
+        out += [("(a) stored", label, t["ours_stored_eager"].spread(), unstored, t[fastest].spread(),
+                 ratio("ours_stored_eager", fastest), verdict("ours_stored_eager", fastest, 2)),
+                ("(a) stored", label, t["ours_stored_eager"].spread(), peer_kept, t["peer_stored"].spread(),
+                 ratio("ours_stored_eager", "peer_stored"), verdict("ours_stored_eager", "peer_stored", 2))]
+    single_label = "decide(row, record=False)" + (" (evidence on demand)" if eager else " [trace built]")
+    out += [
         ("(b) untraced", "decide_batch(record=False, trace='off')", t["ours_off"].spread(),
          f"peer batch ({zen_path[fastest]})", t[fastest].spread(), ratio("ours_off", fastest), ""),
         ("(b) untraced", "decide_batch(record=False, trace='off')", t["ours_off"].spread(),
-         f"peer batch ({zen_path['peer' if fastest != 'peer' else 'peer_zen_batch']})",
-         t["peer" if fastest != "peer" else "peer_zen_batch"].spread(),
-         ratio("ours_off", "peer" if fastest != "peer" else "peer_zen_batch"), ""),
-        ("(c) single", "decide(row, record=False) [trace built]", t["ours_single"].spread(),
-         "Peer.decide(request): one Zen evaluate(key), one LightGBM row", t["peer_single"].spread(), ratio("ours_single", "peer_single"),
-         ""),
+         f"peer batch ({zen_path[other]})", t[other].spread(), ratio("ours_off", other), ""),
+        ("(c) single", single_label, t["ours_single"].spread(),
+         "Peer.decide(request): one Zen evaluate(key), one LightGBM row", t["peer_single"].spread(),
+         ratio("ours_single", "peer_single"), ""),
     ]
     print(table(out, ("pairing", "ours", "ours /s", "peer", "peer /s", "ours / peer", "target")))
 
