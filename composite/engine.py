@@ -25,7 +25,7 @@ from composite.nodes.base import BatchResult, accepts_evidence_keyword
 from composite.project import Project, load_project
 from composite.schemas import LAZY_SCHEMA_VERSION, SCHEMA_VERSION, Decision, NodeTrace, Trace, on_demand, trusted
 from composite.store import STORE_ENV, DecisionStore, DecisionSummary, project_store  # noqa: F401 (STORE_ENV)
-from composite.store._codec import derived_names, nonfinite_name
+from composite.store._codec import SAME_MIN_CHARS, derived_names, nonfinite_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -233,7 +233,8 @@ class CompositeEngine:
             inputs=inputs,
             outputs={key: values[key] for key in project.outputs},
             batch_id=None,
-            duration_us=(time.perf_counter_ns() - started) / 1000,
+            duration_us=(time.perf_counter_ns() - started) / 1000 if eager else
+            round((time.perf_counter_ns() - started) / 1000, 1),  # as a compact record keeps it
             schema_version=SCHEMA_VERSION if eager else LAZY_SCHEMA_VERSION,
         )
         if eager:
@@ -571,7 +572,8 @@ def _records(loaded: _Loaded, ids: list[str], batch_id: str, inputs: dict[str, n
     outputs = project.outputs
     created = datetime.now(timezone.utc).isoformat()
     head = {"created_at": created, "project": project.name, "project_version": project.version,
-            "project_hash": project.hash, "batch_id": batch_id, "duration_us": duration,
+            "project_hash": project.hash, "batch_id": batch_id,
+            "duration_us": round(duration, 1) if lazy else duration,
             "schema_version": LAZY_SCHEMA_VERSION if lazy else SCHEMA_VERSION}
     if lazy:
         derived_names = list(loaded.derived_names)
@@ -579,12 +581,22 @@ def _records(loaded: _Loaded, ids: list[str], batch_id: str, inputs: dict[str, n
         witnesses = [(name, {key: np.asarray(column).tolist() for key, column in witness.items()})
                      for name, *_, witness in results if witness]
         nonfinite = _nonfinite_rows(values, outputs, derived_names, positions=True)
+        same = _same_as_outputs(values, derived_names, outputs)
         for i, decision_id in enumerate(ids):
+            derived = [lists[key][i] for key in derived_names]
             record = {"id": decision_id, **head,
                       "inputs": {key: lists[key][i] for key in input_names},
                       "outputs": {key: lists[key][i] for key in outputs},
-                      "derived": [lists[key][i] for key in derived_names],
+                      "derived": derived,
                       "us": durations}
+            if same:
+                shared: dict[str, str | int] = {}
+                for at, reference, mask in same:
+                    if mask[i] and str(at) not in shared:
+                        shared[str(at)] = reference
+                        derived[at] = None
+                if shared:
+                    record["same"] = shared
             if witnesses:
                 record["witness"] = {name: {key: column[i] for key, column in witness.items()}
                                      for name, witness in witnesses}
@@ -615,6 +627,37 @@ def _records(loaded: _Loaded, ids: list[str], batch_id: str, inputs: dict[str, n
         if i in nonfinite:
             record["nonfinite"] = nonfinite[i]
         yield record
+
+
+def _same_as_outputs(values: dict[str, np.ndarray], derived: list[str],
+                     outputs: Iterable[str]) -> list[tuple[int, str | int, np.ndarray]]:
+    """(position in `derived`, the output or earlier position holding the same text, rows): texts
+    longer than SAME_MIN_CHARS that those rows store once (store/_codec.py, `same`). Column-wise."""
+    earlier: list[tuple[str | int, np.ndarray, np.ndarray]] = []  # (reference, column, rows it holds a long text)
+    for key in outputs:
+        column = values[key]
+        if column.dtype == object:
+            earlier.append((key, column, _long_texts(column)))
+    found = []
+    for at, key in enumerate(derived):
+        column = values[key]
+        if column.dtype != object:
+            continue
+        long = _long_texts(column)
+        if not long.any():
+            continue
+        kept = long.copy()
+        for reference, other, other_long in earlier:
+            mask = long & other_long & (column == other)
+            if mask.any():
+                found.append((at, reference, mask))
+                long = long & ~mask
+        earlier.append((at, column, kept & long))  # stored here: later copies may point to it
+    return found
+
+
+def _long_texts(column: np.ndarray) -> np.ndarray:
+    return np.fromiter((type(v) is str and len(v) > SAME_MIN_CHARS for v in column), dtype=bool, count=len(column))
 
 
 def _nonfinite_rows(values: dict[str, np.ndarray], outputs: Iterable[str], derived: Iterable[str], *,

@@ -55,6 +55,14 @@ def _plain(value: Any) -> str:
 def _evidence_lines(kind: str, step: Any, knowledge: Knowledge) -> list[str]:
     if not step.evidence:
         return []
+    differs = step.evidence.get("replay_differs")
+    if isinstance(differs, Mapping) and len(step.evidence) == 1:
+        # evidence derived on demand: the node, run again on what it read, did not give what was stored
+        return [f"NOT REPRODUCED: run again on what it read, the step gives {key} = {_plain(change.get('replay'))}, "
+                f"but the decision stored {_plain(change.get('stored'))}"
+                for key, change in differs.items() if isinstance(change, Mapping)]
+    if set(step.evidence) == {"unavailable"}:
+        return [f"evidence unavailable: {step.evidence['unavailable']}"]
     try:
         from composite.nodes import node_class
 
@@ -112,6 +120,8 @@ def explain_text(decision: Decision, snapshot: Mapping[str, Any], *, why_not: st
         add(f"  {name.ljust(width)}  {_value(knowledge, name, value)}{label}")
     add("")
     add("Steps, in the order they ran")
+    if decision.trace.note:
+        add(f"  ({decision.trace.note})")
     for index, step in enumerate(decision.trace.nodes, 1):
         info = described.get(step.name, {})
         title = f"  {index}. {step.name} ({step.kind})"

@@ -110,9 +110,23 @@ def _lazy_record(decision: Decision) -> dict[str, Any]:
     names = private.get("derived_names")
     if names is None:
         names = [key for key in values if key not in decision.inputs and key not in decision.outputs]
-    record = {**_head(decision), "inputs": decision.inputs, "outputs": decision.outputs,
-              "derived": [values.get(key) for key in names],
+    derived = [values.get(key) for key in names]
+    same: dict[str, str | int] = {}
+    seen: dict[str, str | int] = {}
+    for key, value in decision.outputs.items():
+        if type(value) is str and len(value) > SAME_MIN_CHARS:
+            seen.setdefault(value, key)  # the first output holding it, as a batch's records say
+    for at, value in enumerate(derived):
+        if type(value) is str and len(value) > SAME_MIN_CHARS:
+            if value in seen:
+                same[str(at)] = seen[value]
+                derived[at] = None
+            else:
+                seen[value] = at
+    record = {**_head(decision), "inputs": decision.inputs, "outputs": decision.outputs, "derived": derived,
               "us": [round(us) for _, _, us in decision.node_timings()]}
+    if same:
+        record["same"] = same
     if private.get("witness"):
         record["witness"] = private["witness"]
     nonfinite = {part: found for part, found in (("outputs", _nonfinite(record["outputs"])),
@@ -120,6 +134,12 @@ def _lazy_record(decision: Decision) -> dict[str, Any]:
     if nonfinite:
         record["nonfinite"] = nonfinite
     return record
+
+
+# A derived text longer than this that is also an output's value, or an earlier derived value (a
+# reason passed down a chain of nodes), is stored once: its place in `derived` holds null and
+# `same` names the output (by name) or the earlier value (by position).
+SAME_MIN_CHARS = 16
 
 
 # The fields a store keeps in columns of their own: a store may leave them out of the stored JSON
@@ -216,6 +236,8 @@ def _lazy_decision(record: dict[str, Any], snapshot: dict[str, Any]) -> Decision
                              f"snapshot names {len(names)}")
         restored = restore_nonfinite(dict(enumerate(derived)), {int(k): v for k, v in
                                                                  (nonfinite.get("derived") or {}).items()})
+        for at, key in sorted((record.get("same") or {}).items(), key=lambda item: int(item[0])):
+            restored[int(at)] = outputs[key] if isinstance(key, str) else restored[key]
         values = {**inputs, **dict(zip(names, (restored[i] for i in range(len(names))))), **outputs}
     durations = record.get("us") or []
     timings = [(node["name"], node.get("kind", "unknown"), float(us)) for node, us in zip(described, durations)]
