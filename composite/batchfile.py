@@ -233,11 +233,20 @@ def _csv_chunks(path: Path, schema: "InputSchema", chunk_size: int, limits: Limi
             if not chunk.size:
                 return
             texts = list(zip(*rows)) if rows else [()] * width
-            chunk.frame = pd.DataFrame({name: _typed(concept, list(column))
-                                        for name, concept, column in zip(header, concepts, texts)},
-                                       index=pd.Index(positions, dtype="int64"), columns=header)
+            chunk.frame = _frame({name: _typed(concept, list(column))
+                                  for name, concept, column in zip(header, concepts, texts)}, positions)
             del rows, texts
             yield chunk
+
+
+def _frame(columns: dict[str, np.ndarray], positions: list[int]) -> "pd.DataFrame":
+    """A chunk's DataFrame indexed by row position, each column as given: an object column stays
+    object (pandas would infer its `str` dtype, which refuses a lone surrogate and costs a pass)."""
+    import pandas as pd
+
+    index = pd.Index(positions, dtype="int64")
+    return pd.DataFrame({name: pd.Series(column, index=index, dtype=column.dtype, copy=False)
+                         for name, column in columns.items()}, index=index, columns=list(columns))
 
 
 def _typed(concept: "Concept", texts: list[str]) -> np.ndarray:
@@ -255,10 +264,6 @@ def _typed(concept: "Concept", texts: list[str]) -> np.ndarray:
         return np.array([_number(text) for text in texts] or [], dtype=object)
     if kind == "boolean":
         return np.array([_BOOLEANS.get(text.lower(), text) if text else None for text in texts] or [], dtype=object)
-    values = concept.values or ()
-    if any(not isinstance(v, str) for v in values):
-        by_text = {str(v): v for v in values} | {str(v).lower(): v for v in values if isinstance(v, bool)}
-        return np.array([by_text.get(text, text) if text else None for text in texts] or [], dtype=object)
     return np.array([text if text else None for text in texts] or [], dtype=object)
 
 
@@ -368,8 +373,8 @@ def _jsonl_chunks(path: Path, schema: "InputSchema", chunk_size: int, limits: Li
         if not chunk.size:
             return
         columns = list(dict.fromkeys([*names, *(key for row in rows for key in row)]))
-        chunk.frame = pd.DataFrame({key: _objects([row.get(key, defaults.get(key)) for row in rows])
-                                    for key in columns}, index=pd.Index(positions, dtype="int64"), columns=columns)
+        chunk.frame = _frame({key: _objects([row.get(key, defaults.get(key)) for row in rows]) for key in columns},
+                             positions)
         yield chunk
 
 
@@ -428,7 +433,9 @@ class _TableWriter:
             self._schema = pa.schema([(name, types[kind]) for name, kind in self.kinds.items()])
             self._parquet = pa.parquet.ParquetWriter(self.path, self._schema)
         else:
-            self._handle = open(self.path, "w", newline="", encoding="utf-8", errors="surrogateescape")
+            # CSV gives a non-UTF-8 byte of the input back as it was; JSON text must be UTF-8: escaped
+            errors = "surrogateescape" if self.fmt == "csv" else "backslashreplace"
+            self._handle = open(self.path, "w", newline="", encoding="utf-8", errors=errors)
             if self.fmt == "csv":
                 self._csv = csv.writer(self._handle, lineterminator="\n")
                 self._csv.writerow(list(self.kinds))
@@ -508,7 +515,7 @@ class _RejectsWriter:
         self.fmt = fmt
         self.columns = [c for c in columns if c not in REJECT_COLUMNS]
         if fmt == "jsonl":
-            self._handle: Any = open(path, "w", encoding="utf-8", errors="surrogateescape")
+            self._handle: Any = open(path, "w", encoding="utf-8", errors="backslashreplace")
             return
         kinds: dict[str, str | None] = {"row": "int64", "line": "int64", "field": "string", "code": "string",
                                         "message": "string"}

@@ -162,3 +162,44 @@ def read(path: Path) -> pd.DataFrame:
     if fmt == "parquet":
         return pd.read_parquet(path)
     return pd.read_json(path, lines=True, dtype=False, precise_float=True)
+
+
+def test_a_bad_byte_or_a_short_record_rejects_only_its_row(tmp_path, engine, applications):
+    source = tmp_path / "in.csv"
+    applications.head(4).to_csv(source, index=False)
+    lines = source.read_bytes().split(b"\n")
+    lines[1] = lines[1].replace(b"radio_tv", b"radio\xfftv", 1)
+    lines[3] = lines[3].rsplit(b",", 2)[0]  # two fields short
+    source.write_bytes(b"\n".join(lines))
+    rejects = tmp_path / "rejects.jsonl"
+    result = decide_file(engine, source, tmp_path / "out.csv", rejects=rejects, record=False)
+    problems = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
+    assert [(p["row"], p["field"], p["code"]) for p in problems] == [
+        (0, "purpose", "invalid_value"), (2, None, "wrong_field_count")]
+    assert problems[1]["message"] == "the record has 19 fields, the header 21"
+    assert (result.decided, result.rejected) == (2, 2)
+
+
+def test_csv_booleans_and_integers_with_values_are_typed_from_their_concepts(tmp_path):
+    from tests.conftest import write_project
+
+    root = write_project(tmp_path / "p", """
+        name: typed
+        outputs: [grade]
+        nodes:
+          - {name: g, kind: expression, writes: {grade: "if member and tier == 2 then score * 2 else score"}}
+        """, """
+        concepts:
+          member: {type: boolean}
+          tier: {type: integer, values: [1, 2, 3]}
+          score: {type: number}
+          grade: {type: number}
+        """)
+    source = tmp_path / "in.csv"
+    source.write_text("member,tier,score\nTrue,2,1.5\nfalse,2,1.5\nyes,4,x\n")
+    engine = CompositeEngine.from_path(root, store="memory")
+    rejects = tmp_path / "bad.csv"
+    decide_file(engine, source, tmp_path / "out.csv", rejects=rejects, record=False)
+    assert pd.read_csv(tmp_path / "out.csv")["grade"].tolist() == [3.0, 1.5]
+    bad = pd.read_csv(rejects, dtype=str)
+    assert sorted(bad["field"]) == ["member", "score", "tier"] and set(bad["row"]) == {"2"}
