@@ -297,3 +297,19 @@ def test_a_missing_fastapi_says_how_to_install_it(monkeypatch: pytest.MonkeyPatc
         create_app(loan_engine)
     assert "pip install 'composite[serve]'" in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_the_workers_factory_reads_project_store_and_reload_from_the_environment(
+        monkeypatch: pytest.MonkeyPatch, loan_project: Any, tmp_path: Any) -> None:
+    from composite.service import from_environment
+
+    monkeypatch.setenv("COMPOSITE_PROJECT", str(loan_project))
+    monkeypatch.setenv("COMPOSITE_STORE_URL", f"sqlite:///{tmp_path / 'workers.db'}")
+    monkeypatch.setenv("COMPOSITE_SERVE_RELOAD", "1")
+    app = from_environment()
+    assert app.state.service.watcher is not None
+    with TestClient(app) as client:
+        decision_id = client.post("/decisions", json=GOOD_LOAN).json()["id"]
+        assert client.get("/ready").json()["reload"] == {"status": "ok"}
+    with CompositeEngine.from_path(loan_project, store=f"sqlite:///{tmp_path / 'workers.db'}") as engine:
+        assert engine.get(decision_id).outputs["decision"] == "approve"
