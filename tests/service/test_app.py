@@ -170,11 +170,13 @@ def test_a_batch_with_bad_rows_is_refused_whole_or_collected(client: TestClient,
     assert sorted((e["row"], e["field"], e["code"]) for e in collected["errors"]) == [
         (1, "age", "invalid_value"), (1, "months", "invalid_value")]
     assert loan_engine.store.count() == 2
-    csv = "amount,months,income,age\n6000,24,2000,40\nlots,24,2000,40\n"
+    csv = "amount,months,income,age\n6000,24,2000,40\nlots,24,2000,40\n1_000,24,2000,40\ninf,24.5,2000,true\n"
     from_csv = client.post("/decisions/batch?on_error=collect", content=csv, headers={"content-type": "text/csv"}).json()
     assert [d["row"] for d in from_csv["decisions"]] == [0]
-    assert from_csv["errors"] == [{"row": 1, "field": "amount", "code": "invalid_value",
-                                   "message": "'amount' expected a number, got str 'lots'"}]
+    assert from_csv["errors"][0] == {"row": 1, "field": "amount", "code": "invalid_value",
+                                     "message": "'amount' expected a number, got str 'lots'"}
+    assert [(e["row"], e["field"]) for e in from_csv["errors"][1:]] == [(2, "amount"), (3, "amount"), (3, "months"),
+                                                                       (3, "age")]
 
 
 @pytest.mark.parametrize("body, media, code", [
