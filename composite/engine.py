@@ -72,6 +72,8 @@ class _Loaded:
     lean_single: tuple[bool, ...] = ()
     # the order of a compact record's derived values (store/_codec.derived_names)
     derived_names: tuple[str, ...] = ()
+    # per plan entry: the derived names no later node reads and no output is (let go when not storing)
+    release: tuple[tuple[str, ...], ...] = ()
 
 
 class BatchOutcome(NamedTuple):
@@ -143,8 +145,17 @@ class CompositeEngine:
         register(project)
         names = derived_names([{"writes": list(node.writes)} for node in project.graph.order],
                               project.graph.inputs, project.outputs)
+        last_read: dict[str, int] = {}
+        for step, (_, _, _, reads, writes) in enumerate(plan):
+            for key in (*reads, *writes):
+                last_read[key] = step
+        release: list[list[str]] = [[] for _ in plan]
+        for key, step in last_read.items():
+            if key not in project.outputs and key not in project.graph.inputs:
+                release[step].append(key)
         return _Loaded(project=project, plan=plan, artifacts=dict(project.artifacts), lean=lean,
-                       lean_single=lean_single, derived_names=tuple(names))
+                       lean_single=lean_single, derived_names=tuple(names),
+                       release=tuple(tuple(keys) for keys in release))
 
     def reload(self) -> bool:
         """Load the project's files again; True when anything changed.
@@ -296,7 +307,7 @@ class CompositeEngine:
         started = time.perf_counter_ns()
         if on_error == "raise":
             columns = schema.validate_frame(frame, limits=self.limits)
-            values, results = _evaluate(loaded, columns, len(frame), evidence=evidence)
+            values, results = _evaluate(loaded, columns, len(frame), evidence=evidence, keep=record)
             return self._finish_batch(loaded, frame, columns, values, results, record, started, lazy=not evidence)
 
         import pandas as pd
@@ -312,7 +323,7 @@ class CompositeEngine:
             good = frame.iloc[positions]
             columns = schema.validate_frame(good, limits=self.limits)
         try:
-            values, results = _evaluate(loaded, columns, len(good), evidence=evidence)
+            values, results = _evaluate(loaded, columns, len(good), evidence=evidence, keep=record)
         except EvaluationError:
             # Which rows? Decide them one by one (without storing), then the rest as a batch.
             keep = np.ones(len(good), dtype=bool)
@@ -325,7 +336,7 @@ class CompositeEngine:
             positions = positions[keep]
             good = frame.iloc[positions]
             columns = schema.validate_frame(good, limits=self.limits)
-            values, results = _evaluate(loaded, columns, len(good), evidence=evidence)
+            values, results = _evaluate(loaded, columns, len(good), evidence=evidence, keep=record)
         decided = self._finish_batch(loaded, good, columns, values, results, record, started,
                                      lazy=not evidence)
         rejected.sort(key=lambda p: p[0])
@@ -482,13 +493,17 @@ def _run_batch(node: Any, name: str, kind: str, columns: dict[str, np.ndarray], 
                               code="node_failed") from exc
 
 
-def _evaluate(loaded: _Loaded, columns: dict[str, np.ndarray], size: int, *,
-              evidence: bool = True) -> tuple[dict[str, np.ndarray], list[tuple[Any, ...]]]:
-    """Every node of the plan on the checked columns, in graph order (`evidence=False`: outputs only)."""
+def _evaluate(loaded: _Loaded, columns: dict[str, np.ndarray], size: int, *, evidence: bool = True,
+              keep: bool = True) -> tuple[dict[str, np.ndarray], list[tuple[Any, ...]]]:
+    """Every node of the plan on the checked columns, in graph order (`evidence=False`: outputs only).
+
+    `keep=False` (nothing is stored): a derived column is let go once the last node reading it has
+    run, unless it is an output, so a batch holds only the columns still to be read."""
     values: dict[str, np.ndarray] = dict(columns)
     results = []
     lean = loaded.lean or (True,) * len(loaded.plan)
-    for (node, name, kind, reads, writes), takes_keyword in zip(loaded.plan, lean):
+    release = loaded.release if not keep else ()
+    for step, ((node, name, kind, reads, writes), takes_keyword) in enumerate(zip(loaded.plan, lean)):
         t0 = time.perf_counter_ns()
         try:
             result = _run_batch(node, name, kind, {key: values[key] for key in reads}, size, evidence=evidence,
@@ -506,6 +521,8 @@ def _evaluate(loaded: _Loaded, columns: dict[str, np.ndarray], size: int, *,
                                       code="node_contract")
             _check_storable(name, kind, key, column)
             values[key] = _null_column(column)  # NaN is null, as in `decide`
+        for key in release[step] if release else ():
+            values.pop(key, None)
         results.append((name, kind, reads, tuple(node.writes), result.evidence, elapsed / max(size, 1),
                         getattr(result, "witness", None) if not evidence else None))
     return values, results
