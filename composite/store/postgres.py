@@ -42,8 +42,10 @@ MIGRATIONS: dict[int, list[str]] = {
                version text NOT NULL,
                saved_at timestamptz NOT NULL,
                snapshot text NOT NULL)""",
-        # ids are hex and time-ordered: the C collation sorts them as bytes, cheaply. Records stay
-        # inline up to a page (toast_tuple_target): compressing every 2 kB record costs more than it saves.
+        # ids are hex and time-ordered: the C collation sorts them as bytes, cheaply. `body` is the
+        # record's JSON without the fields that have columns of their own (half of a compact
+        # record's bytes); rows stay inline up to a page (toast_tuple_target): compressing each
+        # one would cost more than it saves.
         """CREATE TABLE IF NOT EXISTS decisions (
                id text COLLATE "C" PRIMARY KEY,
                created_at text NOT NULL,
@@ -52,12 +54,16 @@ MIGRATIONS: dict[int, list[str]] = {
                project_hash text COLLATE "C" NOT NULL,
                batch_id text COLLATE "C",
                outputs text NOT NULL,
-               record text NOT NULL) WITH (toast_tuple_target = 8160)""",
+               body text NOT NULL) WITH (toast_tuple_target = 8160)""",
         "CREATE INDEX IF NOT EXISTS decisions_batch ON decisions (batch_id)",
     ],
 }
 
-_COLUMNS = "id, created_at, project, project_version, project_hash, batch_id, outputs, record"
+# The record's fields kept in columns of their own, in COPY's column order: the ones a batch
+# shares first, so their escaped text is made once per batch (see _copy_chunks).
+_IN_COLUMNS = ("created_at", "project", "project_version", "project_hash", "batch_id", "id", "outputs")
+_COLUMNS = ", ".join(_IN_COLUMNS) + ", body"
+_PLACEHOLDERS = ", ".join(["%s"] * (len(_IN_COLUMNS) + 1))
 
 # URL query parameters that are ours; every other one goes to libpq (connect_timeout, sslmode, ...).
 _OPTIONS = {"retries": 5, "pool_size": 4}
@@ -238,12 +244,12 @@ class PostgresStore:
         row = _row(decision_record(decision))
 
         def work(conn: Any) -> None:
-            inserted = conn.execute(f"INSERT INTO decisions ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            inserted = conn.execute(f"INSERT INTO decisions ({_COLUMNS}) VALUES ({_PLACEHOLDERS})"
                                     " ON CONFLICT (id) DO NOTHING", row).rowcount
             if inserted == 0:  # stored already: by this very write before its acknowledgement was lost?
-                stored = conn.execute("SELECT record FROM decisions WHERE id = %s", (row[0],)).fetchone()
-                if stored is None or stored[0] != row[-1]:
-                    raise _Conflict(f"another decision with id '{row[0]}' is stored already")
+                stored = conn.execute(f"SELECT {_COLUMNS} FROM decisions WHERE id = %s", (decision.id,)).fetchone()
+                if stored != row:
+                    raise _Conflict(f"another decision with id '{decision.id}' is stored already")
 
         try:
             self._run(work, write=True)
@@ -273,11 +279,13 @@ class PostgresStore:
             with conn.cursor().copy(f"COPY decisions_staged ({_COLUMNS}) FROM STDIN") as copy:
                 for chunk in chunks:
                     copy.write(chunk)
-            clash = conn.execute("SELECT s.id FROM decisions_staged s JOIN decisions d ON d.id = s.id"
-                                 " WHERE d.record <> s.record LIMIT 1").fetchone()
+            clash = conn.execute(f"SELECT s.id FROM decisions_staged s JOIN decisions d ON d.id = s.id"
+                                 f" WHERE ({', '.join('d.' + c for c in _COLUMNS.split(', '))})"
+                                 f" IS DISTINCT FROM ({', '.join('s.' + c for c in _COLUMNS.split(', '))})"
+                                 " LIMIT 1").fetchone()
             if clash is None:
-                clash = conn.execute("SELECT id FROM decisions_staged GROUP BY id HAVING count(DISTINCT record) > 1"
-                                     " LIMIT 1").fetchone()
+                clash = conn.execute(f"SELECT id FROM decisions_staged GROUP BY id"
+                                     f" HAVING count(DISTINCT ({_COLUMNS})) > 1 LIMIT 1").fetchone()
             if clash is not None:
                 raise _Conflict(f"another decision with id '{clash[0]}' is stored already")
             conn.execute(f"INSERT INTO decisions ({_COLUMNS}) SELECT {_COLUMNS} FROM decisions_staged"
@@ -293,11 +301,12 @@ class PostgresStore:
     # -- reading --------------------------------------------------------------------------------
 
     def get(self, decision_id: str) -> Decision:
-        row = self._run(lambda conn: conn.execute("SELECT record, project_hash FROM decisions WHERE id = %s",
+        row = self._run(lambda conn: conn.execute(f"SELECT {_COLUMNS} FROM decisions WHERE id = %s",
                                                   (decision_id,)).fetchone(), write=False)
         if row is None:
             raise DecisionNotFound(f"no decision with id '{decision_id}' in {self.where}", field="decision_id")
-        return record_decision(loads(row[0]), self._snapshot(row[1]))
+        record = _record(row)
+        return record_decision(record, self._snapshot(record["project_hash"]))
 
     def _snapshot(self, project_hash: str) -> dict[str, Any]:
         try:
@@ -320,7 +329,7 @@ class PostgresStore:
     def recent(self, limit: int = 20) -> list[DecisionSummary]:
         rows = self._run(lambda conn: conn.execute(
             "SELECT id, created_at, project, project_version, outputs, batch_id,"
-            " ((record::json) -> 'nonfinite' -> 'outputs')::text FROM decisions ORDER BY id DESC LIMIT %s",
+            " ((body::json) -> 'nonfinite' -> 'outputs')::text FROM decisions ORDER BY id DESC LIMIT %s",
             (limit,)).fetchall(), write=False)
         return [DecisionSummary(r[0], r[1], r[2], r[3], restore_nonfinite(loads(r[4]), r[6] and loads(r[6])), r[5])
                 for r in rows]
@@ -356,9 +365,21 @@ class _Replay:
             yield chunk
 
 
+def _body(record: dict[str, Any]) -> str:
+    """The record's JSON without the fields that have columns of their own."""
+    return dumps({key: value for key, value in record.items() if key not in _IN_COLUMNS})
+
+
 def _row(record: dict[str, Any]) -> tuple[Any, ...]:
-    return (record["id"], record["created_at"], record["project"], record["project_version"],
-            record["project_hash"], record.get("batch_id"), dumps(record["outputs"]), dumps(record))
+    return (record["created_at"], record["project"], record["project_version"], record["project_hash"],
+            record.get("batch_id"), record["id"], dumps(record["outputs"]), _body(record))
+
+
+def _record(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A stored row (in _COLUMNS order) back into the record that was saved."""
+    created_at, project, version, project_hash, batch_id, decision_id, outputs, body = row
+    return {"id": decision_id, "created_at": created_at, "project": project, "project_version": version,
+            "project_hash": project_hash, "batch_id": batch_id, "outputs": loads(outputs), **loads(body)}
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -374,17 +395,24 @@ def _text(value: Any) -> str:
     return text
 
 
+def _json_text(text: str) -> str:
+    """JSON in COPY's text format: JSON never holds a raw tab or newline (it writes them as \\t,
+    \\n), so of COPY's special characters only the backslashes need doubling."""
+    return text.replace("\\", "\\\\")
+
+
 def _copy_chunks(records: Iterable[dict[str, Any]], size: int = 1 << 20) -> Iterator[tuple[bytes, int]]:
     """The records as COPY text, about `size` bytes a chunk, with the number of rows in each."""
     lines: list[str] = []
     length = 0
+    shared: dict[tuple[Any, ...], str] = {}  # the fields a batch's records share, escaped once
     for record in records:
-        # JSON never holds a raw tab or newline (they are escaped as \t, \n), so of COPY's
-        # special characters only its backslashes need doubling.
-        line = "\t".join((_text(record["id"]), _text(record["created_at"]), _text(record["project"]),
-                          _text(record["project_version"]), _text(record["project_hash"]),
-                          _text(record.get("batch_id")), dumps(record["outputs"]).replace("\\", "\\\\"),
-                          dumps(record).replace("\\", "\\\\")))
+        head = (record["created_at"], record["project"], record["project_version"], record["project_hash"],
+                record.get("batch_id"))
+        prefix = shared.get(head)
+        if prefix is None:
+            prefix = shared[head] = "".join(_text(value) + "\t" for value in head)
+        line = f"{prefix}{_text(record['id'])}\t{_json_text(dumps(record['outputs']))}\t{_json_text(_body(record))}"
         lines.append(line)
         length += len(line)
         if length >= size:
