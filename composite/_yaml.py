@@ -139,9 +139,14 @@ def _text_start(loader: _LineLoader, node: yaml.Node) -> tuple[int, int]:
     mark = node.start_mark
     if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
         # A block scalar's mark is its indicator; its text starts on the next line, indented.
-        buffer = mark.buffer or ""
-        start = buffer.find("\n", mark.pointer) + 1
-        indent = len(buffer[start:]) - len(buffer[start:].lstrip(" "))
+        lines = getattr(loader, "_composite_lines", None)
+        if lines is not None:  # the C parser's marks keep no buffer: the loader keeps the lines
+            following = lines[mark.line + 1] if mark.line + 1 < len(lines) else ""
+        else:
+            buffer = mark.buffer or ""
+            start = buffer.find("\n", mark.pointer) + 1
+            following = buffer[start:]
+        indent = len(following) - len(following.lstrip(" "))
         return mark.line + 2, indent + 1
     quoted = 1 if isinstance(node, yaml.ScalarNode) and node.style in ("'", '"') else 0
     return mark.line + 1, mark.column + 1 + quoted
@@ -158,10 +163,112 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
+try:
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # PyYAML built without libyaml: the Python loader does everything
+    _CParser = None
+
+
+class _CLineLoader(_CParser or object, _LineLoader):  # type: ignore[misc]
+    """The same loader on libyaml's C parser and composer (several times faster): the constructors,
+    resolvers and line marks are _LineLoader's. Used only where `_shallow` shows the document cannot
+    nest deeper than MAX_NESTING (the C composer recurses, and checks no bound); the alias bound is
+    checked on the composed nodes before anything is constructed (`_aliases_within`)."""
+
+    def __init__(self, stream: str) -> None:
+        _CParser.__init__(self, stream)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+
+_LINE_START = re.compile(r"^[ \t]*", re.MULTILINE)
+_BLOCK_ENTRY = re.compile(r"(?:^|[ \t])[-?:](?=[ \t])")
+
+
+def _shallow(text: str, bound: int) -> bool:
+    """Whether the document certainly nests at most `bound` deep. An upper bound, cheap to find:
+    flow nesting is at most the brackets' nesting (quotes ignored), and block nesting at most the
+    deepest indentation plus the most block indicators on one line, plus one."""
+    depth = deepest = 0
+    for bracket in re.findall(r"[\[\]{}]", text):
+        depth = depth + 1 if bracket in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    if deepest >= bound:
+        return False
+    indent = max((len(m.group(0)) for m in _LINE_START.finditer(text)), default=0)
+    if deepest + indent >= bound:
+        return False
+    indicators = max((len(_BLOCK_ENTRY.findall(line)) for line in text.splitlines()), default=0)
+    return deepest + indent + indicators + 1 < bound
+
+
+def _aliases_within(root: yaml.Node | None, most: int) -> bool:
+    """Whether the nodes reached again through aliases stand for at most `most` values: a node met
+    a second time was reached through an alias, and stands for its whole expansion."""
+    if root is None:
+        return True
+    sizes: dict[int, int] = {}
+    seen: set[int] = set()
+    through_aliases = 0
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            children = _children(node)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in children)
+            continue
+        if key in seen:
+            through_aliases += sizes.get(key, 1)
+            if through_aliases > most:
+                return False
+            continue
+        seen.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(_children(node)))
+    return True
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _load_fast(text: str, file: str) -> tuple[bool, Any]:
+    """(True, the data) from the C loader, or (False, None) where the Python loader must decide:
+    a document that might nest too deep, aliases over the bound, or any error (whose message,
+    line and column the Python loader gives exactly)."""
+    if _CParser is None or not _shallow(text, _limit(NESTING_ENV, MAX_NESTING)):
+        return False, None
+    loader = None
+    try:
+        loader = _CLineLoader(text)
+        loader._composite_file = file
+        loader._composite_lines = text.splitlines()
+        node = loader.get_single_node()
+        if not _aliases_within(node, _limit(ALIAS_ENV, MAX_ALIAS_NODES)):
+            return False, None
+        return True, (loader.construct_document(node) if node is not None else None)
+    except ProjectError:
+        raise  # a duplicate key: the constructors are the same, and so is the error
+    except yaml.YAMLError:
+        return False, None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
 def load_yaml(text: str | bytes, *, file: str) -> Any:
     """Parse YAML safely; a syntax error becomes a ProjectError with the file and line."""
     if isinstance(text, bytes) and not text.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 has a BOM
         text = check_utf8(text, file=file).lstrip("\ufeff")
+    if isinstance(text, str):
+        done, data = _load_fast(text, file)
+        if done:
+            return data
     loader = None
     try:
         loader = _LineLoader(text)
