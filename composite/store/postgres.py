@@ -133,8 +133,11 @@ class PostgresStore:
                 if not self._ready:
                     # Its own connection, not the pool's: a refused connection says why at once.
                     self._retrying(self._direct, self._migrate, write=True)
+                    # Autocommit: a single statement is its own transaction, in one round trip
+                    # (not BEGIN, statement, COMMIT); writes of several statements open one.
                     self._pool = ConnectionPool(self._conninfo, min_size=1, max_size=self.pool_size, open=False,
-                                                kwargs=self._connect_args, name=f"composite {self.where}")
+                                                kwargs={**self._connect_args, "autocommit": True},
+                                                name=f"composite {self.where}")
                     self._pool.open(wait=False)
                     self._ready = True
         if self._pool is None:
@@ -148,7 +151,8 @@ class PostgresStore:
 
     @staticmethod
     def _commit(conn: Any) -> None:
-        # The one place a transaction is committed: a test loses its acknowledgement here.
+        # The one place a piece of work ends (a no-op on the pool's autocommit connections, whose
+        # work has committed by now): a test loses its acknowledgement here.
         conn.commit()
 
     def _run(self, work: Callable[[Any], T], *, write: bool) -> T:
@@ -210,6 +214,7 @@ class PostgresStore:
     # -- schema ---------------------------------------------------------------------------------
 
     def _migrate(self, conn: Any) -> None:
+        # On a connection of its own (not autocommit): one transaction, committed by _retrying.
         version = _schema_version(conn)
         if version == SCHEMA_VERSION:
             return
@@ -265,15 +270,19 @@ class PostgresStore:
 
         def work(conn: Any) -> int:
             try:
-                with conn.cursor().copy(f"COPY decisions ({_COLUMNS}) FROM STDIN") as copy:
+                with conn.transaction(), conn.cursor().copy(f"COPY decisions ({_COLUMNS}) FROM STDIN") as copy:
                     for chunk in chunks:
                         copy.write(chunk)
                 return chunks.rows
             except psycopg.errors.UniqueViolation:
-                conn.rollback()
+                pass
             # Some ids are stored already: a retry after a lost acknowledgement, or a real clash.
             # Stage the batch and insert what is missing (in a new transaction: the first one wrote
             # nothing); an id stored with another record is a clash.
+            with conn.transaction():
+                return insert_missing(conn)
+
+        def insert_missing(conn: Any) -> int:
             conn.execute("CREATE TEMPORARY TABLE IF NOT EXISTS decisions_staged"
                          " (LIKE decisions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
             with conn.cursor().copy(f"COPY decisions_staged ({_COLUMNS}) FROM STDIN") as copy:

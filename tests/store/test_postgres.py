@@ -226,3 +226,22 @@ def test_importing_composite_and_opening_other_stores_does_not_import_psycopg(tm
             "assert 'psycopg' not in sys.modules and 'psycopg_pool' not in sys.modules, 'psycopg imported'")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+TRICKY = 'tab\there, new\nline, "quotes", back\\slash, \\N, \\t, é ☃ \U0001f600'
+
+
+def test_text_with_copy_and_json_special_characters_reads_back_exactly(loan_project, pg_url, opened):
+    engine = CompositeEngine.from_path(loan_project, store=pg_url)
+    opened.append(engine)
+    decision = engine.decide(GOOD_LOAN)
+    record = decision_record(decision)
+    tricky = dict(record, id=new_id(), project=TRICKY, project_version=TRICKY, batch_id="\\N",
+                  inputs={**record["inputs"], "housing": TRICKY})
+    assert engine.store.save_records([tricky]) == 1  # by COPY
+    single = decision.model_copy(update={"id": new_id(), "project": TRICKY, "inputs": tricky["inputs"]})
+    engine.store.save(single)  # by INSERT
+    back = engine.store.get(tricky["id"])
+    assert (back.project, back.project_version, back.batch_id, back.inputs["housing"]) == (TRICKY, TRICKY, "\\N", TRICKY)
+    assert engine.store.get(single.id).project == TRICKY
+    assert [(s.project, s.batch_id) for s in engine.store.recent(2)] == [(TRICKY, None), (TRICKY, "\\N")]
