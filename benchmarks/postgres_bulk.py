@@ -109,7 +109,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
     parser.add_argument("--per-process", type=int, default=5_000, help="decide() calls per process")
     args = parser.parse_args()
-    rows, rounds, per_process = (1_000, 2, 100) if args.smoke else (args.rows, args.rounds, args.per_process)
+    rows, rounds, workers, per_process = ((1_000, 2, 2, 50) if args.smoke
+                                          else (args.rows, args.rounds, 4, args.per_process))
     if _pgserver.binaries() is None or not _has_psycopg():
         reason = _pgserver.missing_reason() if _pgserver.binaries() is None else "psycopg is not installed " \
             "(pip install 'composite[postgres]')"
@@ -121,8 +122,10 @@ def main() -> None:
           f"PostgreSQL {_pgserver.binaries()}, {os.cpu_count()} CPUs")
     with _pgserver.TemporaryServer(durable=True) as server, tempfile.TemporaryDirectory() as tmp:
         results, bulk_ok = bulk(server.database_url(_pgserver.DATABASE), f"sqlite:///{Path(tmp) / 'd.db'}", rows, rounds)
-        results_p, processes_ok = processes(server.create_database("processes"), per_process)
+        results_p, processes_ok = processes(server.create_database("processes"), per_process, workers)
     print(table(results + results_p, ("measure", "rows", "best/s", "median/s", "spread", "result")))
+    if args.smoke:
+        print("(smoke sizes: the code paths ran; the rates are not measurements)")
     if not (bulk_ok and processes_ok) and not args.smoke:
         print("postgres_bulk: a target was missed or decisions were lost; see above")
 
