@@ -136,6 +136,13 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
+    try:
+        import fastapi  # noqa: F401
+        import httpx  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        print(f"SKIPPED: {exc.name} is not installed; the service needs pip install 'composite[serve]' (and httpx)")
+        return 0
     total, concurrency, warmup = (50, 8, 10) if args.smoke else (args.requests, args.concurrency, 200)
 
     bodies = requests(warmup + total)
