@@ -224,7 +224,10 @@ def create_app(engine: "CompositeEngine", *, reload: bool = False, reload_interv
         content: dict[str, Any] = {"id": decision.id, "outputs": decision.outputs}
         if explain:
             content["explanation"] = await run_in_threadpool(engine.explain, decision.id)
-        return JSONBody(content, status_code=201, headers={"Location": f"/decisions/{decision.id}"})
+        # the version that made it, even when a reload swapped another in meanwhile
+        return JSONBody(content, status_code=201, headers={"Location": f"/decisions/{decision.id}",
+                                                           VERSION_HEADER: decision.project_version,
+                                                           HASH_HEADER: decision.project_hash})
 
     @app.post("/decisions/batch", status_code=201, summary="Decide many requests (a JSON array or CSV) and store them")
     async def post_batch(request: Request, on_error: Literal["raise", "collect"] = "raise") -> Response:
@@ -317,10 +320,12 @@ class _ProjectHeaders:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 sent = True
-                project = self.service.engine.project
-                message = {**message, "headers": [*message.get("headers", ()),
-                                                  (b"x-composite-project-version", project.version.encode("latin-1", "replace")),
-                                                  (b"x-composite-project-hash", project.hash.encode("latin-1", "replace"))]}
+                headers = list(message.get("headers", ()))
+                if not any(name == b"x-composite-project-hash" for name, _ in headers):  # a decision names its own
+                    project = self.service.engine.project
+                    headers += [(b"x-composite-project-version", project.version.encode("latin-1", "replace")),
+                                (b"x-composite-project-hash", project.hash.encode("latin-1", "replace"))]
+                message = {**message, "headers": headers}
             await send(message)
 
         try:
