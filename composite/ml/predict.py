@@ -209,6 +209,10 @@ class TrainedModel:
         columns, size = as_columns(data)
         matrix = self.encoder.encode(columns, size)
         base = contrib = None
+        # The score is the model's own prediction, asked for or not the contributions: a decision
+        # made without evidence and its evidence derived later give the same score, bit for bit.
+        # (The contributions add up to it to ~1e-15: TreeSHAP sums in another order.)
+        score = self.core.raw_score(matrix)
         if contributions:
             per_column, base = self.core.column_contributions(matrix)
             if per_column.shape[1] == len(self.encoder.names):
@@ -217,9 +221,6 @@ class TrainedModel:
                 contrib = np.zeros((size, len(self.encoder.names)), dtype=np.float64)
                 for j, feature in enumerate(self.encoder.column_feature):
                     contrib[:, feature] += per_column[:, j]
-            score = base + contrib.sum(axis=1)
-        else:
-            score = self.core.raw_score(matrix)
         check = self.domain.check(self.encoder, columns, size, encoded=matrix, issues=issues) if domain else None
         return Prediction(self.encoder.names, score, self.calibrator(score), base, contrib, check)
 
@@ -280,7 +281,7 @@ class ModelEvidence(BaseModel):
     base_value: float
     probability: float
     calibration: str
-    contributions: dict[str, float]  # per feature; base_value + their sum == score
+    contributions: dict[str, float]  # per feature; base_value + their sum == score (to ~1e-15)
     reasons: list[Reason]
     domain: DomainEvidence
 

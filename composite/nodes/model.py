@@ -127,10 +127,10 @@ class ModelNode:
                        evidence: bool = True) -> BatchResult:
         """Probabilities (and the domain flag) for every row, with one evidence dict per row.
 
-        `evidence=False`: the same outputs and no evidence: no reasons, no contributions per row,
-        and the domain check only as a mask, only when `domain_output` is written. The score still
-        comes from base value + contributions (the TreeSHAP matrix), as with evidence: LightGBM's
-        raw score differs from that sum in the last bits, and both paths must give the same values."""
+        `evidence=False`: the same outputs and no evidence: no reasons, no contributions (no
+        TreeSHAP matrix), and the domain check only as a mask, only when `domain_output` is
+        written; the witness is the score. Both paths score with LightGBM's own raw score, so they
+        give the same values bit for bit."""
         if self.model is None:
             raise EvaluationError(f"model node '{self.name}': the model {self.untrained_reason}; "
                                   f"run `composite train {self.spec.name}`", code="model_not_trained",
@@ -138,7 +138,8 @@ class ModelNode:
         inputs = {name: columns[name] for name in self.reads}
         self._refuse_missing_required({name: inputs[name] for name in self.spec.features}, size)
         if not evidence:
-            prediction = self.model.predict(inputs, domain=bool(self.spec.domain_output), issues=False)
+            prediction = self.model.predict(inputs, contributions=False, domain=bool(self.spec.domain_output),
+                                            issues=False)
         else:
             prediction = self.model.predict(inputs)
         outputs: dict[str, np.ndarray] = {self.spec.output: prediction.probability}
