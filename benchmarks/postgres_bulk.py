@@ -62,7 +62,8 @@ def bulk(url: str, sqlite_url: str, rows: int, rounds: int) -> tuple[list[tuple[
                     spread(r), note))
     median_pg = statistics.median(rates["PostgreSQL"])
     met = median_pg >= TARGET
-    out.append(("PostgreSQL / SQLite (medians)", "", "", f"x{median_pg / statistics.median(rates['SQLite']):.2f}", "", ""))
+    ratio = median_pg / statistics.median(rates["SQLite"])
+    out.append(("PostgreSQL / SQLite (medians)", "", "", f"x{ratio:.2f}", "", ""))
     out.append(("target: >= 50,000/s into PostgreSQL", "", "", f"{median_pg:,.0f}", "",
                 "MET" if met else "MISSED"))
     out.append(("stored in PostgreSQL, none lost", "", "", f"{stored:,} of {expected:,}", "",
@@ -121,7 +122,8 @@ def main() -> None:
     print(f"composite {package_version('composite')}, psycopg {package_version('psycopg')}, "
           f"PostgreSQL {_pgserver.binaries()}, {os.cpu_count()} CPUs")
     with _pgserver.TemporaryServer(durable=True) as server, tempfile.TemporaryDirectory() as tmp:
-        results, bulk_ok = bulk(server.database_url(_pgserver.DATABASE), f"sqlite:///{Path(tmp) / 'd.db'}", rows, rounds)
+        sqlite_url = f"sqlite:///{Path(tmp) / 'd.db'}"
+        results, bulk_ok = bulk(server.database_url(_pgserver.DATABASE), sqlite_url, rows, rounds)
         results_p, processes_ok = processes(server.create_database("processes"), per_process, workers)
     print(table(results + results_p, ("measure", "rows", "best/s", "median/s", "spread", "result")))
     if args.smoke:

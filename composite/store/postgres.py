@@ -19,7 +19,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from composite.errors import DecisionNotFound, StoreError
 from composite.schemas import Decision
 from composite.store import DecisionSummary
-from composite.store._codec import decision_record, dumps, loads, record_decision, restore_nonfinite
+from composite.store._codec import (COLUMNS, decision_record, dumps, join_record, loads, record_body, record_decision,
+                                    restore_nonfinite)
 
 try:
     import psycopg
@@ -59,9 +60,10 @@ MIGRATIONS: dict[int, list[str]] = {
     ],
 }
 
-# The record's fields kept in columns of their own, in COPY's column order: the ones a batch
-# shares first, so their escaped text is made once per batch (see _copy_chunks).
+# The record's fields kept in columns of their own (_codec.COLUMNS), in COPY's column order: the
+# ones a batch shares first, so their escaped text is made once per batch (see _copy_chunks).
 _IN_COLUMNS = ("created_at", "project", "project_version", "project_hash", "batch_id", "id", "outputs")
+assert set(_IN_COLUMNS) == set(COLUMNS)
 _COLUMNS = ", ".join(_IN_COLUMNS) + ", body"
 _PLACEHOLDERS = ", ".join(["%s"] * (len(_IN_COLUMNS) + 1))
 
@@ -374,21 +376,17 @@ class _Replay:
             yield chunk
 
 
-def _body(record: dict[str, Any]) -> str:
-    """The record's JSON without the fields that have columns of their own."""
-    return dumps({key: value for key, value in record.items() if key not in _IN_COLUMNS})
-
-
 def _row(record: dict[str, Any]) -> tuple[Any, ...]:
     return (record["created_at"], record["project"], record["project_version"], record["project_hash"],
-            record.get("batch_id"), record["id"], dumps(record["outputs"]), _body(record))
+            record.get("batch_id"), record["id"], dumps(record["outputs"]), record_body(record))
 
 
 def _record(row: tuple[Any, ...]) -> dict[str, Any]:
     """A stored row (in _COLUMNS order) back into the record that was saved."""
     created_at, project, version, project_hash, batch_id, decision_id, outputs, body = row
-    return {"id": decision_id, "created_at": created_at, "project": project, "project_version": version,
-            "project_hash": project_hash, "batch_id": batch_id, "outputs": loads(outputs), **loads(body)}
+    return join_record(body, {"id": decision_id, "created_at": created_at, "project": project,
+                              "project_version": version, "project_hash": project_hash, "batch_id": batch_id,
+                              "outputs": loads(outputs)})
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -421,7 +419,8 @@ def _copy_chunks(records: Iterable[dict[str, Any]], size: int = 1 << 20) -> Iter
         prefix = shared.get(head)
         if prefix is None:
             prefix = shared[head] = "".join(_text(value) + "\t" for value in head)
-        line = f"{prefix}{_text(record['id'])}\t{_json_text(dumps(record['outputs']))}\t{_json_text(_body(record))}"
+        outputs, body = _json_text(dumps(record["outputs"])), _json_text(record_body(record))
+        line = f"{prefix}{_text(record['id'])}\t{outputs}\t{body}"
         lines.append(line)
         length += len(line)
         if length >= size:

@@ -242,6 +242,7 @@ def test_text_with_copy_and_json_special_characters_reads_back_exactly(loan_proj
     single = decision.model_copy(update={"id": new_id(), "project": TRICKY, "inputs": tricky["inputs"]})
     engine.store.save(single)  # by INSERT
     back = engine.store.get(tricky["id"])
-    assert (back.project, back.project_version, back.batch_id, back.inputs["housing"]) == (TRICKY, TRICKY, "\\N", TRICKY)
+    assert (back.project, back.project_version, back.batch_id) == (TRICKY, TRICKY, "\\N")
+    assert back.inputs["housing"] == TRICKY
     assert engine.store.get(single.id).project == TRICKY
     assert [(s.project, s.batch_id) for s in engine.store.recent(2)] == [(TRICKY, None), (TRICKY, "\\N")]
