@@ -187,7 +187,7 @@ class PostgresStore:
         if isinstance(exc, psycopg.OperationalError) and (not state or state.startswith(("08", "57P"))):
             tried = f" after {attempts} attempts over {time.monotonic() - since:.1f} s" if attempts > 1 else ""
             outcome = (" This write may or may not have been stored; writing the same decision again is safe."
-                       if write else "")
+                       if write and self._ready else "")  # not while creating the schema on first use
             return StoreError(
                 f"cannot reach PostgreSQL at {self.where}{tried}: {_first_line(exc)}. Check that the server is "
                 "running and listening on that host and port (listen_addresses, port in postgresql.conf), that "
