@@ -203,3 +203,40 @@ def test_csv_booleans_and_integers_with_values_are_typed_from_their_concepts(tmp
     assert pd.read_csv(tmp_path / "out.csv")["grade"].tolist() == [3.0, 1.5]
     bad = pd.read_csv(rejects, dtype=str)
     assert sorted(bad["field"]) == ["member", "score", "tier"] and set(bad["row"]) == {"2"}
+
+
+def test_a_crash_mid_file_leaves_the_done_chunks_stored_and_the_output_readable(tmp_path, applications):
+    engine = CompositeEngine.from_path(REPO, store=f"sqlite:///{tmp_path / 'd.db'}")
+    source = tmp_path / "in.csv"
+    applications.head(300).to_csv(source, index=False)
+    calls = []
+    original = engine.decide_batch
+
+    class Crashing:
+        project, limits = engine.project, engine.limits
+
+        def decide_batch(self, frame, **kwargs):
+            calls.append(len(frame))
+            if len(calls) == 3:
+                raise MemoryError("the machine ran out")
+            return original(frame, **kwargs)
+
+    with pytest.raises(MemoryError):
+        decide_file(Crashing(), source, tmp_path / "out.csv", chunk_size=100)  # type: ignore[arg-type]
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert out["row"].tolist() == list(range(200)) and engine.store.count() == 200
+
+
+def test_progress_off_a_terminal_is_plain_lines():
+    import io
+
+    from composite.cli_batch import progress_reporter
+
+    stream = io.StringIO()
+    report, finish = progress_reporter(300, stream=stream, every=0.0)
+    report(100, 0)
+    report(300, 2)
+    finish()
+    lines = stream.getvalue().splitlines()
+    assert "\r" not in stream.getvalue() and len(lines) == 3
+    assert lines[0].startswith("100 / 300 rows (33%)") and lines[-1].endswith("2 rejected")
