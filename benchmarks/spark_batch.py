@@ -105,12 +105,13 @@ def main() -> None:
 
     local = local_rate(data.head(rows), slice_rows=min(rows, 100_000))
     results.append((f"decide_batch, {rows:,} rows, record=False, trace off", f"{local:,.0f} rows/s",
-                    "baseline: this process, 100,000-row slices", ""))
+                    f"baseline: this process, {min(rows, 100_000):,}-row slices", ""))
     spark = spark_rate(data.head(200 if args.smoke else rows), warm=not args.smoke)
     if spark is not None:
         rate, version = spark
         results.append((f"spark.decide, local[2], {200 if args.smoke else rows:,} rows", f"{rate:,.0f} rows/s",
-                        f"x{rate / local:.2f} of decide_batch", version))
+                        f"x{rate / local:.2f} of decide_batch",
+                        version + (" (smoke: Python worker start included, not a rate)" if args.smoke else "")))
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
