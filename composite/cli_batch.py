@@ -73,7 +73,7 @@ def progress_reporter(total: int | None, *, stream: TextIO | None = None, quiet:
     live = stream.isatty()
     interval = every if every is not None else 0.1 if live else 10.0
     started = time.monotonic()
-    state = {"shown": started, "last": ""}
+    state = {"shown": started, "last": "", "drawn": ""}
 
     def report(done: int, rejected: int) -> None:
         now = time.monotonic()
@@ -81,6 +81,7 @@ def progress_reporter(total: int | None, *, stream: TextIO | None = None, quiet:
         if now - state["shown"] < interval:
             return
         state["shown"] = now
+        state["drawn"] = state["last"]
         if live:
             stream.write("\r\033[K" + state["last"])
         else:
@@ -88,7 +89,7 @@ def progress_reporter(total: int | None, *, stream: TextIO | None = None, quiet:
         stream.flush()
 
     def finish() -> None:
-        if state["last"]:
+        if state["last"] and (live or state["last"] != state["drawn"]):
             stream.write(("\r\033[K" if live else "") + state["last"] + "\n")
             stream.flush()
 
