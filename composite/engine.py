@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, NamedTuple
 import numpy as np
 
 from composite.errors import CompositeError, EvaluationError, RequestError
+from composite.knowledge import AS_GIVEN
 from composite.ids import new_id, new_ids
 from composite.limits import DEFAULT_LIMITS, INT64_MAX, INT64_MIN, Limits, short
 from composite.nodes.base import BatchResult, accepts_evidence_keyword
@@ -567,7 +568,9 @@ def _as_frame(rows: "pd.DataFrame | Iterable[Mapping[str, Any]]", limits: Limits
     frame = pd.DataFrame({i: pd.Series([row.get(key, defaults.get(key)) for row in rows], dtype=object)
                           for i, key in enumerate(names)}, index=pd.RangeIndex(len(rows)))
     # The names as given: a dict key would let pandas turn a None name into NaN (reported as 'nan').
-    return frame.set_axis(pd.Index(list(names), dtype=object), axis=1)
+    frame = frame.set_axis(pd.Index(list(names), dtype=object), axis=1)
+    frame.attrs[AS_GIVEN] = True  # a float NaN in a row is a value, checked as `decide` checks it
+    return frame
 
 
 def _requests(frame: "pd.DataFrame") -> Iterable[dict[str, Any]]:

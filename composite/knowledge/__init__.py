@@ -362,16 +362,21 @@ class InputSchema:
         if problems:
             raise RequestError(f"batch rejected: {len(problems)} problem{'s' if len(problems) > 1 else ''}", problems=problems)
         bad_cells: list[tuple[str, np.ndarray]] = []
+        # Rows given as mappings (`AS_GIVEN`) reach the check as `validate` gets a request: a float
+        # NaN there is a value (refused as `validate` refuses it), not pandas' missing value.
+        as_given = bool(getattr(frame, "attrs", {}).get(AS_GIVEN))
         for name, concept in self.concepts.items():
             if name not in frame.columns:
                 if name in self._required:
                     columns[name] = np.full(size, concept.default, dtype=object)
                 continue
             column, bad = _check_column(concept, frame[name], limits)
+            if as_given:
+                bad = bad | _nan_given(frame[name])
             columns[name] = column
             if bad.any():
                 bad_cells.append((name, bad))
-        return FrameCheck(self, frame, columns, bad_cells, limits)
+        return FrameCheck(self, frame, columns, bad_cells, limits, as_given=as_given)
 
     def _unknown(self, name: Any, what: str, limits: Limits) -> Problem:
         if not isinstance(name, str):
@@ -397,7 +402,7 @@ class FrameCheck:
     """
 
     def __init__(self, schema: InputSchema, frame: Any, columns: dict[str, np.ndarray],
-                 bad_cells: list[tuple[str, np.ndarray]], limits: Limits) -> None:
+                 bad_cells: list[tuple[str, np.ndarray]], limits: Limits, *, as_given: bool = False) -> None:
         self.columns = columns
         self.problems: list[tuple[int, str, str, str]] = []
         self._groups: list[tuple[str, str, str, list[int]]] = []
@@ -406,6 +411,8 @@ class FrameCheck:
             concept = schema.concepts[name]
             series = frame[name]
             nulls = series.isna().to_numpy()
+            if as_given:
+                nulls = nulls & ~_nan_given(series)
             for i in np.flatnonzero(bad).tolist():
                 value = None if nulls[i] else series.iat[i]
                 code, why, detail = _why(concept, value, limits)
@@ -439,6 +446,18 @@ def _rows(rows: list[int], index: Any) -> str:
     labels = [str(index[i]) for i in rows[:5]]
     more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
     return f"row{'s' if len(rows) > 1 else ''} {', '.join(labels)}{more}"
+
+
+# the DataFrame attribute `CompositeEngine.decide_batch` sets on rows it was given as mappings
+AS_GIVEN = "composite_rows_as_given"
+
+
+def _nan_given(series: Any) -> np.ndarray:
+    """The cells of an object column holding a float NaN given as a value."""
+    if series.dtype != object:
+        return np.zeros(len(series), dtype=bool)
+    return np.fromiter((type(v) is float and v != v for v in series.to_numpy(dtype=object)), dtype=bool,
+                       count=len(series))
 
 
 # -- one column, vectorised ---------------------------------------------------------------------

@@ -271,3 +271,16 @@ def test_any_unicode_text_is_accepted_alike_in_decide_and_batch(engine, note):
     request = {**FULL, "note": note}
     assert engine.decide(request, record=False).inputs["note"] == note
     engine.decide_batch([FULL, request], record=False)
+
+
+@pytest.mark.parametrize("field", ["note", "amount", "flag", "grade", "level"])
+def test_a_nan_given_in_a_row_of_mappings_is_refused_as_decide_refuses_it(engine, field):
+    """Found by the property above: rows given as mappings reach the check as given, so a float NaN
+    is a value there (refused, with decide's message), not pandas' missing value."""
+    row = dict(FULL, **{field: float("nan")})
+    with pytest.raises(RequestError) as single:
+        engine.decide(row, record=False)
+    outcome = engine.decide_batch([row, dict(FULL)], on_error="collect", record=False)
+    assert outcome.rejected[["row", "field", "code"]].values.tolist() == [[0, field, "invalid_value"]]
+    assert outcome.rejected["message"][0] == single.value.problems[0].message
+    assert len(outcome.decided) == 1
