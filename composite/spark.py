@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Literal
@@ -184,6 +185,9 @@ def local_session(app: str = "composite", *, batch_rows: int = 10_000) -> Any:
     `batch_rows` rows per Arrow batch (each one `decide_batch` call, stored in one transaction)."""
     from pyspark.sql import SparkSession
 
+    # The workers run this Python (its packages: composite, pyarrow), not `python3` on PATH:
+    # PySpark takes the workers' Python from PYSPARK_PYTHON alone when it starts its context.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (SparkSession.builder.master("local[2]").appName(app)
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 def spark():
     from pyspark.sql import SparkSession
 
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the workers run the tests' Python
     session = (SparkSession.builder.master("local[2]").appName("composite-tests")
                .config("spark.ui.enabled", "false")
                .config("spark.sql.shuffle.partitions", "2")
