@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from composite.errors import DecisionNotFound, StoreError
 from composite.schemas import Decision
 from composite.store import DecisionSummary
+from composite.store._snapshots import SnapshotReader
 from composite.store._codec import (COLUMNS, decision_record, dumps, join_record, loads, record_body, record_decision,
                                     restore_nonfinite)
 
@@ -81,7 +82,7 @@ _FOR_GOOD = ("authentication failed", "does not exist", "no pg_hba.conf entry", 
 T = TypeVar("T")
 
 
-class PostgresStore:
+class PostgresStore(SnapshotReader):
     """Decisions in PostgreSQL, in the same record format as the SQLite store.
 
     `postgresql://user:password@host:port/database?retries=5&pool_size=4`: `retries` is how many
@@ -319,23 +320,13 @@ class PostgresStore:
         record = _record(row)
         return record_decision(record, self._snapshot(record["project_hash"]))
 
-    def _snapshot(self, project_hash: str) -> dict[str, Any]:
-        try:
-            return self.project(project_hash)
-        except DecisionNotFound:
-            return {}
-
-    def project(self, project_hash: str) -> dict[str, Any]:
-        # Read once per project version: a snapshot is named by its content hash, so it never changes.
-        cached = self._snapshots.get(project_hash)
-        if cached is not None:
-            return cached
+    def _read_snapshot(self, project_hash: str) -> str | None:
         row = self._run(lambda conn: conn.execute("SELECT snapshot FROM projects WHERE hash = %s",
                                                   (project_hash,)).fetchone(), write=False)
-        if row is None:
-            raise DecisionNotFound(f"no project snapshot {project_hash} in {self.where}")
-        cached = self._snapshots[project_hash] = loads(row[0])
-        return cached
+        return None if row is None else row[0]
+
+    def _where(self) -> str:
+        return self.where
 
     def recent(self, limit: int = 20) -> list[DecisionSummary]:
         rows = self._run(lambda conn: conn.execute(

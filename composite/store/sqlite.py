@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlparse
 from composite.errors import DecisionNotFound, StoreError
 from composite.schemas import Decision
 from composite.store import DecisionSummary
+from composite.store._snapshots import SnapshotReader
 from composite.store._codec import (decision_record, dumps, join_record, loads, record_body, record_decision,
                                     restore_nonfinite)
 
@@ -44,7 +45,7 @@ MIGRATIONS: dict[int, list[str]] = {
 }
 
 
-class SQLiteStore:
+class SQLiteStore(SnapshotReader):
     def __init__(self, url: str) -> None:
         parsed = urlparse(url)
         # sqlite:///relative.db and sqlite:////absolute.db, as SQLAlchemy spells them
@@ -179,24 +180,13 @@ class SQLiteStore:
                                       "project_hash": row[5], "batch_id": row[6], "outputs": loads(row[7])})
         return record_decision(record, self._snapshot(row[5]))
 
-    def _snapshot(self, project_hash: str) -> dict[str, Any]:
-        try:
-            return self.project(project_hash)
-        except DecisionNotFound:
-            return {}
-
-    def project(self, project_hash: str) -> dict[str, Any]:
-        # Read once per project version: a snapshot is named by its content hash, so it never
-        # changes, and it carries every artifact's text that all decisions of that version share.
-        cached = self._snapshots.get(project_hash)
-        if cached is not None:
-            return cached
+    def _read_snapshot(self, project_hash: str) -> str | None:
         with self._lock:
             row = self._db.execute("SELECT snapshot FROM projects WHERE hash = ?", (project_hash,)).fetchone()
-        if row is None:
-            raise DecisionNotFound(f"no project snapshot {project_hash} in {self.path}")
-        cached = self._snapshots[project_hash] = loads(row[0])
-        return cached
+        return None if row is None else row[0]
+
+    def _where(self) -> str:
+        return str(self.path)
 
     def recent(self, limit: int = 20) -> list[DecisionSummary]:
         with self._lock:
