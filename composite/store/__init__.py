@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Protocol, runtime_checkable
+from typing import Any, Iterable, Iterator, Protocol, Sequence, runtime_checkable
 
 from composite.errors import StoreError
 
@@ -26,6 +26,19 @@ class DecisionSummary:
     project_version: str
     outputs: dict[str, Any]
     batch_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened after a decision (repaid, default, claim fraudulent ...), recorded later.
+
+    Kept apart from the decision, append-only: recording another outcome for the same decision adds
+    a row, and `outcomes()` answers the latest."""
+
+    decision_id: str
+    value: Any
+    recorded_at: str
+    note: str | None = None
 
 
 @runtime_checkable
@@ -53,6 +66,27 @@ class DecisionStore(Protocol):
         """The newest decisions first."""
 
     def count(self) -> int: ...
+
+    def select(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
+               ids: Sequence[str] | None = None, limit: int | None = None) -> Iterator[Decision]:
+        """Stored decisions in id order (oldest first), read in pages as they are consumed.
+
+        `since` (inclusive) and `until` (exclusive) are ISO 8601 times compared with `created_at`
+        (a time without a zone is UTC); `ids` keeps only those ids (unknown ones are skipped)."""
+
+    def record_outcome(self, decision_id: str, value: Any, *, recorded_at: str | None = None,
+                       note: str | None = None) -> None:
+        """Keep what happened after a stored decision (DecisionNotFound for an unknown id)."""
+
+    def outcomes(self, ids: Sequence[str] | None = None) -> dict[str, Outcome]:
+        """The latest outcome of each decision that has one (of `ids`, when given)."""
+
+    def chain(self, kind: str = "decisions") -> Iterator[Any]:
+        """The rows of a hash chain ("decisions" or "outcomes") in write order, as `_chain.Link`s,
+        then the rows that have no place in it (seq missing)."""
+
+    def chain_head(self, kind: str = "decisions") -> tuple[int, str] | None:
+        """The last seq and chain value written to a chain, or None when it is empty."""
 
     def close(self) -> None: ...
 
@@ -92,4 +126,4 @@ def project_store(path: str | os.PathLike[str], url: str | None = None) -> Decis
     return open_store(url, default_root=source if source.is_dir() else source.parent)
 
 
-__all__ = ["STORE_ENV", "DecisionStore", "DecisionSummary", "open_store", "project_store"]
+__all__ = ["STORE_ENV", "DecisionStore", "DecisionSummary", "Outcome", "open_store", "project_store"]

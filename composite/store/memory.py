@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Iterable
+from datetime import datetime, timezone
+from typing import Any, Iterable, Iterator, Sequence
 
 from composite.errors import DecisionNotFound
 from composite.schemas import Decision
-from composite.store import DecisionSummary
-from composite.store._codec import decision_record, dumps, loads, record_decision, restore_nonfinite
+from composite.store import DecisionSummary, Outcome
+from composite.store._chain import GENESIS, Link, check_limit, digest, in_window, link, utc_text
+from composite.store._codec import (decision_record, dumps, loads, record_body, record_decision,
+                                    restore_nonfinite)
+
+
+def _fields(record: dict[str, Any]) -> tuple[str | None, ...]:
+    """A record's content as the SQLite store keeps it (so the chains of both read alike)."""
+    return (record["id"], record["created_at"], record["project"], record["project_version"], record["project_hash"],
+            record.get("batch_id"), dumps(record["outputs"]), record_body(record))
 
 
 class MemoryStore:
@@ -24,6 +33,8 @@ class MemoryStore:
     def __init__(self) -> None:
         self._decisions: dict[str, str] = {}
         self._projects: dict[str, dict[str, Any]] = {}
+        self._outcomes: list[tuple[int, str, str, str, str | None, str]] = []  # seq, id, value, at, note, chain
+        self._links: dict[str, list[Link]] = {"decisions": [], "outcomes": []}
         self._lock = threading.Lock()
 
     def save_project(self, snapshot: dict[str, Any]) -> None:
@@ -31,14 +42,19 @@ class MemoryStore:
             self._projects.setdefault(snapshot["hash"], loads(dumps(snapshot)))
 
     def save(self, decision: Decision) -> None:
-        text = dumps(decision_record(decision))
-        with self._lock:
-            self._decisions[decision.id] = text
+        self.save_records([decision_record(decision)])
 
     def save_records(self, records: Iterable[dict[str, Any]]) -> int:
-        staged = {record["id"]: dumps(record) for record in records}  # all or nothing
+        staged = [(record["id"], dumps(record), digest(_fields(record))) for record in records]  # all or nothing
         with self._lock:
-            self._decisions.update(staged)
+            links = self._links["decisions"]
+            previous = links[-1].chain if links else GENESIS
+            for decision_id, text, content in staged:
+                if decision_id in self._decisions:
+                    continue  # idempotent, as the other stores
+                self._decisions[decision_id] = text
+                previous = link(previous or GENESIS, content)
+                links.append(Link(len(links) + 1, decision_id, content, previous))
         return len(staged)
 
     def get(self, decision_id: str) -> Decision:
@@ -66,6 +82,63 @@ class MemoryStore:
 
     def count(self) -> int:
         return len(self._decisions)
+
+    def records(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
+                ids: Sequence[str] | None = None, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """The stored records `select` reads, as dicts (see _codec.decision_record)."""
+        since, until = utc_text(since, field="since"), utc_text(until, field="until")
+        limit = check_limit(limit)
+        with self._lock:
+            chosen = sorted(self._decisions) if ids is None else sorted(set(ids) & self._decisions.keys())
+            texts = [self._decisions[i] for i in chosen]
+        given = 0
+        for text in texts:
+            if limit is not None and given >= limit:
+                return
+            record = loads(text)
+            if batch_id is not None and record.get("batch_id") != batch_id:
+                continue
+            if not in_window(record["created_at"], since, until):
+                continue
+            given += 1
+            yield record
+
+    def select(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
+               ids: Sequence[str] | None = None, limit: int | None = None) -> Iterator[Decision]:
+        for record in self.records(since=since, until=until, batch_id=batch_id, ids=ids, limit=limit):
+            yield record_decision(record, self._projects.get(record.get("project_hash", ""), {}))
+
+    def record_outcome(self, decision_id: str, value: Any, *, recorded_at: str | None = None,
+                       note: str | None = None) -> None:
+        at = utc_text(recorded_at, field="recorded_at") or datetime.now(timezone.utc).isoformat()
+        text = dumps(value)
+        with self._lock:
+            if decision_id not in self._decisions:
+                raise DecisionNotFound(f"no decision with id '{decision_id}' in this store", field="decision_id")
+            links = self._links["outcomes"]
+            content = digest((decision_id, text, at, note))
+            chain = link(links[-1].chain or GENESIS if links else GENESIS, content)
+            links.append(Link(len(links) + 1, decision_id, content, chain))
+            self._outcomes.append((len(links), decision_id, text, at, note, chain))
+
+    def outcomes(self, ids: Sequence[str] | None = None) -> dict[str, Outcome]:
+        wanted = None if ids is None else set(ids)
+        with self._lock:
+            rows = list(self._outcomes)
+        latest: dict[str, Outcome] = {}
+        for _, decision_id, text, at, note, _ in rows:  # in write order: the last one wins
+            if wanted is None or decision_id in wanted:
+                latest[decision_id] = Outcome(decision_id, loads(text), at, note)
+        return latest
+
+    def chain(self, kind: str = "decisions") -> Iterator[Link]:
+        with self._lock:
+            return iter(list(self._links[kind]))
+
+    def chain_head(self, kind: str = "decisions") -> tuple[int, str] | None:
+        with self._lock:
+            links = self._links[kind]
+            return (links[-1].seq or 0, links[-1].chain or "") if links else None
 
     def close(self) -> None:
         pass

@@ -4,6 +4,8 @@ psycopg 3 with a small pool opened on first use; a versioned schema created on f
 transaction per decision or per batch (a batch goes in by COPY). A lost connection is retried a
 bounded number of times, and every write is idempotent (the decision id is the primary key), so
 a retry after a commit whose acknowledgement was lost neither fails nor stores a decision twice.
+Every row is hash-chained in write order (see _chain.py): a write locks its chain's head row
+(`chain_head`, FOR UPDATE) in its transaction, so concurrent writers extend the chain one at a time.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import random
 import threading
 import time
 from datetime import datetime, timezone
-from typing import Any, Callable, ContextManager, Iterable, Iterator, TypeVar
+from typing import Any, Callable, ContextManager, Iterable, Iterator, Sequence, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from composite.errors import DecisionNotFound, StoreError
 from composite.schemas import Decision
-from composite.store import DecisionSummary
+from composite.store import DecisionSummary, Outcome
+from composite.store._chain import GENESIS, Link, check_limit, digest, link, utc_text
 from composite.store._snapshots import SnapshotReader
 from composite.store._codec import (COLUMNS, decision_record, dumps, join_record, loads, record_body, record_decision,
                                     restore_nonfinite)
@@ -29,14 +32,28 @@ try:
 except ImportError:  # the extra is not installed: say how to install it when the store is opened
     psycopg = None  # type: ignore[assignment]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+_PAGE = 1000  # rows read at a time by select and chain
 
 # Any number that is ours: pg_advisory_xact_lock(LOCK) serialises schema creation and migrations
 # between processes opening a fresh database at once (CREATE TABLE IF NOT EXISTS alone races).
 LOCK = 0x636F6D706F73  # "compos"
 
-# version -> statements that bring the schema from version-1 to version
-MIGRATIONS: dict[int, list[str]] = {
+def _chain_existing(conn: Any) -> None:
+    """Chain the decisions a version-1 store holds, in id order (their write order is not known)."""
+    previous, seq, updates = GENESIS, 0, []
+    for row in conn.execute(f"SELECT {_COLUMNS} FROM decisions ORDER BY id").fetchall():
+        seq += 1
+        previous = link(previous, _digest(row))
+        updates.append((seq, previous, row[5]))
+    if updates:
+        with conn.cursor() as cursor:
+            cursor.executemany("UPDATE decisions SET seq = %s, chain = %s WHERE id = %s", updates)
+        conn.execute("UPDATE chain_head SET seq = %s, chain = %s WHERE name = 'decisions'", (seq, previous))
+
+
+# version -> statements (or functions of the connection) that bring the schema from version-1 to version
+MIGRATIONS: dict[int, list[Any]] = {
     1: [
         """CREATE TABLE IF NOT EXISTS projects (
                hash text COLLATE "C" PRIMARY KEY,
@@ -58,6 +75,27 @@ MIGRATIONS: dict[int, list[str]] = {
                outputs text NOT NULL,
                body text NOT NULL) WITH (toast_tuple_target = 8160)""",
         "CREATE INDEX IF NOT EXISTS decisions_batch ON decisions (batch_id)",
+    ],
+    2: [
+        # the hash chain (_chain.py): place in write order and chain value; outcomes apart
+        "ALTER TABLE decisions ADD COLUMN IF NOT EXISTS seq bigint, ADD COLUMN IF NOT EXISTS chain text",
+        "CREATE UNIQUE INDEX IF NOT EXISTS decisions_seq ON decisions (seq)",
+        "CREATE INDEX IF NOT EXISTS decisions_created ON decisions (created_at)",
+        """CREATE TABLE IF NOT EXISTS outcomes (
+               seq bigint PRIMARY KEY,
+               decision_id text COLLATE "C" NOT NULL,
+               value text NOT NULL,
+               recorded_at text NOT NULL,
+               note text,
+               chain text NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS outcomes_decision ON outcomes (decision_id, seq)",
+        """CREATE TABLE IF NOT EXISTS chain_head (
+               name text PRIMARY KEY,
+               seq bigint NOT NULL,
+               chain text NOT NULL)""",
+        "INSERT INTO chain_head (name, seq, chain) VALUES ('decisions', 0, ''), ('outcomes', 0, '')"
+        " ON CONFLICT (name) DO NOTHING",
+        lambda conn: _chain_existing(conn),
     ],
 }
 
@@ -227,7 +265,7 @@ class PostgresStore(SnapshotReader):
             version = _schema_version(conn) or 0
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS[target]:
-                    conn.execute(statement)
+                    statement(conn) if callable(statement) else conn.execute(statement)
                 conn.execute("DELETE FROM composite_schema")
                 conn.execute("INSERT INTO composite_schema (version) VALUES (%s)", (target,))
                 version = target
@@ -250,11 +288,18 @@ class PostgresStore(SnapshotReader):
 
     def save(self, decision: Decision) -> None:
         row = _row(decision_record(decision))
+        content = _digest(row)
 
         def work(conn: Any) -> None:
-            inserted = conn.execute(f"INSERT INTO decisions ({_COLUMNS}) VALUES ({_PLACEHOLDERS})"
-                                    " ON CONFLICT (id) DO NOTHING", row).rowcount
-            if inserted == 0:  # stored already: by this very write before its acknowledgement was lost?
+            with conn.transaction():
+                seq, previous = _lock_head(conn, "decisions")
+                chain = link(previous, content)
+                inserted = conn.execute(f"INSERT INTO decisions ({_COLUMNS}, seq, chain) VALUES ({_PLACEHOLDERS}, %s, %s)"
+                                        " ON CONFLICT (id) DO NOTHING", (*row, seq + 1, chain)).rowcount
+                if inserted:
+                    _set_head(conn, "decisions", seq + 1, chain)
+                    return
+                # stored already: by this very write before its acknowledgement was lost?
                 stored = conn.execute(f"SELECT {_COLUMNS} FROM decisions WHERE id = %s", (decision.id,)).fetchone()
                 if stored != row:
                     raise _Conflict(f"another decision with id '{decision.id}' is stored already")
@@ -273,9 +318,19 @@ class PostgresStore(SnapshotReader):
 
         def work(conn: Any) -> int:
             try:
-                with conn.transaction(), conn.cursor().copy(f"COPY decisions ({_COLUMNS}) FROM STDIN") as copy:
-                    for chunk in chunks:
-                        copy.write(chunk)
+                with conn.transaction():
+                    seq, previous = _lock_head(conn, "decisions")
+                    with conn.cursor().copy(f"COPY decisions ({_COLUMNS}, seq, chain) FROM STDIN") as copy:
+                        for lines, _, digests in chunks:
+                            # the chain is made here, in write order, after the head is locked
+                            out = []
+                            for line, content in zip(lines, digests):
+                                seq += 1
+                                previous = link(previous, content)
+                                out.append(f"{line}\t{seq}\t{previous}\n")
+                            copy.write("".join(out).encode())
+                    if chunks.rows:
+                        _set_head(conn, "decisions", seq, previous)
                 return chunks.rows
             except psycopg.errors.UniqueViolation:
                 pass
@@ -289,8 +344,8 @@ class PostgresStore(SnapshotReader):
             conn.execute("CREATE TEMPORARY TABLE IF NOT EXISTS decisions_staged"
                          " (LIKE decisions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
             with conn.cursor().copy(f"COPY decisions_staged ({_COLUMNS}) FROM STDIN") as copy:
-                for chunk in chunks:
-                    copy.write(chunk)
+                for lines, _, _ in chunks:
+                    copy.write(("\n".join(lines) + "\n").encode())
             clash = conn.execute(f"SELECT s.id FROM decisions_staged s JOIN decisions d ON d.id = s.id"
                                  f" WHERE ({', '.join('d.' + c for c in _COLUMNS.split(', '))})"
                                  f" IS DISTINCT FROM ({', '.join('s.' + c for c in _COLUMNS.split(', '))})"
@@ -300,8 +355,23 @@ class PostgresStore(SnapshotReader):
                                      f" HAVING count(DISTINCT ({_COLUMNS})) > 1 LIMIT 1").fetchone()
             if clash is not None:
                 raise _Conflict(f"another decision with id '{clash[0]}' is stored already")
-            conn.execute(f"INSERT INTO decisions ({_COLUMNS}) SELECT {_COLUMNS} FROM decisions_staged"
-                         " ON CONFLICT (id) DO NOTHING")
+            missing = {row[0] for row in conn.execute(
+                "SELECT s.id FROM decisions_staged s LEFT JOIN decisions d ON d.id = s.id WHERE d.id IS NULL")}
+            if missing:
+                seq, previous = _lock_head(conn, "decisions")
+                updates = []
+                for _, ids, digests in chunks:
+                    for decision_id, content in zip(ids, digests):
+                        if decision_id in missing:
+                            missing.discard(decision_id)
+                            seq += 1
+                            previous = link(previous, content)
+                            updates.append((seq, previous, decision_id))
+                with conn.cursor() as cursor:
+                    cursor.executemany("UPDATE decisions_staged SET seq = %s, chain = %s WHERE id = %s", updates)
+                conn.execute(f"INSERT INTO decisions ({_COLUMNS}, seq, chain) SELECT DISTINCT ON (id) {_COLUMNS}, seq,"
+                             " chain FROM decisions_staged WHERE seq IS NOT NULL ON CONFLICT (id) DO NOTHING")
+                _set_head(conn, "decisions", seq, previous)
             return chunks.rows
 
         try:
@@ -339,6 +409,100 @@ class PostgresStore(SnapshotReader):
     def count(self) -> int:
         return self._run(lambda conn: conn.execute("SELECT count(*) FROM decisions").fetchone()[0], write=False)
 
+    # -- reading many, outcomes, the chain ------------------------------------------------------
+
+    def records(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
+                ids: Sequence[str] | None = None, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """The stored records `select` reads, as dicts (see _codec.decision_record), a page at a time."""
+        since, until = utc_text(since, field="since"), utc_text(until, field="until")
+        limit = check_limit(limit)
+        where, params = [], []
+        for clause, value in (("created_at >= %s", since), ("created_at < %s", until), ("batch_id = %s", batch_id)):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        wanted = None if ids is None else sorted(set(ids))
+        after, given, at = "", 0, 0
+        while limit is None or given < limit:
+            page = _PAGE if limit is None else min(_PAGE, limit - given)
+            clauses, args = ["id > %s", *where], [after, *params]
+            if wanted is not None:
+                chunk = wanted[at:at + page]
+                if not chunk:
+                    return
+                at += page
+                clauses[0], args[0] = "id = ANY(%s)", chunk
+            sql = f"SELECT {_COLUMNS} FROM decisions WHERE {' AND '.join(clauses)} ORDER BY id LIMIT %s"
+            rows = self._run(lambda conn: conn.execute(sql, (*args, page)).fetchall(), write=False)
+            if not rows and wanted is None:
+                return
+            for row in rows:
+                yield _record(row)
+            given += len(rows)
+            if rows:
+                after = rows[-1][5]
+
+    def select(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
+               ids: Sequence[str] | None = None, limit: int | None = None) -> Iterator[Decision]:
+        for record in self.records(since=since, until=until, batch_id=batch_id, ids=ids, limit=limit):
+            yield record_decision(record, self._snapshot(record["project_hash"]))
+
+    def record_outcome(self, decision_id: str, value: Any, *, recorded_at: str | None = None,
+                       note: str | None = None) -> None:
+        at = utc_text(recorded_at, field="recorded_at") or datetime.now(timezone.utc).isoformat()
+        text = dumps(value)
+        content = digest((decision_id, text, at, note))
+
+        def work(conn: Any) -> bool:
+            with conn.transaction():
+                if conn.execute("SELECT 1 FROM decisions WHERE id = %s", (decision_id,)).fetchone() is None:
+                    return False
+                seq, previous = _lock_head(conn, "outcomes")
+                chain = link(previous, content)
+                conn.execute("INSERT INTO outcomes (seq, decision_id, value, recorded_at, note, chain)"
+                             " VALUES (%s, %s, %s, %s, %s, %s)", (seq + 1, decision_id, text, at, note, chain))
+                _set_head(conn, "outcomes", seq + 1, chain)
+                return True
+
+        if not self._run(work, write=True):
+            raise DecisionNotFound(f"no decision with id '{decision_id}' in {self.where}", field="decision_id")
+
+    def outcomes(self, ids: Sequence[str] | None = None) -> dict[str, Outcome]:
+        sql = "SELECT DISTINCT ON (decision_id) decision_id, value, recorded_at, note FROM outcomes"
+        order = " ORDER BY decision_id, seq DESC"
+        if ids is None:
+            rows = self._run(lambda conn: conn.execute(sql + order).fetchall(), write=False)
+        else:
+            wanted = sorted(set(ids))
+            rows = self._run(lambda conn: conn.execute(sql + " WHERE decision_id = ANY(%s)" + order,
+                                                       (wanted,)).fetchall(), write=False)
+        return {r[0]: Outcome(r[0], loads(r[1]), r[2], r[3]) for r in rows}
+
+    _CHAINED = {
+        "decisions": (f"SELECT seq, {_COLUMNS}, chain FROM decisions", lambda row: (row[6], _digest(row[1:-1]))),
+        "outcomes": ("SELECT seq, decision_id, value, recorded_at, note, chain FROM outcomes",
+                     lambda row: (row[1], digest(row[1:-1]))),
+    }
+
+    def chain(self, kind: str = "decisions") -> Iterator[Link]:
+        select, content = self._CHAINED[kind]
+        after = -(1 << 62)
+        while True:
+            rows = self._run(lambda conn: conn.execute(f"{select} WHERE seq > %s ORDER BY seq LIMIT %s",
+                                                       (after, _PAGE)).fetchall(), write=False)
+            if not rows:
+                break
+            for row in rows:
+                yield Link(row[0], *content(row), row[-1])
+            after = rows[-1][0]
+        for row in self._run(lambda conn: conn.execute(f"{select} WHERE seq IS NULL").fetchall(), write=False):
+            yield Link(None, *content(row), row[-1])
+
+    def chain_head(self, kind: str = "decisions") -> tuple[int, str] | None:
+        row = self._run(lambda conn: conn.execute("SELECT seq, chain FROM chain_head WHERE name = %s",
+                                                  (kind,)).fetchone(), write=False)
+        return None if row is None or row[0] == 0 else (row[0], row[1])
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
@@ -351,20 +515,39 @@ class _Conflict(Exception):
     """A different decision under an id that is stored already: never retried."""
 
 
+_Chunk = tuple[list[str], list[str], list[str]]  # COPY lines (no seq, chain), their ids, their digests
+
+
 class _Replay:
     """An iterator's items, produced once and kept, so a second pass yields the same ones."""
 
-    def __init__(self, source: Iterator[tuple[bytes, int]]) -> None:
+    def __init__(self, source: Iterator[_Chunk]) -> None:
         self._source = source
-        self._kept: list[bytes] = []
+        self._kept: list[_Chunk] = []
         self.rows = 0
 
-    def __iter__(self) -> Iterator[bytes]:
+    def __iter__(self) -> Iterator[_Chunk]:
         yield from list(self._kept)
-        for chunk, rows in self._source:
+        for chunk in self._source:
             self._kept.append(chunk)
-            self.rows += rows
+            self.rows += len(chunk[0])
             yield chunk
+
+
+def _digest(row: Sequence[Any]) -> str:
+    """The chain's content digest of a row in _COLUMNS order (fields in _chain.DECISION_FIELDS order)."""
+    created_at, project, version, project_hash, batch_id, decision_id, outputs, body = row
+    return digest((decision_id, created_at, project, version, project_hash, batch_id, outputs, body))
+
+
+def _lock_head(conn: Any, name: str) -> tuple[int, str]:
+    """The chain's last seq and value, its row locked until the transaction ends."""
+    row = conn.execute("SELECT seq, chain FROM chain_head WHERE name = %s FOR UPDATE", (name,)).fetchone()
+    return (0, GENESIS) if row is None else (row[0], row[1])
+
+
+def _set_head(conn: Any, name: str, seq: int, chain: str) -> None:
+    conn.execute("UPDATE chain_head SET seq = %s, chain = %s WHERE name = %s", (seq, chain, name))
 
 
 def _row(record: dict[str, Any]) -> tuple[Any, ...]:
@@ -399,9 +582,12 @@ def _json_text(text: str) -> str:
     return text.replace("\\", "\\\\")
 
 
-def _copy_chunks(records: Iterable[dict[str, Any]], size: int = 1 << 20) -> Iterator[tuple[bytes, int]]:
-    """The records as COPY text, about `size` bytes a chunk, with the number of rows in each."""
+def _copy_chunks(records: Iterable[dict[str, Any]], size: int = 1 << 20) -> Iterator[_Chunk]:
+    """The records as COPY text lines (without seq and chain), about `size` bytes a chunk, with their
+    ids and chain digests."""
     lines: list[str] = []
+    ids: list[str] = []
+    digests: list[str] = []
     length = 0
     shared: dict[tuple[Any, ...], str] = {}  # the fields a batch's records share, escaped once
     for record in records:
@@ -410,15 +596,18 @@ def _copy_chunks(records: Iterable[dict[str, Any]], size: int = 1 << 20) -> Iter
         prefix = shared.get(head)
         if prefix is None:
             prefix = shared[head] = "".join(_text(value) + "\t" for value in head)
-        outputs, body = _json_text(dumps(record["outputs"])), _json_text(record_body(record))
+        outputs_json, body_json = dumps(record["outputs"]), record_body(record)
+        outputs, body = _json_text(outputs_json), _json_text(body_json)
         line = f"{prefix}{_text(record['id'])}\t{outputs}\t{body}"
         lines.append(line)
+        ids.append(record["id"])
+        digests.append(digest((record["id"], *head, outputs_json, body_json)))
         length += len(line)
         if length >= size:
-            yield ("\n".join(lines) + "\n").encode(), len(lines)
-            lines, length = [], 0
+            yield lines, ids, digests
+            lines, ids, digests, length = [], [], [], 0
     if lines:
-        yield ("\n".join(lines) + "\n").encode(), len(lines)
+        yield lines, ids, digests
 
 
 def _schema_version(conn: Any) -> int | None:

@@ -2,6 +2,9 @@
 
 WAL journal, one transaction per decision or per batch, and a versioned schema migrated on open.
 `sqlite:///path.db?mode=ro` opens an existing store read-only: nothing is written, not even at open.
+Every row is hash-chained in write order (see _chain.py) inside its write transaction;
+`?chain=off` writes without the chain (a baseline for measuring its cost; `verify` then reports
+those rows as unchained).
 """
 
 from __future__ import annotations
@@ -10,20 +13,39 @@ import sqlite3
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator, Sequence
 from urllib.parse import parse_qs, urlparse
 
 from composite.errors import DecisionNotFound, StoreError
 from composite.schemas import Decision
-from composite.store import DecisionSummary
+from composite.store import DecisionSummary, Outcome
+from composite.store._chain import GENESIS, Link, check_limit, digest, extend, link, utc_text
 from composite.store._snapshots import SnapshotReader
 from composite.store._codec import (decision_record, dumps, join_record, loads, record_body, record_decision,
                                     restore_nonfinite)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-# version -> statements that bring the schema from version-1 to version
-MIGRATIONS: dict[int, list[str]] = {
+_PAGE = 1000  # rows read at a time by select and chain
+
+
+def _chain_existing(db: sqlite3.Connection) -> None:
+    """Chain the decisions a version-1 store holds, in id order (their write order is not known)."""
+    previous, seq = GENESIS, 0
+    rows = db.execute("SELECT id, created_at, project, project_version, project_hash, batch_id, outputs, record"
+                      " FROM decisions ORDER BY id").fetchall()
+    updates = []
+    for row in rows:
+        seq += 1
+        previous = link(previous, digest(row))
+        updates.append((seq, previous, row[0]))
+    db.executemany("UPDATE decisions SET seq = ?, chain = ? WHERE id = ?", updates)
+    if updates:
+        db.execute("INSERT INTO chain_head (name, seq, chain) VALUES ('decisions', ?, ?)", (seq, previous))
+
+
+# version -> statements (or functions of the connection) that bring the schema from version-1 to version
+MIGRATIONS: dict[int, list[str | Callable[[sqlite3.Connection], None]]] = {
     1: [
         """CREATE TABLE IF NOT EXISTS projects (
                hash TEXT PRIMARY KEY,
@@ -42,6 +64,26 @@ MIGRATIONS: dict[int, list[str]] = {
                record TEXT NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS decisions_batch ON decisions(batch_id)",
     ],
+    2: [
+        # the hash chain (_chain.py): place in write order and chain value; outcomes apart
+        "ALTER TABLE decisions ADD COLUMN seq INTEGER",
+        "ALTER TABLE decisions ADD COLUMN chain TEXT",
+        "CREATE UNIQUE INDEX IF NOT EXISTS decisions_seq ON decisions(seq)",
+        "CREATE INDEX IF NOT EXISTS decisions_created ON decisions(created_at)",
+        """CREATE TABLE IF NOT EXISTS outcomes (
+               seq INTEGER PRIMARY KEY,
+               decision_id TEXT NOT NULL,
+               value TEXT NOT NULL,
+               recorded_at TEXT NOT NULL,
+               note TEXT,
+               chain TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS outcomes_decision ON outcomes(decision_id, seq)",
+        """CREATE TABLE IF NOT EXISTS chain_head (
+               name TEXT PRIMARY KEY,
+               seq INTEGER NOT NULL,
+               chain TEXT NOT NULL)""",
+        _chain_existing,
+    ],
 }
 
 
@@ -59,6 +101,10 @@ class SQLiteStore(SnapshotReader):
         synchronous = options.get("synchronous", "normal").upper()
         if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise StoreError(f"synchronous={synchronous.lower()} is not one of off, normal, full, extra", field="store")
+        chain = options.get("chain", "on")
+        if chain not in ("on", "off"):
+            raise StoreError(f"chain={chain} is not one of on, off", field="store")
+        self.chained = chain == "on"
         mode = options.get("mode", "rwc")
         if mode not in ("ro", "rw", "rwc"):
             raise StoreError(f"mode={mode} is not one of ro (read-only), rw, rwc", field="store")
@@ -104,7 +150,10 @@ class SQLiteStore(SnapshotReader):
                 version = self._db.execute("PRAGMA user_version").fetchone()[0]
                 for target in range(version + 1, SCHEMA_VERSION + 1):
                     for statement in MIGRATIONS[target]:
-                        self._db.execute(statement)
+                        if callable(statement):
+                            statement(self._db)
+                        else:
+                            self._db.execute(statement)
                     self._db.execute(f"PRAGMA user_version={target}")
                 self._db.execute("COMMIT")
             except BaseException:
@@ -113,6 +162,13 @@ class SQLiteStore(SnapshotReader):
                 raise
 
     def _write(self, statements: list[tuple[str, Any]], *, many: bool = False) -> None:
+        def work(db: sqlite3.Connection) -> None:
+            for sql, params in statements:
+                (db.executemany if many else db.execute)(sql, params)
+
+        self._transaction(work)
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
         if self.read_only:
             raise StoreError(f"the store {self.path} is opened read-only (mode=ro): it cannot keep a decision; "
                              "decide with record=False, or open it without mode=ro", code="store_read_only", field="store")
@@ -120,9 +176,9 @@ class SQLiteStore(SnapshotReader):
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
-                    for sql, params in statements:
-                        (self._db.executemany if many else self._db.execute)(sql, params)
+                    result = work(self._db)
                     self._db.execute("COMMIT")
+                    return result
                 except BaseException:
                     # SQLite may have rolled the transaction back already (a full disk does): a second
                     # ROLLBACK would fail with "cannot rollback" and hide the real error.
@@ -153,8 +209,8 @@ class SQLiteStore(SnapshotReader):
         )])
         self._known_projects.add(snapshot["hash"])
 
-    _INSERT = ("INSERT INTO decisions (id, created_at, project, project_version, project_hash, batch_id, outputs, record)"
-               " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    _INSERT = ("INSERT INTO decisions (id, created_at, project, project_version, project_hash, batch_id, outputs, record,"
+               " seq, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
     @staticmethod
     def _row(record: dict[str, Any]) -> tuple[Any, ...]:
@@ -163,12 +219,27 @@ class SQLiteStore(SnapshotReader):
                 record["project_hash"], record.get("batch_id"), dumps(record["outputs"]), record_body(record))
 
     def save(self, decision: Decision) -> None:
-        self._write([(self._INSERT, self._row(decision_record(decision)))])
+        self._insert([self._row(decision_record(decision))])
 
     def save_records(self, records: Iterable[dict[str, Any]]) -> int:
         rows = [self._row(record) for record in records]
-        self._write([(self._INSERT, rows)], many=True)
+        self._insert(rows)
         return len(rows)
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+        if not self.chained:
+            self._write([(self._INSERT, [row + (None, None) for row in rows])], many=True)
+            return
+        digests = [digest(row) for row in rows]  # outside the lock: only the linking waits for the head
+
+        def work(db: sqlite3.Connection) -> None:
+            seq, previous = _head(db, "decisions")
+            chains = extend(previous, digests)
+            db.executemany(self._INSERT, [row + (seq + i, chain) for i, (row, chain) in enumerate(zip(rows, chains), 1)])
+            if rows:
+                _set_head(db, "decisions", seq + len(rows), chains[-1])
+
+        self._transaction(work)
 
     def get(self, decision_id: str) -> Decision:
         with self._lock:
@@ -202,6 +273,121 @@ class SQLiteStore(SnapshotReader):
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM decisions").fetchone()[0]
 
+    # -- reading many, outcomes, the chain ------------------------------------------------------
+
+    _RECORD = "SELECT record, id, created_at, project, project_version, project_hash, batch_id, outputs FROM decisions"
+
+    def records(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
+                ids: Sequence[str] | None = None, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """The stored records `select` reads, as dicts (see _codec.decision_record), a page at a time."""
+        since, until = utc_text(since, field="since"), utc_text(until, field="until")
+        limit = check_limit(limit)
+        where, params = [], []
+        for clause, value in (("created_at >= ?", since), ("created_at < ?", until), ("batch_id = ?", batch_id)):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        wanted = None if ids is None else sorted(set(ids))
+        after, given, at = "", 0, 0
+        while limit is None or given < limit:
+            page = _PAGE if limit is None else min(_PAGE, limit - given)
+            clauses, args = ["id > ?", *where], [after, *params]
+            if wanted is not None:
+                chunk = wanted[at:at + page]
+                if not chunk:
+                    return
+                at += page
+                clauses[0] = f"id IN ({', '.join('?' * len(chunk))})"
+                args[0:1] = chunk
+            with self._lock:
+                rows = self._db.execute(f"{self._RECORD} WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?",
+                                        (*args, page)).fetchall()
+            if not rows and wanted is None:
+                return
+            for row in rows:
+                yield join_record(row[0], {"id": row[1], "created_at": row[2], "project": row[3],
+                                           "project_version": row[4], "project_hash": row[5], "batch_id": row[6],
+                                           "outputs": loads(row[7])})
+            given += len(rows)
+            if rows:
+                after = rows[-1][1]
+
+    def select(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
+               ids: Sequence[str] | None = None, limit: int | None = None) -> Iterator[Decision]:
+        for record in self.records(since=since, until=until, batch_id=batch_id, ids=ids, limit=limit):
+            yield record_decision(record, self._snapshot(record["project_hash"]))
+
+    def record_outcome(self, decision_id: str, value: Any, *, recorded_at: str | None = None,
+                       note: str | None = None) -> None:
+        at = utc_text(recorded_at, field="recorded_at") or datetime.now(timezone.utc).isoformat()
+        text = dumps(value)
+        content = digest((decision_id, text, at, note))
+
+        def work(db: sqlite3.Connection) -> None:
+            if db.execute("SELECT 1 FROM decisions WHERE id = ?", (decision_id,)).fetchone() is None:
+                raise DecisionNotFound(f"no decision with id '{decision_id}' in {self.path}", field="decision_id")
+            seq, previous = _head(db, "outcomes")
+            chain = link(previous, content)
+            db.execute("INSERT INTO outcomes (seq, decision_id, value, recorded_at, note, chain) VALUES (?, ?, ?, ?, ?, ?)",
+                       (seq + 1, decision_id, text, at, note, chain))
+            _set_head(db, "outcomes", seq + 1, chain)
+
+        self._transaction(work)
+
+    def outcomes(self, ids: Sequence[str] | None = None) -> dict[str, Outcome]:
+        latest = ("SELECT decision_id, value, recorded_at, note FROM outcomes o WHERE seq ="
+                  " (SELECT max(seq) FROM outcomes WHERE decision_id = o.decision_id)")
+        out: dict[str, Outcome] = {}
+        with self._lock:
+            if ids is None:
+                rows = self._db.execute(latest + " ORDER BY decision_id").fetchall()
+            else:
+                wanted, rows = sorted(set(ids)), []
+                for at in range(0, len(wanted), 500):
+                    chunk = wanted[at:at + 500]
+                    rows += self._db.execute(f"{latest} AND decision_id IN ({', '.join('?' * len(chunk))})",
+                                             chunk).fetchall()
+        for decision_id, value, recorded_at, note in rows:
+            out[decision_id] = Outcome(decision_id, loads(value), recorded_at, note)
+        return out
+
+    _CHAINED = {
+        "decisions": ("SELECT seq, id, id, created_at, project, project_version, project_hash, batch_id, outputs, record,"
+                      " chain FROM decisions"),
+        "outcomes": "SELECT seq, decision_id, decision_id, value, recorded_at, note, chain FROM outcomes",
+    }
+
+    def chain(self, kind: str = "decisions") -> Iterator[Link]:
+        select = self._CHAINED[kind]
+        after = -(1 << 62)
+        while True:
+            with self._lock:
+                rows = self._db.execute(f"{select} WHERE seq > ? ORDER BY seq LIMIT ?", (after, _PAGE)).fetchall()
+            if not rows:
+                break
+            for row in rows:
+                yield Link(row[0], row[1], digest(row[2:-1]), row[-1])
+            after = rows[-1][0]
+        with self._lock:
+            rows = self._db.execute(f"{select} WHERE seq IS NULL ORDER BY 2").fetchall()
+        for row in rows:
+            yield Link(None, row[1], digest(row[2:-1]), row[-1])
+
+    def chain_head(self, kind: str = "decisions") -> tuple[int, str] | None:
+        with self._lock:
+            row = self._db.execute("SELECT seq, chain FROM chain_head WHERE name = ?", (kind,)).fetchone()
+        return None if row is None else (row[0], row[1])
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _head(db: sqlite3.Connection, name: str) -> tuple[int, str]:
+    row = db.execute("SELECT seq, chain FROM chain_head WHERE name = ?", (name,)).fetchone()
+    return (0, GENESIS) if row is None else (row[0], row[1])
+
+
+def _set_head(db: sqlite3.Connection, name: str, seq: int, chain: str) -> None:
+    db.execute("INSERT INTO chain_head (name, seq, chain) VALUES (?, ?, ?)"
+               " ON CONFLICT (name) DO UPDATE SET seq = excluded.seq, chain = excluded.chain", (name, seq, chain))

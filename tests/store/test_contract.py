@@ -201,3 +201,87 @@ def test_ids_are_time_ordered(url, loan, engine, reader):
     assert times == sorted(times)
     stored = [s.id for s in reader(engine, url).recent(100)]
     assert stored == sorted(ids, reverse=True)
+
+
+# -- reading many, outcomes, the chain ------------------------------------------------------------
+
+def test_select_reads_decisions_in_id_order_filtered_by_batch_ids_and_limit(url, loan, engine, reader):
+    engine = engine(loan, url)
+    singles = [engine.decide({**GOOD_LOAN, "age": 20 + i}).id for i in range(3)]
+    out = engine.decide_batch(pd.DataFrame([GOOD_LOAN] * 4))
+    batch = list(out["decision_id"])
+    store = reader(engine, url)
+    every = list(store.select())
+    assert [d.id for d in every] == singles + batch
+    assert every[0].inputs["age"] == 20 and every[0].outputs == {"decision": "approve", "ratio": 0.125}
+    assert [d.id for d in store.select(batch_id=out.attrs["batch_id"])] == batch
+    assert [d.id for d in store.select(ids=[batch[1], singles[2], "unknown"])] == [singles[2], batch[1]]
+    assert [d.id for d in store.select(limit=2)] == singles[:2]
+    assert [d.id for d in store.select(batch_id=out.attrs["batch_id"], limit=3)] == batch[:3]
+    assert list(store.select(limit=0)) == []
+    assert list(store.select(batch_id="none-such")) == []
+
+
+def test_select_since_is_inclusive_until_exclusive_and_a_time_without_zone_is_utc(url, loan, engine, reader):
+    engine = engine(loan, url)
+    ids = [engine.decide(GOOD_LOAN).id for _ in range(3)]
+    store = reader(engine, url)
+    times = [store.get(i).created_at for i in ids]
+    middle = times[1]
+    assert [d.id for d in store.select(since=middle.isoformat())] == ids[1:]
+    assert [d.id for d in store.select(until=middle.isoformat())] == ids[:1]
+    naive = middle.replace(tzinfo=None).isoformat()  # the same moment, written without a zone
+    assert [d.id for d in store.select(since=naive, until=times[2].isoformat())] == ids[1:2]
+    later = middle.astimezone(__import__("datetime").timezone(__import__("datetime").timedelta(hours=2)))
+    assert [d.id for d in store.select(since=later.isoformat())] == ids[1:]
+    assert list(store.select(since="2999-01-01")) == []
+    with pytest.raises(StoreError, match="not an ISO 8601 time"):
+        list(store.select(since="last tuesday"))
+
+
+def test_select_streams_more_than_one_page(url, loan, engine, reader):
+    engine = engine(loan, url)
+    out = engine.decide_batch(pd.DataFrame([GOOD_LOAN] * 2500))
+    store = reader(engine, url)
+    ids = [d.id for d in store.select()]
+    assert ids == list(out["decision_id"])
+    picked = list(out["decision_id"])[::2]
+    assert [d.id for d in store.select(ids=picked)] == picked
+    assert len(list(store.select(limit=1500))) == 1500
+
+
+def test_outcomes_are_kept_apart_and_the_latest_one_wins(url, loan, engine, reader):
+    engine = engine(loan, url)
+    first, second = engine.decide(GOOD_LOAN), engine.decide(GOOD_LOAN)
+    before = engine.store.get(first.id).model_dump()
+    engine.store.record_outcome(first.id, "repaid", recorded_at="2026-01-02T03:04:05Z", note="on time")
+    engine.store.record_outcome(second.id, 1.5)
+    engine.store.record_outcome(first.id, "default")
+    store = reader(engine, url)
+    latest = store.outcomes()
+    assert set(latest) == {first.id, second.id}
+    assert latest[first.id].value == "default" and latest[first.id].note is None
+    assert latest[second.id].value == 1.5 and latest[second.id].decision_id == second.id
+    assert store.outcomes([second.id, "unknown"]) == {second.id: latest[second.id]}
+    assert store.get(first.id).model_dump() == before  # the decision record is never changed
+    outcomes = [link.id for link in store.chain("outcomes")]
+    assert outcomes == [first.id, second.id, first.id]  # append-only: every outcome is a row
+    with pytest.raises(DecisionNotFound, match="no decision with id 'nope'"):
+        engine.store.record_outcome("nope", "repaid")
+
+
+def test_every_row_is_chained_in_write_order(url, loan, engine, reader):
+    from composite.store._chain import GENESIS, link
+
+    engine = engine(loan, url)
+    single = engine.decide(GOOD_LOAN).id
+    batch = list(engine.decide_batch(pd.DataFrame([GOOD_LOAN] * 3))["decision_id"])
+    store = reader(engine, url)
+    links = list(store.chain())
+    assert [link_.id for link_ in links] == [single, *batch] and [x.seq for x in links] == [1, 2, 3, 4]
+    previous = GENESIS
+    for row in links:
+        assert row.chain == link(previous, row.content)
+        previous = row.chain
+    assert store.chain_head() == (4, previous)
+    assert store.chain_head("outcomes") is None

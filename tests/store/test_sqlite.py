@@ -78,3 +78,42 @@ def test_four_processes_writing_at_once_lose_nothing(loan_project, tmp_path):
     store = open_store(url)
     assert store.count() == 600
     assert {d.id for d in store.recent(1000)} == set(ids)
+
+
+def test_a_version_1_store_migrates_on_open_and_its_decisions_are_chained_in_id_order(loan_project, tmp_path):
+    from composite.store._chain import GENESIS, link
+    from composite.store.sqlite import MIGRATIONS
+
+    engine = CompositeEngine.from_path(loan_project, store=_url(tmp_path))
+    ids = [engine.decide({**GOOD_LOAN, "age": 30 + i}).id for i in range(3)]
+    engine.close()
+    # the same rows in a store made with version 1's schema, as the composite before it wrote them
+    old = sqlite3.connect(tmp_path / "d.db")
+    v1 = sqlite3.connect(tmp_path / "v1.db")
+    for statement in MIGRATIONS[1]:
+        v1.execute(statement)
+    v1.executemany("INSERT INTO projects VALUES (?, ?, ?, ?, ?)", old.execute("SELECT * FROM projects").fetchall())
+    v1.executemany("INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", old.execute(
+        "SELECT id, created_at, project, project_version, project_hash, batch_id, outputs, record FROM decisions"
+        " ORDER BY id DESC").fetchall())
+    v1.execute("PRAGMA user_version=1")
+    v1.commit()
+    v1.close()
+    old.close()
+
+    store = open_store(f"sqlite:///{tmp_path / 'v1.db'}")
+    assert [d.id for d in store.select()] == ids
+    links = list(store.chain())
+    assert [(x.seq, x.id) for x in links] == [(1, ids[0]), (2, ids[1]), (3, ids[2])]
+    previous = GENESIS
+    for row in links:
+        assert row.chain == link(previous, row.content)
+        previous = row.chain
+    store.record_outcome(ids[0], "repaid")
+    assert store.outcomes()[ids[0]].value == "repaid"
+    engine = CompositeEngine.from_path(loan_project, store=store)
+    later = engine.decide(GOOD_LOAN).id
+    assert [(x.seq, x.id) for x in store.chain()][-1] == (4, later)
+    store.close()
+    db = sqlite3.connect(tmp_path / "v1.db")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2

@@ -1,0 +1,82 @@
+"""The hash chain every store keeps over its rows, and the shared pieces of the read API.
+
+Each stored row (a decision, an outcome) gets `seq`, its place in write order, and `chain` =
+sha256(previous row's chain || sha256(the row's content exactly as stored)). Rows are chained in
+write order, not id order: writers in several processes make time-ordered ids concurrently, and
+only the order in which the store commits them is known when the chain is extended. Decisions and
+outcomes have a chain each, and each chain's head (last seq and chain) is kept in `chain_head`,
+so deleting the newest rows is found too. `composite.audit.verify` walks them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Sequence
+
+GENESIS = ""  # the "previous chain" of a chain's first row
+
+DECISION_FIELDS = ("id", "created_at", "project", "project_version", "project_hash", "batch_id", "outputs", "body")
+OUTCOME_FIELDS = ("decision_id", "value", "recorded_at", "note")
+
+
+def digest(fields: Sequence[str | None]) -> str:
+    """sha256 of a row's stored texts (each length-prefixed, so no two rows read alike)."""
+    text = "".join("-" if value is None else f"{len(value)}:{value}" for value in fields)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def link(previous: str, content: str) -> str:
+    """The chain value of a row whose content digest is `content`, after a row chained `previous`."""
+    return hashlib.sha256((previous + content).encode()).hexdigest()
+
+
+def extend(previous: str, digests: Sequence[str]) -> list[str]:
+    """The chain values of rows written in this order after `previous`."""
+    out = []
+    for content in digests:
+        previous = link(previous, content)
+        out.append(previous)
+    return out
+
+
+@dataclass(frozen=True)
+class Link:
+    """One stored row as the chain sees it: `content` is recomputed from what is stored now."""
+
+    seq: int | None
+    id: str
+    content: str
+    chain: str | None
+
+
+def utc_text(moment: str | datetime | None, *, field: str) -> str | None:
+    """A time as the stores keep `created_at` (UTC ISO 8601), for comparing as text.
+
+    A time written without a zone is UTC."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment.strip().replace("Z", "+00:00"))
+        except ValueError:
+            from composite.errors import StoreError
+
+            raise StoreError(f"{field}={moment!r} is not an ISO 8601 time (e.g. 2026-01-31 or 2026-01-31T12:00:00Z)",
+                             code="bad_time", field=field) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def in_window(created_at: str, since: str | None, until: str | None) -> bool:
+    return (since is None or created_at >= since) and (until is None or created_at < until)
+
+
+def check_limit(limit: Any) -> int | None:
+    if limit is None:
+        return None
+    if not isinstance(limit, int) or limit < 0:
+        raise ValueError(f"limit must be a whole number, 0 or more, not {limit!r}")
+    return limit
