@@ -246,6 +246,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_batch_command(sub)
 
+    from composite.cli_monitor import add_monitor_commands
+
+    add_monitor_commands(sub)
+
     p = sub.add_parser("init", help="create a new decision project that validates and decides")
     p.add_argument("directory")
     p.set_defaults(run=cmd_init)
