@@ -10,6 +10,7 @@ so deleting the newest rows is found too. `composite.audit.verify` walks them.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -28,8 +29,9 @@ def digest(fields: Sequence[str | None]) -> str:
 
 
 def link(previous: str, content: str) -> str:
-    """The chain value of a row whose content digest is `content`, after a row chained `previous`."""
-    return hashlib.sha256((previous + content).encode()).hexdigest()
+    """The chain value of a row whose content digest is `content`, after a row chained `previous`:
+    sha256 in unpadded base64url (43 characters; hex would take 64 of a row's bytes)."""
+    return base64.urlsafe_b64encode(hashlib.sha256((previous + content).encode()).digest()).rstrip(b"=").decode()
 
 
 def extend(previous: str, digests: Sequence[str]) -> list[str]:

@@ -220,25 +220,42 @@ def record_decision(record: dict[str, Any], snapshot: dict[str, Any]) -> Decisio
     )
 
 
+def stored_values(record: dict[str, Any], snapshot: dict[str, Any]) -> dict[str, Any]:
+    """Every value a stored decision holds by name (inputs, derived values, outputs), non-finite
+    floats put back: what each node read and wrote, for replaying it."""
+    nonfinite = record.get("nonfinite") or {}
+    outputs = restore_nonfinite(record["outputs"], nonfinite.get("outputs"))
+    if record.get("schema_version") == LAZY_SCHEMA_VERSION:
+        return _lazy_values(record, snapshot, outputs, nonfinite)
+    derived = restore_nonfinite(record.get("derived", {}), nonfinite.get("derived"))
+    return {**record["inputs"], **derived, **outputs}
+
+
+def _lazy_values(record: dict[str, Any], snapshot: dict[str, Any], outputs: dict[str, Any],
+                 nonfinite: dict[str, Any]) -> dict[str, Any]:
+    inputs = record["inputs"]
+    names = derived_names(snapshot.get("nodes") or [], inputs, outputs)
+    derived = record.get("derived") or []
+    if isinstance(derived, dict):
+        return {**inputs, **derived, **outputs}
+    if len(derived) != len(names):
+        raise ValueError(f"decision {record.get('id')}: its record holds {len(derived)} derived values, its project "
+                         f"snapshot names {len(names)}")
+    restored = restore_nonfinite(dict(enumerate(derived)), {int(k): v for k, v in
+                                                             (nonfinite.get("derived") or {}).items()})
+    for at, key in sorted((record.get("same") or {}).items(), key=lambda item: int(item[0])):
+        restored[int(at)] = outputs[key] if isinstance(key, str) else restored[key]
+    return {**inputs, **dict(zip(names, (restored[i] for i in range(len(names))))), **outputs}
+
+
 def _lazy_decision(record: dict[str, Any], snapshot: dict[str, Any]) -> Decision:
     """A stored decision of schema version 2: every field now, the trace when it is read."""
     nonfinite = record.get("nonfinite") or {}
     outputs = restore_nonfinite(record["outputs"], nonfinite.get("outputs"))
     inputs = record["inputs"]
     described = snapshot.get("nodes") or []
+    values = _lazy_values(record, snapshot, outputs, nonfinite)
     names = derived_names(described, inputs, outputs)
-    derived = record.get("derived") or []
-    if isinstance(derived, dict):
-        values = {**inputs, **derived, **outputs}
-    else:
-        if len(derived) != len(names):
-            raise ValueError(f"decision {record.get('id')}: its record holds {len(derived)} derived values, its project "
-                             f"snapshot names {len(names)}")
-        restored = restore_nonfinite(dict(enumerate(derived)), {int(k): v for k, v in
-                                                                 (nonfinite.get("derived") or {}).items()})
-        for at, key in sorted((record.get("same") or {}).items(), key=lambda item: int(item[0])):
-            restored[int(at)] = outputs[key] if isinstance(key, str) else restored[key]
-        values = {**inputs, **dict(zip(names, (restored[i] for i in range(len(names))))), **outputs}
     durations = record.get("us") or []
     timings = [(node["name"], node.get("kind", "unknown"), float(us)) for node, us in zip(described, durations)]
     witness = record.get("witness") or {}
