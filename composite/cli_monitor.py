@@ -83,8 +83,8 @@ def _write_html(path: str, text: str) -> None:
 def cmd_monitor(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from composite.monitor import (Thresholds, monitor, parse_window, select, stored_outcomes, stored_reference,
-                                   training_reference)
+    from composite.monitor import (Thresholds, free_text_names, monitor, parse_window, select, stored_outcomes,
+                                   stored_reference, training_reference)
     from composite.project import load_project
 
     thresholds = Thresholds.from_project(args.project)
@@ -93,8 +93,9 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     thresholds = replace(thresholds, **overrides)
     store = _open_store(args)
     try:
+        project = load_project(args.project)
         if args.reference == "training":
-            reference = training_reference(load_project(args.project))
+            reference = training_reference(project)
         else:
             since, until = parse_window(args.reference)
             reference = stored_reference(store, since, until)
@@ -104,7 +105,8 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         current = list(select(store, since=args.since, until=args.until))
         window = f"stored decisions from {args.since or 'the first'} to {args.until or 'the last'}"
         report = monitor(current, reference, thresholds=thresholds, outcomes=stored_outcomes(store, current),
-                         description=window, evidence_sample=args.evidence_sample, seed=args.seed)
+                         description=window, evidence_sample=args.evidence_sample, seed=args.seed,
+                         free_text=free_text_names(project))
     finally:
         store.close()
     print(report.to_json() if args.json else report.to_text())

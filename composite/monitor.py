@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from composite.store import DecisionStore
 
 __all__ = ["DEFAULT_THRESHOLDS", "Drift", "MonitorReport", "Performance", "Reference", "RuleHits", "Thresholds",
-           "compare_column", "monitor", "parse_window", "population_stability", "select", "stored_reference",
+           "compare_column", "free_text_names", "monitor", "parse_window", "population_stability", "select", "stored_reference",
            "training_reference"]
 
 EPSILON = 1e-4  # the share given to an empty bin, so PSI stays finite
@@ -566,9 +566,12 @@ def _column(decisions: Sequence["Decision"], part: str, name: str) -> list[Any]:
 
 def monitor(current: Sequence["Decision"], reference: Reference, *, thresholds: Thresholds = DEFAULT_THRESHOLDS,
             outcomes: Mapping[str, int] | None = None, description: str = "current window",
-            evidence_sample: int = EVIDENCE_SAMPLE, seed: int = 0) -> MonitorReport:
+            evidence_sample: int = EVIDENCE_SAMPLE, seed: int = 0, free_text: Iterable[str] = ()) -> MonitorReport:
     """Compare `current` decisions with `reference`: drift per input and output, rule hit rates,
-    and (where outcomes exist) AUC, Brier and calibration of every probability output."""
+    and (where outcomes exist) AUC, Brier and calibration of every probability output.
+
+    `free_text` names outputs not compared (texts such as reasons: see `free_text_names`)."""
+    free_text = set(free_text)
     if not current:
         raise CompositeError(f"no stored decisions in the {description}", code="monitor_empty")
     notes: list[str] = []
@@ -582,6 +585,9 @@ def monitor(current: Sequence["Decision"], reference: Reference, *, thresholds: 
         notes.append("the reference has inputs only: outputs and rules are not compared")
     for role, part, names in (("input", "inputs", input_names), ("output", "outputs", output_names)):
         for name in names:
+            if name in free_text:
+                notes.append(f"{role} {name!r} not compared: free text (a string concept without values)")
+                continue
             ref_values = reference.raw[name] if not reference.decisions else _column(reference.decisions, part, name)
             found = compare_column(name, role, ref_values, _column(current, part, name), thresholds)
             if found is None:
@@ -621,6 +627,13 @@ def monitor(current: Sequence["Decision"], reference: Reference, *, thresholds: 
     return MonitorReport(reference.description, f"{description} ({len(current)} decisions)", len(reference.decisions)
                          or len(next(iter(reference.raw.values()), [])), len(current), thresholds, drift, rules,
                          periods, sizes, results, crossed, notes)
+
+
+def free_text_names(project: "Project") -> set[str]:
+    """Names whose concept in knowledge/ is a string without listed values: texts such as reasons,
+    whose distinct values (numbers written in them) would make any two windows differ."""
+    return {name for name, concept in project.knowledge.concepts.items()
+            if concept.type == "string" and not concept.values}
 
 
 def _probabilities(decisions: Sequence["Decision"], name: str) -> bool:
