@@ -116,3 +116,24 @@ def test_sample_decisions_is_seeded_and_keeps_order(stored):
     assert first == sample_decisions(decisions, 20, seed=3) and len(first) == 20
     positions = [decisions.index(d) for d in first]
     assert positions == sorted(positions)
+
+
+def test_whatif_command_reads_a_batch_of_the_store(tmp_path, capsys):
+    from composite.cli import main
+
+    url = f"sqlite:///{tmp_path / 'decisions.db'}"
+    engine = CompositeEngine.from_path(ROOT, store=url)
+    data = pd.read_csv(ROOT / "data/german_credit.csv").drop(columns=["default"])
+    engine.decide_batch(data.iloc[:100])
+    batch = engine.decide_batch(data.iloc[100:250]).attrs["batch_id"]
+    engine.store.close()
+    candidate = candidate_project(tmp_path)
+    html = tmp_path / "whatif.html"
+    code = main(["whatif", "--project", str(ROOT), "--store", url, "--candidate", str(candidate), "--batch", batch,
+                 "--json", "--html", str(html)])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["compared"] == 150 and report["changed"] > 0
+    assert sum(t["count"] for t in report["transitions"]["decision"]) == 150
+    assert "<svg" in html.read_text()
+    code = main(["whatif", "--project", str(ROOT), "--store", url, "--candidate", str(candidate), "--sample", "30"])
+    assert code == 0 and "30 decisions compared" in capsys.readouterr().out
