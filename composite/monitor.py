@@ -34,6 +34,7 @@ EPSILON = 1e-4  # the share given to an empty bin, so PSI stays finite
 MAX_CATEGORIES = 50  # a text output with more distinct values (free text) is not compared
 EVIDENCE_SAMPLE = 2000  # decisions per window whose evidence is derived for rule hit rates
 BOOTSTRAP = 200
+STOPPED_EXPECTED = 5  # a rule "stopped" only when it would have fired this often at the reference's rate
 PERIODS = 8
 
 
@@ -319,10 +320,14 @@ class RuleHits:
     reference_rate: float
     current_rate: float
     periods: list[float] = field(default_factory=list)  # the current sample's rate per period, oldest first
+    current_n: int = 0
 
     @property
     def stopped(self) -> bool:
-        return self.reference_rate > 0 and self.current_rate == 0
+        """Fired in the reference, never in the current sample, though at the reference's rate it would
+        have been expected at least STOPPED_EXPECTED times (else its silence says little)."""
+        return (self.reference_rate > 0 and self.current_rate == 0
+                and self.reference_rate * self.current_n >= STOPPED_EXPECTED)
 
 
 def _sample(decisions: Sequence["Decision"], size: int, seed: int) -> list["Decision"]:
@@ -352,7 +357,7 @@ def rule_hits(reference: Sequence["Decision"], current: Sequence["Decision"], *,
     for key in keys:
         periods = [sum(key in cur_hits[int(i)] for i in c) / len(c) for c in chunks]
         out.append(RuleHits(key[0], key[1], ref_counts[key] / len(ref) if ref else math.nan,
-                            cur_counts[key] / len(cur) if cur else math.nan, periods))
+                            cur_counts[key] / len(cur) if cur else math.nan, periods, len(cur)))
     return out, labels, len(ref), len(cur)
 
 
@@ -456,6 +461,11 @@ class MonitorReport:
         return 1 if self.crossed else 0
 
     @property
+    def crossed_names(self) -> list[str]:
+        """The inputs and outputs past a threshold, largest PSI first."""
+        return [d.name for d in sorted(self.drift, key=lambda d: -d.psi) if d.crossed]
+
+    @property
     def stopped(self) -> list[RuleHits]:
         return [hit for hit in self.rules if hit.stopped]
 
@@ -491,7 +501,11 @@ class MonitorReport:
         for note in self.notes:
             lines.append(f"note: {note}")
         lines.append("")
-        lines.append("crossed: " + "; ".join(self.crossed) if self.crossed else "no threshold crossed")
+        if self.crossed:
+            lines.append(f"crossed ({len(self.crossed)}): " + ", ".join(self.crossed_names))
+            lines.extend(f"  {line}" for line in self.crossed)
+        else:
+            lines.append("no threshold crossed")
         return "\n".join(lines)
 
     def to_html(self) -> str:
@@ -535,7 +549,7 @@ class MonitorReport:
                       perf.calibration)))
         if self.notes:
             sections.append(Section("Notes", "".join(f"<p>{_esc(n)}</p>" for n in self.notes)))
-        summary = ("crossed: " + "; ".join(self.crossed)) if self.crossed else "no threshold crossed"
+        summary = (f"crossed: {', '.join(self.crossed_names) or 'AUC'}" if self.crossed else "no threshold crossed")
         return page("composite monitor", sections, summary=summary, status="crossed" if self.crossed else "ok")
 
 
