@@ -107,6 +107,8 @@ class WhatIfReport:
             lines.append("")
             lines.extend(_matrix_text(name, matrix))
         for name, shift in self.numeric.items():
+            if not shift["largest"]:
+                continue  # no decision's value changed
             lines.append("")
             lines.append(f"{name}: mean {shift['mean_before']:.4g} -> {shift['mean_after']:.4g} "
                          f"(shift {shift['mean_shift']:+.4g})")
@@ -147,6 +149,8 @@ class WhatIfReport:
             sections.append(Section(f"Transitions of {name} (rows: current, columns: candidate)",
                                     table([f"{name}", *after], rows)))
         for name, shift in self.numeric.items():
+            if not shift["largest"]:
+                continue
             sections.append(Section(f"{name}: mean shift {shift['mean_shift']:+.4g}",
                                     table(["decision", "current", "candidate"], shift["largest"])))
         if self.first_node:
