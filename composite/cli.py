@@ -250,6 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_monitor_commands(sub)
 
+    from composite.cli_audit import add_audit_commands
+
+    add_audit_commands(sub)
+
     p = sub.add_parser("init", help="create a new decision project that validates and decides")
     p.add_argument("directory")
     p.set_defaults(run=cmd_init)

@@ -29,6 +29,7 @@ from composite.store import STORE_ENV, DecisionStore, DecisionSummary, project_s
 from composite.store._codec import SAME_MIN_CHARS, derived_names, nonfinite_name
 
 if TYPE_CHECKING:
+    from composite.replay import ReplayResult
     import pandas as pd
 
 
@@ -392,10 +393,28 @@ class CompositeEngine:
         """
         from composite.explain import explain_stored
 
-        return explain_stored(self.store, decision_id, format=format, why_not=why_not)
+        return explain_stored(self.store, decision_id, format=format, why_not=why_not,
+                              current_artifacts=self.project.artifacts)
 
     def history(self, limit: int = 20) -> list[DecisionSummary]:
         return self.store.recent(limit)
+
+    # -- audit: replay and outcomes (composite/replay.py, composite/audit.py) -----------------------
+
+    def replay(self, decision_id: str) -> "ReplayResult":
+        """Decide a stored decision again with its own project version (from its snapshot, not the
+        files now) and compare every node's values, witnesses and the outputs bit for bit."""
+        from composite.replay import replay
+
+        return replay(self.store, decision_id)
+
+    def record_outcome(self, decision_id: str, value: Any, *, recorded_at: str | None = None,
+                       note: str | None = None) -> None:
+        """Keep what happened after a stored decision, checked against the project's outcome concept
+        (composite.yaml `outcome:`, else its model's `target:`); the decision is never changed."""
+        from composite.audit import check_outcome
+
+        self.store.record_outcome(decision_id, check_outcome(self.project, value), recorded_at=recorded_at, note=note)
 
     def close(self) -> None:
         self.store.close()

@@ -159,10 +159,27 @@ def explain_json(decision: Decision, snapshot: Mapping[str, Any]) -> str:
 
 
 def explain_stored(store: "DecisionStore", decision_id: str, *, format: str = "text",
-                   why_not: str | None = None) -> str:
-    """A stored decision rendered from `store` alone (the record and its project snapshot)."""
+                   why_not: str | None = None, current_artifacts: Mapping[str, str] | None = None) -> str:
+    """A stored decision rendered from `store` alone (the record and its project snapshot).
+
+    `current_artifacts` (path -> content hash of the project files now): when given and the
+    decision's project files differ, the explanation names the changed, added and removed files."""
     decision = store.get(decision_id)
     snapshot = store.project(decision.project_hash) if decision.project_hash else {}
+    changes = None
+    if current_artifacts is not None:
+        from composite.audit import file_changes
+
+        changes = file_changes(snapshot.get("artifacts") or {}, current_artifacts) or None
     if format == "json":
-        return explain_json(decision, snapshot)
-    return explain_text(decision, snapshot, why_not=why_not)
+        text = explain_json(decision, snapshot)
+        if changes:
+            document = json.loads(text)
+            document["project_files_changed"] = {"changed": changes.changed, "added": changes.added,
+                                                 "removed": changes.removed}
+            text = dumps(document)
+        return text
+    text = explain_text(decision, snapshot, why_not=why_not)
+    if changes:
+        text += "\nThe project files differ from the ones this decision was made with\n" + "\n".join(changes.lines()) + "\n"
+    return text

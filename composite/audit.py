@@ -1,0 +1,207 @@
+"""Tamper evidence: walk a store's hash chains, and name the project files that changed since a decision.
+
+Every decision and outcome row carries `seq` (its place in write order) and `chain` (see
+composite/store/_chain.py); `verify(store)` recomputes each row's content digest and link and
+reports every row edited, inserted or deleted since it was written, by id.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
+
+from composite.store._chain import GENESIS, Link, link
+
+if TYPE_CHECKING:
+    from composite.store import DecisionStore
+
+CHAINS = ("decisions", "outcomes")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One row that is not as it was written.
+
+    kind: "edited" (its content no longer matches its chain value), "inserted" (a row that does
+    not follow in the chain: written outside composite), "deleted" (rows missing from the chain:
+    `id` is the row after the gap, or None at the end; `detail` names the row before it).
+    """
+
+    kind: str
+    chain: str
+    id: str | None
+    seq: int | None
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        return f"{self.kind:8} {self.chain[:-1]} {self.id or '-'}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What `verify` walked and found."""
+
+    rows: dict[str, int]
+    findings: list[Finding]
+
+    @property
+    def intact(self) -> bool:
+        return not self.findings
+
+
+def verify(store: "DecisionStore") -> list[Finding]:
+    """Every edited, inserted or deleted row of the store's chains, in chain order (empty: intact).
+
+    >>> from composite.store import open_store
+    >>> verify(open_store("memory"))
+    []
+    """
+    return verify_store(store).findings
+
+
+def verify_store(store: "DecisionStore") -> Verification:
+    """`verify` with the number of rows walked per chain."""
+    rows: dict[str, int] = {}
+    findings: list[Finding] = []
+    for kind in CHAINS:
+        walked, found = _walk(kind, store.chain(kind), store.chain_head(kind))
+        rows[kind] = walked
+        findings += found
+    return Verification(rows, findings)
+
+
+def _walk(kind: str, links: Iterator[Link], head: tuple[int, str] | None) -> tuple[int, list[Finding]]:
+    """One chain's findings. A row whose link does not follow is edited when the next row follows
+    from it, inserted when the next row follows from the row before it; a gap in seq is a deletion
+    (the row after a gap cannot be checked: what it followed is gone)."""
+    findings: list[Finding] = []
+    head_seq = head[0] if head else 0
+    previous, previous_seq, previous_id = GENESIS, 0, None
+    walked = 0
+    pending = next(links, None)
+    while pending is not None:
+        row, pending = pending, next(links, None)
+        walked += 1
+        if row.seq is None:
+            findings.append(Finding("inserted", kind, row.id, None, "has no place in the chain (no seq): "
+                                    "written outside composite, or by a store opened with chain=off"))
+            continue
+        if row.seq > head_seq:
+            findings.append(Finding("inserted", kind, row.id, row.seq,
+                                    f"seq {row.seq} is after the chain's head (seq {head_seq})"))
+            continue
+        if row.seq != previous_seq + 1:
+            missing = row.seq - previous_seq - 1
+            findings.append(Finding("deleted", kind, row.id, row.seq, f"{missing} row(s) missing (seq "
+                                    f"{previous_seq + 1}..{row.seq - 1}) after {previous_id or 'the start'}, "
+                                    f"before {row.id}"))
+        elif row.chain != link(previous, row.content):
+            after = pending if pending is not None and pending.seq == row.seq + 1 else None
+            if after is not None and after.chain == link(previous, after.content):
+                findings.append(Finding("inserted", kind, row.id, row.seq,
+                                        f"does not follow {previous_id or 'the start'} and the next row skips it"))
+                previous_seq = row.seq  # the next row still follows the one before this
+                continue
+            findings.append(Finding("edited", kind, row.id, row.seq,
+                                    "its content is not what was written (the content hash does not match its chain)"))
+        previous, previous_seq, previous_id = row.chain or "", row.seq, row.id
+    if head is not None:
+        if head_seq > previous_seq:
+            findings.append(Finding("deleted", kind, None, head_seq, f"{head_seq - previous_seq} row(s) missing "
+                                    f"at the end (seq {previous_seq + 1}..{head_seq}) after "
+                                    f"{previous_id or 'the start'}"))
+        elif head[1] != previous and not any(f.id == previous_id for f in findings):
+            findings.append(Finding("edited", kind, previous_id, previous_seq,
+                                    "the last row's chain value is not the chain's head"))
+    return walked, findings
+
+
+# -- changed project files ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FileChanges:
+    """The project files that differ between a decision's snapshot and the project on disk now."""
+
+    changed: list[str]
+    added: list[str]
+    removed: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.changed or self.added or self.removed)
+
+    def lines(self) -> list[str]:
+        out = [f"  changed  {path}" for path in self.changed]
+        out += [f"  added    {path}" for path in self.added]
+        out += [f"  removed  {path}" for path in self.removed]
+        return out
+
+
+def file_changes(stored: Mapping[str, str], current: Mapping[str, str]) -> FileChanges:
+    """Compare two artifact maps (relative path -> content hash).
+
+    >>> file_changes({"a": "1", "b": "2"}, {"a": "1", "b": "3", "c": "4"})
+    FileChanges(changed=['b'], added=['c'], removed=[])
+    """
+    return FileChanges(changed=sorted(p for p in stored.keys() & current.keys() if stored[p] != current[p]),
+                       added=sorted(current.keys() - stored.keys()),
+                       removed=sorted(stored.keys() - current.keys()))
+
+
+def current_artifacts(project_dir: Any) -> dict[str, str] | None:
+    """The artifact hashes of the project on disk now, or None when it does not load."""
+    from composite.project import load_project
+
+    try:
+        return dict(load_project(project_dir).artifacts)
+    except Exception:
+        return None
+
+
+# -- outcomes ----------------------------------------------------------------------------------
+
+def outcome_concept(project: Any) -> str | None:
+    """The knowledge concept a project's outcomes are: composite.yaml `outcome:` when the project
+    names one, else the `target:` of its model files (models/*.model.yaml), the first in file order."""
+    named = getattr(project.config, "outcome", None)
+    if named:
+        return str(named)
+    from composite._yaml import load_yaml
+
+    for path in sorted(project.sources):
+        if path.startswith("models/") and path.endswith(".model.yaml"):
+            try:
+                spec = load_yaml(project.sources[path], file=path)
+            except Exception:  # the project loaded, so its model files did; be safe anyway
+                continue
+            if isinstance(spec, Mapping) and isinstance(spec.get("target"), str):
+                return spec["target"]
+    return None
+
+
+def check_outcome(project: Any, value: Any) -> Any:
+    """The outcome value, checked against the project's outcome concept (see `outcome_concept`),
+    or, without one, any JSON scalar; RequestError saying what is wrong otherwise."""
+    from composite.errors import RequestError
+
+    name = outcome_concept(project)
+    concept = project.knowledge.get(name) if name else None
+    if concept is None:
+        if not (isinstance(value, (str, int)) or (isinstance(value, float) and math.isfinite(value))):
+            raise RequestError(f"an outcome is one JSON value (text, number or true/false), not {value!r}",
+                               code="bad_outcome", field="value")
+        return value
+    checked, problem = concept.check_value(value)
+    if problem is None and checked is None:
+        problem = ("is null", "is null")
+    if problem is not None:
+        allowed = f" (one of {', '.join(map(str, concept.values))})" if concept.values else ""
+        raise RequestError(f"the outcome '{name}' {problem[1]}{allowed}", code="bad_outcome", field=name)
+    return checked
+
+
+__all__ = ["CHAINS", "FileChanges", "Finding", "Verification", "check_outcome", "current_artifacts", "file_changes",
+           "outcome_concept", "verify", "verify_store"]
