@@ -259,6 +259,22 @@ def create_app(engine: "CompositeEngine", *, reload: bool = False, reload_interv
             return HTMLResponse(_html_page(decision_id, text))
         return PlainTextResponse(text)
 
+    @app.post("/decisions/{decision_id}/outcome", status_code=201,
+              summary="Record what happened after a stored decision ({\"value\": ..., \"note\": ...})")
+    async def post_outcome(decision_id: str, request: Request) -> Response:
+        body = json_request(await body_of(request), service.limits)
+        unknown = sorted(set(body) - {"value", "note", "recorded_at"})
+        if "value" not in body or unknown:
+            extra = f"; unknown: {', '.join(unknown)}" if unknown else ""
+            raise RequestError('an outcome is a JSON object {"value": ..., "note": "...", "recorded_at": "ISO 8601"} '
+                               f"with a value{extra}",
+                               code="bad_outcome", field="value")
+        note, at = body.get("note"), body.get("recorded_at")
+        if not isinstance(note, (str, type(None))) or not isinstance(at, (str, type(None))):
+            raise RequestError("note and recorded_at are text", code="bad_outcome", field="note")
+        await run_in_threadpool(engine.record_outcome, decision_id, body["value"], recorded_at=at, note=note)
+        return JSONBody({"decision_id": decision_id, "value": body["value"], "note": note}, status_code=201)
+
     # -- the project and the service -----------------------------------------------------------
 
     @app.get("/schema", summary="The JSON Schema of a request, generated from knowledge/")
