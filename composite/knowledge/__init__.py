@@ -476,7 +476,18 @@ def _check_column(concept: Concept, series: Any, limits: Limits) -> tuple[np.nda
     size = len(series)
     nulls = series.isna().to_numpy()
     kind = concept.type
-    raw = series.to_numpy() if kind != "string" and kind != "category" else series.to_numpy(dtype=object)
+    if kind == "category" and series.dtype != object and size:
+        # A few distinct values in many rows: one Python object per distinct value, not one per row
+        # (a string column of pandas 3 would make a new str per row: most of a batch's memory).
+        import pandas as pd  # a frame is being checked: pandas is loaded already
+
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        distinct = np.empty(len(uniques) + 1, dtype=object)
+        distinct[:-1] = list(uniques)
+        distinct[-1] = None
+        raw = distinct[codes]  # the sentinel -1 picks the trailing None
+    else:
+        raw = series.to_numpy() if kind != "string" and kind != "category" else series.to_numpy(dtype=object)
     if raw.dtype.kind == "O":
         types = set(map(type, raw[~nulls])) if nulls.any() else set(map(type, raw))
         if kind in ("number", "integer"):
