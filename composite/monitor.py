@@ -239,6 +239,21 @@ class Performance:
     calibration: list[tuple[str, int, float, float, float, float]] = field(default_factory=list)
 
 
+def rank_auc(y: np.ndarray, p: np.ndarray) -> float:
+    """AUC as the Mann-Whitney U statistic over midranks: roc_auc_score's value, without its checks
+    (the bootstrap computes it hundreds of times).
+
+    >>> rank_auc(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
+    0.75
+    """
+    from scipy.stats import rankdata
+
+    ranks = rankdata(p)
+    positives = int(y.sum())
+    negatives = len(y) - positives
+    return float((ranks[y == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
 def performance(output: str, window: str, scores: Sequence[float], outcomes: Sequence[int], *,
                 seed: int = 0) -> Performance:
     from sklearn.metrics import brier_score_loss, roc_auc_score
@@ -255,7 +270,7 @@ def performance(output: str, window: str, scores: Sequence[float], outcomes: Seq
         yb, pb = y[pick], p[pick]
         briers.append(float(np.mean((pb - yb) ** 2)))
         if 0 < yb.sum() < len(yb):
-            aucs.append(float(roc_auc_score(yb, pb)))
+            aucs.append(rank_auc(yb, pb))
 
     def interval(values: list[float]) -> tuple[float, float]:
         return (float(np.quantile(values, 0.025)), float(np.quantile(values, 0.975))) if values else (math.nan, math.nan)

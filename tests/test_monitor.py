@@ -178,3 +178,14 @@ def test_wilson_interval_and_binary_outcomes():
     low, high = wilson(30, 100)
     assert low == pytest.approx(0.2189, abs=1e-4) and high == pytest.approx(0.3958, abs=1e-4)
     assert [binary_outcome(v) for v in (1, 0, True, "default", "repaid", 0.5, "maybe")] == [1, 0, 1, 1, 0, None, None]
+
+
+def test_rank_auc_equals_sklearn_with_ties():
+    from sklearn.metrics import roc_auc_score
+
+    from composite.monitor import rank_auc
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, 400)
+    p = np.round(rng.random(400) * 0.5 + y * 0.3, 2)  # rounded: many ties
+    assert rank_auc(y, p) == pytest.approx(roc_auc_score(y, p), abs=1e-12)
