@@ -40,8 +40,10 @@ def add_monitor_commands(subparsers: Any) -> None:
                    help="'training' (the data file the model file names, decided again by the project) or a "
                         "window of the store SINCE..UNTIL (default: training)")
     p.add_argument("--psi", type=float, default=None, help="PSI threshold (default: composite.yaml, else 0.25)")
-    p.add_argument("--p-value", type=float, default=None, help="test p-value threshold (default: composite.yaml, else 0.001)")
-    p.add_argument("--auc-drop", type=float, default=None, help="AUC drop threshold (default: composite.yaml, else 0.05)")
+    p.add_argument("--p-value", type=float, default=None,
+                   help="test p-value threshold (default: composite.yaml, else 0.001)")
+    p.add_argument("--auc-drop", type=float, default=None,
+                   help="AUC drop threshold (default: composite.yaml, else 0.05)")
     p.add_argument("--evidence-sample", type=int, default=2000, metavar="N",
                    help="decisions per window whose evidence is derived for rule hit rates (default: 2000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the samples and the bootstrap (default: 0)")

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from composite.store import DecisionStore
 
 __all__ = ["DEFAULT_THRESHOLDS", "Drift", "MonitorReport", "Performance", "Reference", "RuleHits", "Thresholds",
-           "compare_column", "free_text_names", "monitor", "parse_window", "population_stability", "select", "stored_reference",
-           "training_reference"]
+           "binary_outcome", "compare_column", "free_text_names", "monitor", "parse_window", "population_stability",
+           "rank_auc", "select", "stored_outcomes", "stored_reference", "training_reference", "wilson"]
 
 EPSILON = 1e-4  # the share given to an empty bin, so PSI stays finite
 MAX_CATEGORIES = 50  # a text output with more distinct values (free text) is not compared
@@ -273,7 +273,9 @@ def performance(output: str, window: str, scores: Sequence[float], outcomes: Seq
             aucs.append(rank_auc(yb, pb))
 
     def interval(values: list[float]) -> tuple[float, float]:
-        return (float(np.quantile(values, 0.025)), float(np.quantile(values, 0.975))) if values else (math.nan, math.nan)
+        if not values:
+            return (math.nan, math.nan)
+        return (float(np.quantile(values, 0.025)), float(np.quantile(values, 0.975)))
 
     calibration = []
     bins = np.minimum((p * 10).astype(int), 9)
@@ -423,7 +425,8 @@ def training_reference(project: "Project") -> Reference:
     outcomes: dict[str, int] = {}
     if target is not None:
         for decision_id, label in zip(decided["decision_id"], decided.index):
-            value = binary_outcome(target.loc[label].item() if hasattr(target.loc[label], "item") else target.loc[label])
+            cell = target.loc[label]
+            value = binary_outcome(cell.item() if hasattr(cell, "item") else cell)
             if value is not None:
                 outcomes[decision_id] = value
     return Reference(description, decisions, outcomes)
@@ -606,7 +609,8 @@ def monitor(current: Sequence["Decision"], reference: Reference, *, thresholds: 
     notes: list[str] = []
     drift: list[Drift] = []
     if reference.decisions:
-        input_names = sorted(set().union(*(d.inputs for d in reference.decisions)) & set().union(*(d.inputs for d in current)))
+        seen = set().union(*(d.inputs for d in reference.decisions))
+        input_names = sorted(seen & set().union(*(d.inputs for d in current)))
         output_names = [k for k in current[0].outputs if k in reference.decisions[0].outputs]
     else:
         input_names = [n for n in reference.inputs_only if any(n in d.inputs for d in current)]

@@ -101,7 +101,8 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str = ""
     if threshold is not None:
         x = left + span * (threshold / top)
         parts.append(f'<line x1="{x:.1f}" y1="14" x2="{x:.1f}" y2="{height - 6}" stroke="#b00020" '
-                     f'stroke-dasharray="4 3"/><text x="{x - 3:.1f}" y="12" text-anchor="end" font-size="11" fill="#b00020">'
+                     f'stroke-dasharray="4 3"/>'
+                     f'<text x="{x - 3:.1f}" y="12" text-anchor="end" font-size="11" fill="#b00020">'
                      f"threshold {escape(value_format.format(threshold))}</text>")
     parts.append("</svg>")
     return "".join(parts)

@@ -189,3 +189,22 @@ def test_rank_auc_equals_sklearn_with_ties():
     y = rng.integers(0, 2, 400)
     p = np.round(rng.random(400) * 0.5 + y * 0.3, 2)  # rounded: many ties
     assert rank_auc(y, p) == pytest.approx(roc_auc_score(y, p), abs=1e-12)
+
+
+def test_an_auc_drop_past_the_threshold_is_crossed(windows):
+    from composite.monitor import monitor
+    from composite.store import open_store
+
+    url, boundary = windows
+    store = open_store(url)
+    reference = stored_reference(store, None, boundary)
+    store.close()
+    # the same decisions, their outcomes turned over: the scores now rank them backwards
+    flipped = {decision_id: 1 - y for decision_id, y in reference.outcomes.items()}
+    report = monitor(reference.decisions, reference, outcomes=flipped, evidence_sample=50)
+    drops = [line for line in report.crossed if "AUC" in line]
+    assert report.exit_code == 1 and any(line.startswith("output default_probability: AUC") for line in drops)
+    assert not [d for d in report.drift if d.crossed]  # the same decisions: nothing drifted
+    current = {p.output: p for p in report.performance if p.window == "current"}
+    before = {p.output: p for p in report.performance if p.window == "reference"}
+    assert current["default_probability"].auc == pytest.approx(1 - before["default_probability"].auc)
