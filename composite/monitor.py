@@ -527,7 +527,7 @@ class MonitorReport:
         return "\n".join(lines)
 
     def to_html(self) -> str:
-        from composite.report_html import Section, bar_chart, line_chart, page, table
+        from composite.report_html import Section, bar_chart, line_chart, page, share_chart, table
 
         drift = sorted(self.drift, key=lambda d: -d.psi)
         sections = [
@@ -542,6 +542,8 @@ class MonitorReport:
         ]
         for d in drift[:3]:
             sections.append(Section(f"Distribution of {d.name}",
+                                    share_chart([b[0] for b in d.bins], [b[1] for b in d.bins], [b[2] for b in d.bins],
+                                                title=f"shares of {d.name} per bin"),
                                     table(["bin", "reference share", "current share"], d.bins)))
         moved = sorted(self.rules, key=lambda h: -abs(_nz(h.current_rate) - _nz(h.reference_rate)))
         top = moved[:6]

@@ -10,7 +10,7 @@ import math
 from html import escape
 from typing import Any, Iterable, Mapping, Sequence
 
-__all__ = ["Section", "bar_chart", "line_chart", "page", "table"]
+__all__ = ["Section", "bar_chart", "line_chart", "page", "share_chart", "table"]
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
@@ -104,6 +104,33 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str = ""
                      f'stroke-dasharray="4 3"/>'
                      f'<text x="{x - 3:.1f}" y="12" text-anchor="end" font-size="11" fill="#b00020">'
                      f"threshold {escape(value_format.format(threshold))}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def share_chart(labels: Sequence[str], reference: Sequence[float], current: Sequence[float], *, title: str = "",
+                width: int = 720, bar_height: int = 10) -> str:
+    """Two horizontal bars per bin, the reference's share (grey) over the current one's (blue)."""
+    left, right = 220, 70
+    span = width - left - right
+    top = max([*reference, *current, 1e-12])
+    row = 2 * bar_height + 6
+    height = row * len(labels) + 34
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart share-chart" width="{width}" height="{height}" '
+             f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>',
+             f'<rect x="{left}" y="4" width="10" height="10" fill="#999999"/>'
+             f'<text x="{left + 14}" y="13" font-size="11">reference</text>'
+             f'<rect x="{left + 90}" y="4" width="10" height="10" fill="#3366cc"/>'
+             f'<text x="{left + 104}" y="13" font-size="11">current</text>']
+    for i, (label, r, c) in enumerate(zip(labels, reference, current)):
+        y = 24 + i * row
+        parts.append(f'<text x="{left - 6}" y="{y + bar_height + 3}" text-anchor="end" font-size="12">'
+                     f"{escape(str(label))}</text>")
+        for k, (share, colour) in enumerate(((r, "#999999"), (c, "#3366cc"))):
+            w = span * share / top
+            yy = y + k * bar_height
+            parts.append(f'<rect x="{left}" y="{yy}" width="{w:.1f}" height="{bar_height - 1}" fill="{colour}"/>'
+                         f'<text x="{left + w + 4:.1f}" y="{yy + bar_height - 2}" font-size="9">{share:.1%}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

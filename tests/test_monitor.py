@@ -119,7 +119,7 @@ def test_monitor_writes_an_html_report(windows, capsys, tmp_path):
     main(["monitor", "--project", str(ROOT), "--store", url, "--since", boundary, "--evidence-sample", "300",
           "--html", str(target)])
     html = target.read_text()
-    assert html.count("<svg") >= 2 and 'id="drift"' in html and "age" in html
+    assert html.count("<svg") >= 5 and "share-chart" in html and 'id="drift"' in html and "age" in html
 
 
 def test_select_and_outcomes_of_the_store(windows):
