@@ -174,17 +174,26 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+TEMPLATES = {
+    "credit": "a loan pre-screen: an expression, a fuzzy rule base, a decision table, a rule set with a chain",
+    "triage": "insurance claim triage: an expression, a fuzzy rule base, a COLLECT table, a rule set with a chain",
+    "blank": "one expression node and one scenario file, to fill in",
+}
+SAMPLES = {"credit": "data/sample_application.json", "triage": "data/sample_claim.json", "blank": "data/sample.json"}
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     target = Path(args.directory)
     if target.exists() and any(target.iterdir()):
         print(f"error: {target} exists and is not empty; choose a new folder", file=sys.stderr)
         return 1
-    template = resources.files("composite") / "templates" / "starter"
+    template = resources.files("composite") / "templates" / args.template
     with resources.as_file(template) as source:
-        shutil.copytree(source, target, dirs_exist_ok=True)
-    print(f"created a decision project in {target}")
+        shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".composite", "__pycache__"))
+    print(f"created a decision project in {target} ({TEMPLATES[args.template]})")
     print(f"  try: composite validate --project {target}")
-    print(f"       composite decide --project {target} --input {target}/data/sample_application.json --explain")
+    print(f"       composite test --project {target}")
+    print(f"       composite decide --project {target} --input {target}/{SAMPLES[args.template]} --explain")
     return 0
 
 
@@ -254,8 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_audit_commands(sub)
 
-    p = sub.add_parser("init", help="create a new decision project that validates and decides")
+    p = sub.add_parser("init", help="create a new decision project that validates, passes its scenarios and decides",
+                       description="Templates: " + "; ".join(f"{name}: {what}" for name, what in TEMPLATES.items()))
     p.add_argument("directory")
+    p.add_argument("--template", choices=sorted(TEMPLATES), default="credit",
+                   help="what the project starts from (default: credit)")
     p.set_defaults(run=cmd_init)
     return parser
 

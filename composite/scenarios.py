@@ -7,6 +7,7 @@ rules and table rows that no scenario exercised.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,9 @@ class Report:
         return [o for o in self.outcomes if not o.passed]
 
 
+_TABLE_ROW = re.compile(r"^(.+?) row (\d+)(?: \((.+)\))?$")  # "<table> row <n> (<id>)", see DecisionTableNode
+
+
 def _matches(expected: Any, actual: Any) -> bool:
     if isinstance(expected, dict) and set(expected) <= {"approx", "tol"} and "approx" in expected:
         return isinstance(actual, (int, float)) and math.isclose(actual, expected["approx"], rel_tol=0,
@@ -133,6 +137,10 @@ def run_scenarios(engine: Any, scenarios: list[Scenario]) -> Report:
             elif not _matches(expected, values[name]):
                 differences.append(f"{name}: expected {_show(expected)}, got {_show(values[name])}")
         short = {item.split(":", 1)[-1] for item in hit} | hit
+        for item in hit:  # a table row is also named by its id, as written in the table file
+            row = _TABLE_ROW.match(item.split(":", 1)[-1])
+            if row and row.group(3):
+                short |= {row.group(3), f"{row.group(1)}:{row.group(3)}"}
         for name in scenario.fired:
             if name not in short:
                 differences.append(f"expected '{name}' to fire; fired: {sorted(hit) or 'nothing'}")

@@ -19,7 +19,7 @@ import httpx
 from composite.cli import main
 from tests.conftest import REPO
 
-STARTER = REPO / "composite" / "templates" / "starter"
+STARTER = REPO / "composite" / "templates" / "credit"
 
 
 def _free_port() -> int:
