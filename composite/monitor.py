@@ -55,7 +55,8 @@ class Thresholds:
     def from_project(cls, root: str | Path) -> "Thresholds":
         """`monitoring:` of the project's composite.yaml, read from the raw file (defaults where absent).
 
-        Read here, not by the project's config model, which does not know the key yet."""
+        composite.yaml is read again here (cheap), so thresholds come without loading the project; the
+        project's config model checks the same keys when it loads."""
         from composite._yaml import load_yaml
 
         path = Path(root) / "composite.yaml"

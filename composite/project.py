@@ -36,6 +36,16 @@ class NodeEntry(BaseModel):
     writes: list[str] | dict[str, Any] | None = None
 
 
+class MonitoringConfig(BaseModel):
+    """`monitoring:` in composite.yaml: the thresholds `composite monitor` exits 1 on (docs/monitoring.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    psi: float | None = Field(default=None, ge=0)
+    p_value: float | None = Field(default=None, ge=0, le=1)
+    auc_drop: float | None = Field(default=None, ge=0, le=1)
+
+
 class ProjectConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -44,6 +54,7 @@ class ProjectConfig(BaseModel):
     description: str | None = None
     outputs: list[str] = Field(default_factory=list)
     nodes: list[NodeEntry] = Field(default_factory=list)
+    monitoring: MonitoringConfig | None = None
 
 
 class Project:

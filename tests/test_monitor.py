@@ -208,3 +208,24 @@ def test_an_auc_drop_past_the_threshold_is_crossed(windows):
     current = {p.output: p for p in report.performance if p.window == "current"}
     before = {p.output: p for p in report.performance if p.window == "reference"}
     assert current["default_probability"].auc == pytest.approx(1 - before["default_probability"].auc)
+
+
+def test_monitoring_thresholds_in_composite_yaml_load_and_are_checked(tmp_path):
+    """The project's config knows `monitoring:`: a project with it loads, and a wrong key or value
+    is an error at its line, as any other key of composite.yaml."""
+    import shutil
+
+    from composite.errors import ProjectError
+    from composite.monitor import Thresholds
+    from composite.project import load_project
+
+    root = tmp_path / "p"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "composite" / "templates" / "blank", root)
+    text = (root / "composite.yaml").read_text()
+    (root / "composite.yaml").write_text(text + "monitoring: {psi: 0.1, p_value: 0.01}\n")
+    assert load_project(root).config.monitoring.psi == 0.1
+    assert Thresholds.from_project(root).psi == 0.1
+    (root / "composite.yaml").write_text(text + "monitoring: {psi: 0.1, p_valu: 0.01}\n")
+    with pytest.raises(ProjectError) as error:
+        load_project(root)
+    assert any(p.field == "monitoring.p_valu" and p.line for p in error.value.problems)
