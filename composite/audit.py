@@ -94,6 +94,10 @@ def _walk(kind: str, links: Iterator[Link], head: tuple[int, str] | None) -> tup
             findings.append(Finding("inserted", kind, row.id, row.seq,
                                     f"seq {row.seq} is after the chain's head (seq {head_seq})"))
             continue
+        if row.seq <= previous_seq:
+            findings.append(Finding("inserted", kind, row.id, row.seq, f"takes seq {row.seq}, the place of "
+                                    f"{previous_id if row.seq == previous_seq else 'an earlier row'} in the chain"))
+            continue
         if row.seq != previous_seq + 1:
             missing = row.seq - previous_seq - 1
             findings.append(Finding("deleted", kind, row.id, row.seq, f"{missing} row(s) missing (seq "

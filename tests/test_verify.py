@@ -122,3 +122,12 @@ def test_postgresql_finds_an_edited_record_and_chains_concurrent_batches(loan_pr
         conn.execute("UPDATE decisions SET outputs = %s WHERE id = %s", ('{"decision":"decline","ratio":0.125}', ids[1]))
     assert _findings(pg_url) == [("edited", "decisions", ids[1])]
     engine.close()
+
+
+def test_a_record_inserted_into_a_taken_place_in_the_chain_is_found(stored):
+    url, path, ids = stored
+    with sqlite3.connect(path) as db:
+        columns = "created_at, project, project_version, project_hash, batch_id, outputs, record, seq, chain"
+        db.execute(f"INSERT INTO decisions (id, {columns}) SELECT 'forged', {columns} FROM decisions WHERE id = ?",
+                   (ids[3],))
+    assert _findings(url) == [("inserted", "decisions", "forged")]

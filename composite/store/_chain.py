@@ -10,8 +10,9 @@ so deleting the newest rows is found too. `composite.audit.verify` walks them.
 
 from __future__ import annotations
 
-import base64
 import hashlib
+from binascii import b2a_base64
+from hashlib import sha256
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Sequence
@@ -23,15 +24,22 @@ OUTCOME_FIELDS = ("decision_id", "value", "recorded_at", "note")
 
 
 def digest(fields: Sequence[str | None]) -> str:
-    """sha256 of a row's stored texts (each length-prefixed, so no two rows read alike)."""
-    text = "".join("-" if value is None else f"{len(value)}:{value}" for value in fields)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    """sha256 of a row's stored texts, joined so that no two rows read alike: separated by \\x1f,
+    None as a lone \\x1d, and \\x1d, \\x1e, \\x1f inside a text escaped by \\x1e (JSON text
+    never holds them, so the escaping is almost never needed: the common case costs two scans)."""
+    text = "\x1f".join(["\x1d" if value is None else value if "\x1d" not in value and "\x1e" not in value and
+                         "\x1f" not in value else _escape(value) for value in fields])
+    return sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _escape(value: str) -> str:
+    return value.replace("\x1e", "\x1e\x1e").replace("\x1f", "\x1e\x1f").replace("\x1d", "\x1e\x1d")
 
 
 def link(previous: str, content: str) -> str:
     """The chain value of a row whose content digest is `content`, after a row chained `previous`:
-    sha256 in unpadded base64url (43 characters; hex would take 64 of a row's bytes)."""
-    return base64.urlsafe_b64encode(hashlib.sha256((previous + content).encode()).digest()).rstrip(b"=").decode()
+    sha256 in base64 without its padding (43 characters; hex would take 64 of a row's bytes)."""
+    return b2a_base64(sha256((previous + content).encode()).digest(), newline=False)[:-1].decode()
 
 
 def extend(previous: str, digests: Sequence[str]) -> list[str]:

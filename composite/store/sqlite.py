@@ -68,7 +68,8 @@ MIGRATIONS: dict[int, list[str | Callable[[sqlite3.Connection], None]]] = {
         # the hash chain (_chain.py): place in write order and chain value; outcomes apart
         "ALTER TABLE decisions ADD COLUMN seq INTEGER",
         "ALTER TABLE decisions ADD COLUMN chain TEXT",
-        "CREATE UNIQUE INDEX IF NOT EXISTS decisions_seq ON decisions(seq)",
+        # no index on seq: it would cost a bulk write a sixth of the chain's price; verify, the one
+        # reader in seq order, sorts the (seq, rowid) pairs once instead
         "CREATE INDEX IF NOT EXISTS decisions_created ON decisions(created_at)",
         """CREATE TABLE IF NOT EXISTS outcomes (
                seq INTEGER PRIMARY KEY,
@@ -352,26 +353,24 @@ class SQLiteStore(SnapshotReader):
         return out
 
     _CHAINED = {
-        "decisions": ("SELECT seq, id, id, created_at, project, project_version, project_hash, batch_id, outputs, record,"
-                      " chain FROM decisions"),
-        "outcomes": "SELECT seq, decision_id, decision_id, value, recorded_at, note, chain FROM outcomes",
+        "decisions": ("SELECT rowid, seq, id, id, created_at, project, project_version, project_hash, batch_id,"
+                      " outputs, record, chain FROM decisions"),
+        "outcomes": "SELECT rowid, seq, decision_id, decision_id, value, recorded_at, note, chain FROM outcomes",
     }
 
     def chain(self, kind: str = "decisions") -> Iterator[Link]:
         select = self._CHAINED[kind]
-        after = -(1 << 62)
-        while True:
-            with self._lock:
-                rows = self._db.execute(f"{select} WHERE seq > ? ORDER BY seq LIMIT ?", (after, _PAGE)).fetchall()
-            if not rows:
-                break
-            for row in rows:
-                yield Link(row[0], row[1], digest(row[2:-1]), row[-1])
-            after = rows[-1][0]
         with self._lock:
-            rows = self._db.execute(f"{select} WHERE seq IS NULL ORDER BY 2").fetchall()
-        for row in rows:
-            yield Link(None, row[1], digest(row[2:-1]), row[-1])
+            order = self._db.execute(f"SELECT seq, rowid FROM {kind} ORDER BY seq IS NULL, seq, rowid").fetchall()
+        for at in range(0, len(order), _PAGE):
+            page = [rowid for _, rowid in order[at:at + _PAGE]]
+            with self._lock:
+                rows = {row[0]: row[1:] for row in self._db.execute(
+                    f"{select} WHERE rowid IN ({', '.join('?' * len(page))})", page)}
+            for rowid in page:
+                row = rows.get(rowid)
+                if row is not None:  # deleted meanwhile
+                    yield Link(row[0], row[1], digest(row[2:-1]), row[-1])
 
     def chain_head(self, kind: str = "decisions") -> tuple[int, str] | None:
         with self._lock:

@@ -246,3 +246,48 @@ def test_text_with_copy_and_json_special_characters_reads_back_exactly(loan_proj
     assert back.inputs["housing"] == TRICKY
     assert engine.store.get(single.id).project == TRICKY
     assert [(s.project, s.batch_id) for s in engine.store.recent(2)] == [(TRICKY, None), (TRICKY, "\\N")]
+
+
+def test_a_batch_partly_stored_already_chains_only_its_new_records(loan_project, pg_url, monkeypatch, opened):
+    from composite.audit import verify
+
+    engine = CompositeEngine.from_path(loan_project, store=pg_url)
+    opened.append(engine)
+    record = decision_record(engine.decide(GOOD_LOAN))
+    first = [dict(record, id=new_id()) for _ in range(3)]
+    engine.store.save_records(first)
+    later = [dict(record, id=new_id()) for _ in range(4)]
+    assert engine.store.save_records([first[1], *later, first[2]]) == 6  # two stored already: only four new rows
+    monkeypatch.setattr(postgres.PostgresStore, "_commit", staticmethod(LosesAcknowledgements(1)))
+    engine.store.save_records([dict(record, id=new_id()) for _ in range(5)])  # retried after a lost acknowledgement
+    assert engine.store.count() == 13
+    assert [link.seq for link in engine.store.chain()] == list(range(1, 14))
+    assert verify(engine.store) == []
+
+
+def test_a_version_1_database_migrates_on_open_and_is_chained_in_id_order(loan_project, pg_url, opened):
+    from composite.audit import verify
+
+    engine = CompositeEngine.from_path(loan_project, store="memory")
+    record = decision_record(engine.decide(GOOD_LOAN))
+    snapshot = engine.store.project(record["project_hash"])
+    ids = sorted(new_id() for _ in range(3))
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # the schema the composite before wrote
+        for statement in postgres.MIGRATIONS[1]:
+            conn.execute(statement)
+        conn.execute("CREATE TABLE composite_schema (version integer NOT NULL)")
+        conn.execute("INSERT INTO composite_schema VALUES (1)")
+        conn.execute("INSERT INTO projects VALUES (%s, %s, %s, now(), %s)", (snapshot["hash"], snapshot["name"],
+                                                                         snapshot["version"], postgres.dumps(snapshot)))
+        for decision_id in reversed(ids):
+            conn.execute(f"INSERT INTO decisions ({postgres._COLUMNS}) VALUES ({postgres._PLACEHOLDERS})",
+                         postgres._row(dict(record, id=decision_id)))
+    store = open_store(pg_url)
+    opened.append(store)
+    assert [d.id for d in store.select()] == ids
+    assert [(link.seq, link.id) for link in store.chain()] == [(1, ids[0]), (2, ids[1]), (3, ids[2])]
+    assert verify(store) == []
+    store.record_outcome(ids[1], "repaid")
+    assert store.outcomes()[ids[1]].value == "repaid"
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT version FROM composite_schema").fetchall() == [(2,)]
