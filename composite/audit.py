@@ -24,8 +24,9 @@ class Finding:
     """One row that is not as it was written.
 
     kind: "edited" (its content no longer matches its chain value), "inserted" (a row that does
-    not follow in the chain: written outside composite), "deleted" (rows missing from the chain:
-    `id` is the row after the gap, or None at the end; `detail` names the row before it).
+    not follow in the chain: written outside composite), "deleted" (a record whose place in the
+    chain is still there, named by its id; or places missing from the chain too: then `id` is the
+    row after the gap, or None at the end, and `detail` names the row before it).
     """
 
     kind: str
@@ -93,6 +94,11 @@ def _walk(kind: str, links: Iterator[Link], head: tuple[int, str] | None) -> tup
         if row.seq > head_seq:
             findings.append(Finding("inserted", kind, row.id, row.seq,
                                     f"seq {row.seq} is after the chain's head (seq {head_seq})"))
+            continue
+        if row.missing:
+            findings.append(Finding("deleted", kind, row.id, row.seq, f"its place in the chain (seq {row.seq}) is "
+                                    "there, the record is not"))
+            previous, previous_seq, previous_id = row.chain or "", row.seq, row.id
             continue
         if row.seq <= previous_seq:
             findings.append(Finding("inserted", kind, row.id, row.seq, f"takes seq {row.seq}, the place of "

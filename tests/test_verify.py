@@ -56,31 +56,46 @@ def test_an_inserted_record_is_found_by_its_id(stored):
     url, path, ids = stored
     with sqlite3.connect(path) as db:
         columns = "created_at, project, project_version, project_hash, batch_id, outputs, record"
-        db.execute(f"INSERT INTO decisions (id, {columns}) SELECT 'forged1', {columns} FROM decisions WHERE id = ?",
-                   (ids[1],))
-        db.execute(f"INSERT INTO decisions (id, {columns}, seq, chain) SELECT 'forged2', {columns}, 8, chain"
-                   " FROM decisions WHERE id = ?", (ids[6],))
+        for forged in ("forged1", "forged2"):
+            db.execute(f"INSERT INTO decisions (id, {columns}) SELECT ?, {columns} FROM decisions WHERE id = ?",
+                       (forged, ids[1]))
+        # and one given a place after the chain's head, with a made-up chain value
+        db.execute("INSERT INTO decision_chain (seq, id, chain) SELECT 8, 'forged2', chain FROM decision_chain"
+                   " WHERE seq = 7")
     assert _findings(url) == [("inserted", "decisions", "forged2"), ("inserted", "decisions", "forged1")]
 
 
-def test_a_deleted_record_is_found_between_the_ids_around_it(stored, capsys):
+def test_a_deleted_record_is_found_by_its_id(stored, capsys):
     url, path, ids = stored
     with sqlite3.connect(path) as db:
         db.execute("DELETE FROM decisions WHERE id = ?", (ids[3],))
     store = open_store(url)
     [finding] = verify(store)
     store.close()
-    assert (finding.kind, finding.id, finding.seq) == ("deleted", ids[4], 5)
-    assert f"after {ids[2]}, before {ids[4]}" in finding.detail
+    assert (finding.kind, finding.id, finding.seq) == ("deleted", ids[3], 4)
     assert main(["verify", "--store", url, "--json"]) == 1
     document = json.loads(capsys.readouterr().out)
     assert document["intact"] is False and document["findings"][0]["kind"] == "deleted"
+    assert document["findings"][0]["id"] == ids[3]
+
+
+def test_a_record_deleted_with_its_place_in_the_chain_is_found_between_the_ids_around_it(stored):
+    url, path, ids = stored
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM decisions WHERE id = ?", (ids[3],))
+        db.execute("DELETE FROM decision_chain WHERE id = ?", (ids[3],))
+    store = open_store(url)
+    [finding] = verify(store)
+    store.close()
+    assert (finding.kind, finding.id, finding.seq) == ("deleted", ids[4], 5)
+    assert f"after {ids[2]}, before {ids[4]}" in finding.detail
 
 
 def test_deleting_the_newest_records_is_found_too(stored):
     url, path, ids = stored
     with sqlite3.connect(path) as db:
         db.execute("DELETE FROM decisions WHERE id IN (?, ?)", (ids[5], ids[6]))
+        db.execute("DELETE FROM decision_chain WHERE id IN (?, ?)", (ids[5], ids[6]))
     store = open_store(url)
     [finding] = verify(store)
     store.close()
@@ -122,12 +137,3 @@ def test_postgresql_finds_an_edited_record_and_chains_concurrent_batches(loan_pr
         conn.execute("UPDATE decisions SET outputs = %s WHERE id = %s", ('{"decision":"decline","ratio":0.125}', ids[1]))
     assert _findings(pg_url) == [("edited", "decisions", ids[1])]
     engine.close()
-
-
-def test_a_record_inserted_into_a_taken_place_in_the_chain_is_found(stored):
-    url, path, ids = stored
-    with sqlite3.connect(path) as db:
-        columns = "created_at, project, project_version, project_hash, batch_id, outputs, record, seq, chain"
-        db.execute(f"INSERT INTO decisions (id, {columns}) SELECT 'forged', {columns} FROM decisions WHERE id = ?",
-                   (ids[3],))
-    assert _findings(url) == [("inserted", "decisions", "forged")]

@@ -59,6 +59,7 @@ class Link:
     id: str
     content: str
     chain: str | None
+    missing: bool = False  # the chain names the row, but the row itself is gone
 
 
 def utc_text(moment: str | datetime | None, *, field: str) -> str | None:
