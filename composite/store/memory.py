@@ -9,7 +9,7 @@ from typing import Any, Iterable, Iterator, Sequence
 from composite.errors import DecisionNotFound
 from composite.schemas import Decision
 from composite.store import DecisionSummary, Outcome
-from composite.store._chain import GENESIS, Link, check_limit, digest, in_window, link, utc_text
+from composite.store._chain import GENESIS, Link, check_limit, decision_digest, digest, in_window, link, utc_text
 from composite.store._codec import (decision_record, dumps, loads, record_body, record_decision,
                                     restore_nonfinite)
 
@@ -45,7 +45,7 @@ class MemoryStore:
         self.save_records([decision_record(decision)])
 
     def save_records(self, records: Iterable[dict[str, Any]]) -> int:
-        staged = [(record["id"], dumps(record), digest(_fields(record))) for record in records]  # all or nothing
+        staged = [(record["id"], dumps(record), decision_digest(_fields(record))) for record in records]  # all or nothing
         with self._lock:
             links = self._links["decisions"]
             previous = links[-1].chain if links else GENESIS

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from composite.errors import DecisionNotFound, StoreError
 from composite.schemas import Decision
 from composite.store import DecisionSummary, Outcome
-from composite.store._chain import GENESIS, Link, check_limit, digest, link, utc_text
+from composite.store._chain import GENESIS, Link, check_limit, decision_digest, digest, link, utc_text
 from composite.store._snapshots import SnapshotReader
 from composite.store._codec import (COLUMNS, decision_record, dumps, join_record, loads, record_body, record_decision,
                                     restore_nonfinite)
@@ -537,7 +537,7 @@ class _Replay:
 def _digest(row: Sequence[Any]) -> str:
     """The chain's content digest of a row in _COLUMNS order (fields in _chain.DECISION_FIELDS order)."""
     created_at, project, version, project_hash, batch_id, decision_id, outputs, body = row
-    return digest((decision_id, created_at, project, version, project_hash, batch_id, outputs, body))
+    return decision_digest((decision_id, created_at, project, version, project_hash, batch_id, outputs, body))
 
 
 def _lock_head(conn: Any, name: str) -> tuple[int, str]:
@@ -601,7 +601,7 @@ def _copy_chunks(records: Iterable[dict[str, Any]], size: int = 1 << 20) -> Iter
         line = f"{prefix}{_text(record['id'])}\t{outputs}\t{body}"
         lines.append(line)
         ids.append(record["id"])
-        digests.append(digest((record["id"], *head, outputs_json, body_json)))
+        digests.append(decision_digest((record["id"], *head, outputs_json, body_json)))
         length += len(line)
         if length >= size:
             yield lines, ids, digests

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlparse
 from composite.errors import DecisionNotFound, StoreError
 from composite.schemas import Decision
 from composite.store import DecisionSummary, Outcome
-from composite.store._chain import GENESIS, Link, check_limit, digest, extend, link, utc_text
+from composite.store._chain import GENESIS, Link, check_limit, decision_digest, digest, extend, link, utc_text
 from composite.store._snapshots import SnapshotReader
 from composite.store._codec import (decision_record, dumps, join_record, loads, record_body, record_decision,
                                     restore_nonfinite)
@@ -38,7 +38,7 @@ def _chain_existing(db: sqlite3.Connection) -> None:
     updates = []
     for row in rows:
         seq += 1
-        previous = link(previous, digest(row))
+        previous = link(previous, decision_digest(row))
         updates.append((seq, previous, row[0]))
     db.executemany("INSERT INTO decision_chain (seq, chain, id) VALUES (?, ?, ?)", updates)
     if updates:
@@ -235,7 +235,7 @@ class SQLiteStore(SnapshotReader):
         if not self.chained:
             self._write([(self._INSERT, rows)], many=True)
             return
-        digests = [digest(row) for row in rows]  # outside the lock: only the linking waits for the head
+        digests = [decision_digest(row) for row in rows]  # outside the lock: only the linking waits for the head
 
         def work(db: sqlite3.Connection) -> None:
             seq, previous = _head(db, "decisions")
@@ -378,7 +378,7 @@ class SQLiteStore(SnapshotReader):
                     if row[2] is None:  # its decision is gone
                         yield Link(row[0], row[1], "", row[-1], missing=True)
                         continue
-                yield Link(row[0], row[1], digest(row[2:-1]), row[-1])
+                yield Link(row[0], row[1], (decision_digest if kind == "decisions" else digest)(row[2:-1]), row[-1])
             after = rows[-1][0]
         if kind == "decisions":  # the decisions that have no place in the chain
             with self._lock:
@@ -388,7 +388,7 @@ class SQLiteStore(SnapshotReader):
                     row = self._db.execute(f"SELECT {self._DECISION} FROM decisions WHERE id = ?",
                                            (decision_id,)).fetchone()
                 if row is not None:
-                    yield Link(None, decision_id, digest(row), None)
+                    yield Link(None, decision_id, decision_digest(row), None)
 
     def chain_head(self, kind: str = "decisions") -> tuple[int, str] | None:
         with self._lock:
