@@ -118,3 +118,12 @@ def test_cli_replay_prints_identical_or_the_diff_and_counts_many(tmp_path, capsy
     assert main(["replay", "--store", url]) == 2
     with pytest.raises(DecisionNotFound):
         CompositeEngine.from_path(REPO, store=url).replay("nope")
+
+
+def test_a_decision_stored_with_its_evidence_replays_too(tmp_path):
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    engine = CompositeEngine.from_path(REPO, store=url, evidence="eager")
+    rows = _rows(engine, REPO)[:20]
+    ids = [engine.decide(row).id for row in rows] + list(engine.decide_batch(pd.DataFrame(rows))["decision_id"])
+    assert all(engine.replay(i).identical for i in ids)
+    engine.close()
