@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         records = list(store.records(limit=per_round))
         saves: dict[str, list[float]] = {name: [] for name in engines}
         saves_cpu: dict[str, list[float]] = {name: [] for name in engines}
-        extra = {"chain": open_store(f"sqlite:///{folder}/on2.db"), "no chain": open_store(f"sqlite:///{folder}/off2.db?chain=off")}
+        extra = {"chain": open_store(f"sqlite:///{folder}/on2.db"),
+                 "no chain": open_store(f"sqlite:///{folder}/off2.db?chain=off")}
         for i in range(rounds):
             for name in names[i % 2:] + names[:i % 2]:
                 fresh = [dict(r, id=new_id) for r, new_id in zip(records, new_ids(len(records)))]

@@ -181,5 +181,6 @@ def explain_stored(store: "DecisionStore", decision_id: str, *, format: str = "t
         return text
     text = explain_text(decision, snapshot, why_not=why_not)
     if changes:
-        text += "\nThe project files differ from the ones this decision was made with\n" + "\n".join(changes.lines()) + "\n"
+        text += ("\nThe project files differ from the ones this decision was made with\n"
+                 + "\n".join(changes.lines()) + "\n")
     return text

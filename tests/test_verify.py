@@ -134,6 +134,7 @@ def test_postgresql_finds_an_edited_record_and_chains_concurrent_batches(loan_pr
     import psycopg
 
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("UPDATE decisions SET outputs = %s WHERE id = %s", ('{"decision":"decline","ratio":0.125}', ids[1]))
+        conn.execute("UPDATE decisions SET outputs = %s WHERE id = %s",
+                     ('{"decision":"decline","ratio":0.125}', ids[1]))
     assert _findings(pg_url) == [("edited", "decisions", ids[1])]
     engine.close()

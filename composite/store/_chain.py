@@ -10,7 +10,6 @@ so deleting the newest rows is found too. `composite.audit.verify` walks them.
 
 from __future__ import annotations
 
-import hashlib
 from binascii import b2a_base64
 from hashlib import sha256
 from dataclasses import dataclass

@@ -45,7 +45,8 @@ class MemoryStore:
         self.save_records([decision_record(decision)])
 
     def save_records(self, records: Iterable[dict[str, Any]]) -> int:
-        staged = [(record["id"], dumps(record), decision_digest(_fields(record))) for record in records]  # all or nothing
+        # all or nothing: every record is encoded before any is kept
+        staged = [(record["id"], dumps(record), decision_digest(_fields(record))) for record in records]
         with self._lock:
             links = self._links["decisions"]
             previous = links[-1].chain if links else GENESIS

@@ -294,8 +294,9 @@ class PostgresStore(SnapshotReader):
             with conn.transaction():
                 seq, previous = _lock_head(conn, "decisions")
                 chain = link(previous, content)
-                inserted = conn.execute(f"INSERT INTO decisions ({_COLUMNS}, seq, chain) VALUES ({_PLACEHOLDERS}, %s, %s)"
-                                        " ON CONFLICT (id) DO NOTHING", (*row, seq + 1, chain)).rowcount
+                inserted = conn.execute(f"INSERT INTO decisions ({_COLUMNS}, seq, chain)"
+                                        f" VALUES ({_PLACEHOLDERS}, %s, %s) ON CONFLICT (id) DO NOTHING",
+                                        (*row, seq + 1, chain)).rowcount
                 if inserted:
                     _set_head(conn, "decisions", seq + 1, chain)
                     return

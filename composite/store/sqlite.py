@@ -241,7 +241,8 @@ class SQLiteStore(SnapshotReader):
             seq, previous = _head(db, "decisions")
             chains = extend(previous, digests)
             db.executemany(self._INSERT, rows)
-            db.executemany(self._CHAIN, [(seq + i, row[0], chain) for i, (row, chain) in enumerate(zip(rows, chains), 1)])
+            db.executemany(self._CHAIN, [(seq + i, row[0], chain)
+                                         for i, (row, chain) in enumerate(zip(rows, chains), 1)])
             if rows:
                 _set_head(db, "decisions", seq + len(rows), chains[-1])
 
@@ -334,8 +335,8 @@ class SQLiteStore(SnapshotReader):
                 raise DecisionNotFound(f"no decision with id '{decision_id}' in {self.path}", field="decision_id")
             seq, previous = _head(db, "outcomes")
             chain = link(previous, content)
-            db.execute("INSERT INTO outcomes (seq, decision_id, value, recorded_at, note, chain) VALUES (?, ?, ?, ?, ?, ?)",
-                       (seq + 1, decision_id, text, at, note, chain))
+            db.execute("INSERT INTO outcomes (seq, decision_id, value, recorded_at, note, chain)"
+                       " VALUES (?, ?, ?, ?, ?, ?)", (seq + 1, decision_id, text, at, note, chain))
             _set_head(db, "outcomes", seq + 1, chain)
 
         self._transaction(work)
