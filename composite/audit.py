@@ -48,6 +48,7 @@ class Verification:
 
     rows: dict[str, int]
     findings: list[Finding]
+    heads: dict[str, tuple[int, str] | None]  # each chain's last seq and value: keep them elsewhere
 
     @property
     def intact(self) -> bool:
@@ -68,11 +69,13 @@ def verify_store(store: "DecisionStore") -> Verification:
     """`verify` with the number of rows walked per chain."""
     rows: dict[str, int] = {}
     findings: list[Finding] = []
+    heads: dict[str, tuple[int, str] | None] = {}
     for kind in CHAINS:
-        walked, found = _walk(kind, store.chain(kind), store.chain_head(kind))
+        heads[kind] = store.chain_head(kind)
+        walked, found = _walk(kind, store.chain(kind), heads[kind])
         rows[kind] = walked
         findings += found
-    return Verification(rows, findings)
+    return Verification(rows, findings, heads)
 
 
 def _walk(kind: str, links: Iterator[Link], head: tuple[int, str] | None) -> tuple[int, list[Finding]]:

@@ -119,7 +119,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json:
-        print(json.dumps({"intact": result.intact, "rows": result.rows,
+        print(json.dumps({"intact": result.intact, "rows": result.rows, "heads": result.heads,
                           "findings": [f.as_dict() for f in result.findings]}))
     else:
         for finding in result.findings:

@@ -76,6 +76,7 @@ def test_a_deleted_record_is_found_by_its_id(stored, capsys):
     assert main(["verify", "--store", url, "--json"]) == 1
     document = json.loads(capsys.readouterr().out)
     assert document["intact"] is False and document["findings"][0]["kind"] == "deleted"
+    assert document["heads"]["decisions"][0] == 7 and document["heads"]["outcomes"][0] == 2
     assert document["findings"][0]["id"] == ids[3]
 
 

@@ -177,6 +177,9 @@ def test_four_processes_writing_at_once_lose_nothing(loan_project, pg_url, opene
     opened.append(store)
     assert store.count() == 800
     assert {d.id for d in store.recent(1000)} == set(ids)
+    from composite.audit import verify
+
+    assert verify(store) == []  # four writers, one chain: every row follows the one written before it
 
 
 def test_a_server_that_is_not_there_is_a_clear_unavailable_error(opened):
