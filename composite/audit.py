@@ -174,6 +174,30 @@ def current_artifacts(project_dir: Any) -> dict[str, str] | None:
         return None
 
 
+def files_on_disk(project_dir: Any, stored: Mapping[str, str]) -> dict[str, str]:
+    """The content hashes, now, of the files a stored snapshot names, and of knowledge files it does
+    not (a project reads every knowledge/*.yaml): what `file_changes` compares, without loading the
+    project (so `composite explain` stays a reading command). A file that is gone is left out."""
+    import hashlib
+    from pathlib import Path
+
+    root = Path(project_dir)
+    if root.is_file():
+        root = root.parent
+    names = set(stored) | {p.relative_to(root).as_posix() for p in (root / "knowledge").glob("*.y*ml")}
+    found: dict[str, str] = {}
+    resolved = root.resolve()
+    for name in sorted(names):
+        path = (root / name)
+        try:
+            if not path.resolve().is_relative_to(resolved) or not path.is_file():
+                continue
+            found[name] = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            continue
+    return found
+
+
 # -- outcomes ----------------------------------------------------------------------------------
 
 def outcome_concept(project: Any) -> str | None:
@@ -216,5 +240,5 @@ def check_outcome(project: Any, value: Any) -> Any:
     return checked
 
 
-__all__ = ["CHAINS", "FileChanges", "Finding", "Verification", "check_outcome", "current_artifacts", "file_changes",
+__all__ = ["CHAINS", "FileChanges", "Finding", "Verification", "check_outcome", "current_artifacts", "file_changes", "files_on_disk",
            "outcome_concept", "verify", "verify_store"]

@@ -49,7 +49,7 @@ def test_inf_and_nan_outputs_read_back_exactly_from_a_new_connection(project, tm
     decision = engine.decide({"a": 1e300, "b": 1e300, "x": 5})
     assert decision.outputs["y"] == math.inf and decision.outputs["w"] == -math.inf
     # a NaN output (fuzzylite's "no rule fired", a model's NaN), kept by the same store
-    nan = decision.model_copy(update={"id": decision.id[:-1] + "f", "outputs": {**decision.outputs, "g": math.nan}})
+    nan = decision.model_copy(update={"id": decision.id[:-1] + ("e" if decision.id.endswith("f") else "f"), "outputs": {**decision.outputs, "g": math.nan}})
     engine.store.save(nan)
     engine.close()
     store = open_store(url)
