@@ -14,7 +14,7 @@ from binascii import b2a_base64
 from hashlib import sha256
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 GENESIS = ""  # the "previous chain" of a chain's first row
 
@@ -110,3 +110,41 @@ def check_limit(limit: Any) -> int | None:
     if not isinstance(limit, int) or limit < 0:
         raise ValueError(f"limit must be a whole number, 0 or more, not {limit!r}")
     return limit
+
+
+PAGE = 1000  # rows a store reads at a time for `records` and the chain
+
+
+def paged_rows(fetch: Callable[[list[str], list[Any], int], list[Any]], id_of: Callable[[Any], str], *,
+               placeholder: str, ids_clause: Callable[[list[str]], tuple[str, list[Any]]],
+               since: Any = None, until: Any = None, batch_id: str | None = None,
+               ids: Sequence[str] | None = None, limit: Any = None) -> Iterator[Any]:
+    """The rows of `records(...)` in id order, a page at a time, for a SQL store: `fetch(clauses,
+    args, page)` runs `SELECT ... WHERE <clauses joined by AND> ORDER BY id LIMIT page`;
+    `placeholder` is the store's parameter mark, `ids_clause(ids)` its "id is one of" clause."""
+    since, until = utc_text(since, field="since"), utc_text(until, field="until")
+    limit = check_limit(limit)
+    where, params = [], []
+    for clause, value in (("created_at >=", since), ("created_at <", until), ("batch_id =", batch_id)):
+        if value is not None:
+            where.append(f"{clause} {placeholder}")
+            params.append(value)
+    wanted = None if ids is None else sorted(set(ids))
+    after, given, at = "", 0, 0
+    while limit is None or given < limit:
+        page = PAGE if limit is None else min(PAGE, limit - given)
+        clauses, args = [f"id > {placeholder}", *where], [after, *params]
+        if wanted is not None:
+            chunk = wanted[at:at + page]
+            if not chunk:
+                return
+            at += page
+            clauses[0], values = ids_clause(chunk)
+            args[0:1] = values
+        rows = fetch(clauses, args, page)
+        if not rows and wanted is None:
+            return
+        yield from rows
+        given += len(rows)
+        if rows:
+            after = id_of(rows[-1])

@@ -21,7 +21,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from composite.errors import DecisionNotFound, StoreError
 from composite.schemas import Decision
 from composite.store import DecisionSummary, Outcome
-from composite.store._chain import GENESIS, Link, check_limit, decision_digest, digest, link, utc_text
+from composite.store._chain import (GENESIS, PAGE as _PAGE, Link, decision_digest, digest, link,
+                                    paged_rows, utc_text)
 from composite.store._snapshots import SnapshotReader
 from composite.store._codec import (COLUMNS, decision_record, dumps, join_record, loads, record_body, record_decision,
                                     restore_nonfinite)
@@ -33,7 +34,6 @@ except ImportError:  # the extra is not installed: say how to install it when th
     psycopg = None  # type: ignore[assignment]
 
 SCHEMA_VERSION = 2
-_PAGE = 1000  # rows read at a time by select and chain
 
 # Any number that is ours: pg_advisory_xact_lock(LOCK) serialises schema creation and migrations
 # between processes opening a fresh database at once (CREATE TABLE IF NOT EXISTS alone races).
@@ -415,33 +415,14 @@ class PostgresStore(SnapshotReader):
     def records(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
                 ids: Sequence[str] | None = None, limit: int | None = None) -> Iterator[dict[str, Any]]:
         """The stored records `select` reads, as dicts (see _codec.decision_record), a page at a time."""
-        since, until = utc_text(since, field="since"), utc_text(until, field="until")
-        limit = check_limit(limit)
-        where, params = [], []
-        for clause, value in (("created_at >= %s", since), ("created_at < %s", until), ("batch_id = %s", batch_id)):
-            if value is not None:
-                where.append(clause)
-                params.append(value)
-        wanted = None if ids is None else sorted(set(ids))
-        after, given, at = "", 0, 0
-        while limit is None or given < limit:
-            page = _PAGE if limit is None else min(_PAGE, limit - given)
-            clauses, args = ["id > %s", *where], [after, *params]
-            if wanted is not None:
-                chunk = wanted[at:at + page]
-                if not chunk:
-                    return
-                at += page
-                clauses[0], args[0] = "id = ANY(%s)", chunk
+        def fetch(clauses: list[str], args: list[Any], page: int) -> list[Any]:
             sql = f"SELECT {_COLUMNS} FROM decisions WHERE {' AND '.join(clauses)} ORDER BY id LIMIT %s"
-            rows = self._run(lambda conn: conn.execute(sql, (*args, page)).fetchall(), write=False)
-            if not rows and wanted is None:
-                return
-            for row in rows:
-                yield _record(row)
-            given += len(rows)
-            if rows:
-                after = rows[-1][5]
+            return self._run(lambda conn: conn.execute(sql, (*args, page)).fetchall(), write=False)
+
+        for row in paged_rows(fetch, lambda row: row[5], placeholder="%s",
+                              ids_clause=lambda chunk: ("id = ANY(%s)", [list(chunk)]),
+                              since=since, until=until, batch_id=batch_id, ids=ids, limit=limit):
+            yield _record(row)
 
     def select(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
                ids: Sequence[str] | None = None, limit: int | None = None) -> Iterator[Decision]:

@@ -20,14 +20,14 @@ from urllib.parse import parse_qs, urlparse
 from composite.errors import DecisionNotFound, StoreError
 from composite.schemas import Decision
 from composite.store import DecisionSummary, Outcome
-from composite.store._chain import GENESIS, Link, check_limit, decision_digest, digest, extend, link, utc_text
+from composite.store._chain import (GENESIS, PAGE as _PAGE, Link, decision_digest, digest, extend, link,
+                                    paged_rows, utc_text)
 from composite.store._snapshots import SnapshotReader
 from composite.store._codec import (decision_record, dumps, join_record, loads, record_body, record_decision,
                                     restore_nonfinite)
 
 SCHEMA_VERSION = 2
 
-_PAGE = 1000  # rows read at a time by select and chain
 
 
 def _chain_existing(db: sqlite3.Connection) -> None:
@@ -287,37 +287,17 @@ class SQLiteStore(SnapshotReader):
     def records(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
                 ids: Sequence[str] | None = None, limit: int | None = None) -> Iterator[dict[str, Any]]:
         """The stored records `select` reads, as dicts (see _codec.decision_record), a page at a time."""
-        since, until = utc_text(since, field="since"), utc_text(until, field="until")
-        limit = check_limit(limit)
-        where, params = [], []
-        for clause, value in (("created_at >= ?", since), ("created_at < ?", until), ("batch_id = ?", batch_id)):
-            if value is not None:
-                where.append(clause)
-                params.append(value)
-        wanted = None if ids is None else sorted(set(ids))
-        after, given, at = "", 0, 0
-        while limit is None or given < limit:
-            page = _PAGE if limit is None else min(_PAGE, limit - given)
-            clauses, args = ["id > ?", *where], [after, *params]
-            if wanted is not None:
-                chunk = wanted[at:at + page]
-                if not chunk:
-                    return
-                at += page
-                clauses[0] = f"id IN ({', '.join('?' * len(chunk))})"
-                args[0:1] = chunk
+        def fetch(clauses: list[str], args: list[Any], page: int) -> list[Any]:
             with self._lock:
-                rows = self._db.execute(f"{self._RECORD} WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?",
+                return self._db.execute(f"{self._RECORD} WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?",
                                         (*args, page)).fetchall()
-            if not rows and wanted is None:
-                return
-            for row in rows:
-                yield join_record(row[0], {"id": row[1], "created_at": row[2], "project": row[3],
-                                           "project_version": row[4], "project_hash": row[5], "batch_id": row[6],
-                                           "outputs": loads(row[7])})
-            given += len(rows)
-            if rows:
-                after = rows[-1][1]
+
+        for row in paged_rows(fetch, lambda row: row[1], placeholder="?",
+                              ids_clause=lambda chunk: (f"id IN ({', '.join('?' * len(chunk))})", list(chunk)),
+                              since=since, until=until, batch_id=batch_id, ids=ids, limit=limit):
+            yield join_record(row[0], {"id": row[1], "created_at": row[2], "project": row[3],
+                                       "project_version": row[4], "project_hash": row[5], "batch_id": row[6],
+                                       "outputs": loads(row[7])})
 
     def select(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
                ids: Sequence[str] | None = None, limit: int | None = None) -> Iterator[Decision]:
