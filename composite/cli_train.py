@@ -38,6 +38,17 @@ def add_train_command(subparsers: Any) -> argparse.ArgumentParser:
                    help="train on FILE (CSV or JSON records, inside the project folder; relative to it or to the "
                         "current folder) instead of the data file the model file names; the artifacts and cards "
                         "record FILE and its hash, and --check then compares against FILE")
+    p.add_argument("--from-store", action="store_true",
+                   help="train on the stored decisions that have outcomes (their inputs, the outcome as the target), "
+                        "in a candidate project version written to --candidate DIR; the project is not changed")
+    p.add_argument("--store", default=None, metavar="URL",
+                   help="with --from-store: the store "
+                        "(default: $COMPOSITE_STORE_URL or <project>/.composite/decisions.db)")
+    p.add_argument("--since", default=None, metavar="T",
+                   help="with --from-store: decisions made at or after T (ISO 8601; UTC if no zone)")
+    p.add_argument("--until", default=None, metavar="T", help="with --from-store: decisions made before T")
+    p.add_argument("--candidate", default=None, metavar="DIR",
+                   help="with --from-store: the new folder the candidate project version is written to")
     p.add_argument("--check", action="store_true",
                    help="train nothing: say which models and blends are stale (their file, knowledge/, data, "
                         "upstream nodes or, for a blend, its model changed since training); exit 1 if any is")
@@ -120,6 +131,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if not (root / "composite.yaml").is_file():
         raise ProjectError(f"'{root}' is not a decision project: it has no composite.yaml", code="not_a_project",
                            file=str(root / "composite.yaml"))
+    if getattr(args, "from_store", False) or getattr(args, "candidate", None):
+        return _train_from_store(args)
     specs, blends = _selected(root, args.model)
     if not specs and not blends:
         print(f"no models in {root}: add models/<name>.model.yaml (see models/README.md)")
@@ -176,6 +189,41 @@ def cmd_train(args: argparse.Namespace) -> int:
     for blend_spec in blends:
         _train_blend(root, blend_spec, progress, data_file)
     return 0
+
+
+def _train_from_store(args: argparse.Namespace) -> int:
+    """--from-store: write the candidate (composite.retrain), then train it on the store's rows as --data does."""
+    from composite.ml.train import load_training_project
+    from composite.retrain import STORE_DATA_FILE, store_training_frame, write_candidate
+    from composite.store import project_store
+
+    if not (args.from_store and args.candidate):
+        raise ProjectError("--from-store and --candidate DIR go together: the rows of the store train a candidate "
+                           "project version written to DIR", code="from_store_usage")
+    if args.check or args.data:
+        raise ProjectError("--from-store trains on the store's rows: it takes neither --check nor --data",
+                           code="from_store_usage")
+    root, candidate = Path(args.project), Path(args.candidate)
+    specs, _ = _selected(root, args.model)
+    if not specs:
+        print(f"no models in {root}: add models/<name>.model.yaml (see models/README.md)")
+        return 1
+    project = load_training_project(root)
+    store = project_store(root, args.store)
+    try:
+        data = store_training_frame(store, project, specs, since=args.since, until=args.until)
+    finally:
+        store.close()
+    old, new = write_candidate(root, candidate, project, specs, data)
+    target = data.frame.columns[-1]
+    positives = int((data.frame[target].astype(str).isin(["1", "True", "true"])).sum())
+    print(f"candidate {candidate}: version {old} -> {new}, {len(data.frame)} decisions with outcomes from "
+          f"{data.store_url} ({positives} with {target} = 1)"
+          + (f"; {data.skipped} left out: they lack inputs the models need" if data.skipped else ""))
+    print(f"  wrote {candidate / STORE_DATA_FILE} and its README")
+    trained = argparse.Namespace(**{**vars(args), "project": str(candidate), "data": STORE_DATA_FILE,
+                                    "from_store": False, "candidate": None, "check": False})
+    return cmd_train(trained)
 
 
 def _data_override(root: Path, given: str) -> str:
