@@ -7,6 +7,7 @@ the decision with its full trace in one transaction.
 from __future__ import annotations
 
 import gc
+import logging
 import math
 import os
 import threading
@@ -14,11 +15,11 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
-from composite.errors import CompositeError, EvaluationError, RequestError
+from composite.errors import CompositeError, EvaluationError, ProjectError, RequestError
 from composite.knowledge import AS_GIVEN
 from composite.ids import new_id, new_ids
 from composite.limits import DEFAULT_LIMITS, INT64_MAX, INT64_MIN, Limits, short
@@ -26,7 +27,7 @@ from composite.nodes.base import BatchResult, accepts_evidence_keyword
 from composite.project import Project, load_project
 from composite.schemas import LAZY_SCHEMA_VERSION, SCHEMA_VERSION, Decision, NodeTrace, Trace, on_demand, trusted
 from composite.store import STORE_ENV, DecisionStore, DecisionSummary, project_store  # noqa: F401 (STORE_ENV)
-from composite.store._codec import SAME_MIN_CHARS, derived_names, nonfinite_name
+from composite.store._codec import SAME_MIN_CHARS, decision_record, derived_names, nonfinite_name
 
 if TYPE_CHECKING:
     from composite.replay import ReplayResult
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
 
 Evidence = Literal["lazy", "eager"]
+
+challenger_log = logging.getLogger("composite.challengers")
 
 
 def _evidence_mode(mode: Any) -> Evidence:
@@ -112,12 +115,17 @@ class CompositeEngine:
         self._reload_lock = threading.Lock()
         self._saved_snapshots: set[str] = set()
         self._loaded = self._prepare(project)
+        # champion/challenger (docs/challengers.md): engines deciding every recorded request in the
+        # shadow, into the same store; empty, the champion's path does no extra work
+        self._challengers: tuple[CompositeEngine, ...] = ()
+        self.challenger_failures: dict[str, int] = {}
 
     # -- loading -------------------------------------------------------------------------------
 
     @classmethod
     def from_path(cls, path: str | os.PathLike[str] = ".", *, store: str | DecisionStore | None = None,
-                  limits: Limits | None = None, evidence: Evidence = "lazy") -> "CompositeEngine":
+                  limits: Limits | None = None, evidence: Evidence = "lazy",
+                  challengers: Sequence[str | os.PathLike[str]] | None = None) -> "CompositeEngine":
         """Load a project folder (or a .dmn / .fll file) and open its store.
 
         `store` is a store URL ("memory", "sqlite:///file.db", "sqlite:///file.db?mode=ro",
@@ -131,12 +139,117 @@ class CompositeEngine:
         memberships, contributions, reasons) when it is asked for: `decision.trace`, `explain`.
         "eager" builds it with every decision and stores it in the record. `explain` says the
         same either way (composite.evidence).
+
+        `challengers`: project folders deciding every recorded request in the shadow, besides the
+        ones composite.yaml names under `challengers:` (relative to the project); see
+        `challengers` below and docs/challengers.md.
         """
         source = Path(path)
         project = load_project(source)
         if store is None or isinstance(store, str):
             store = project_store(source, store)
-        return cls(project, store, source=source, limits=limits, evidence=evidence)
+        engine = cls(project, store, source=source, limits=limits, evidence=evidence)
+        named = [(source / entry, source / "composite.yaml", f"challengers[{i}]")
+                 for i, entry in enumerate(project.config.challengers)]
+        named += [(Path(entry), None, "challengers") for entry in challengers or ()]
+        if named:
+            try:
+                engine._challengers = tuple(engine._challenger(folder, file, field) for folder, file, field in named)
+            except BaseException:
+                store.close()
+                raise
+        return engine
+
+    @property
+    def challengers(self) -> tuple["CompositeEngine", ...]:
+        """The engines deciding each recorded request in the shadow of this one (the champion).
+
+        Each takes the champion's inputs; its decision is stored in the champion's store with
+        `shadow_of` (the champion decision's id) and `challenger` (its project name) in the record,
+        never returned, and left out of `history` and `store.select()` (`select(shadows=True)`
+        reads them). A challenger that fails is logged ("composite.challengers") and counted in
+        `challenger_failures`; the champion's decision stands.
+        """
+        return self._challengers
+
+    def _challenger(self, folder: Path, file: Path | None, field: str) -> "CompositeEngine":
+        """A challenger engine on this engine's store, checked to need no input the champion lacks."""
+        try:
+            project = load_project(folder)
+        except ProjectError as exc:
+            raise ProjectError(f"challenger '{folder}' cannot be loaded: {exc.message}", code="challenger_invalid",
+                               problems=exc.problems, file=str(file) if file else None, field=field) from None
+        schema = project.input_schema
+        required = [name for name in project.graph.inputs if name not in schema.defaults]
+        foreign = sorted(set(required) - set(self.inputs))
+        if foreign:
+            raise ProjectError(
+                f"challenger '{folder}' ({project.name} {project.version}) needs input(s) {foreign} that the champion "
+                f"'{self.project.name}' does not take: a challenger decides the champion's requests, so every input it "
+                "requires must be one of the champion's (give those inputs a default in the challenger's knowledge/, "
+                "or remove the challenger)", code="challenger_inputs", file=str(file) if file else None, field=field)
+        return CompositeEngine(project, self.store, source=folder, limits=self.limits, evidence=self.evidence)
+
+    def _challenger_failed(self, challenger: "CompositeEngine", champion_id: str, exc: BaseException) -> None:
+        label = f"{challenger.project.name} {challenger.project.version}"
+        with self._reload_lock:
+            self.challenger_failures[label] = self.challenger_failures.get(label, 0) + 1
+        challenger_log.warning("challenger %s failed in the shadow of %s (the champion's decision stands): %s: %s",
+                               label, champion_id, type(exc).__name__, exc)
+
+    def _shadow(self, decision: Decision, evidence: Evidence | None) -> None:
+        """Every challenger decides the champion decision's inputs; stored linked, never returned."""
+        for challenger in self._challengers:
+            try:
+                names = challenger.inputs
+                shadow = challenger.decide({key: value for key, value in decision.inputs.items() if key in names},
+                                           record=False, evidence=evidence)
+                record = decision_record(shadow)
+                record["shadow_of"] = decision.id
+                record["challenger"] = challenger.project.name
+                challenger._save_snapshot(challenger.project)
+                self.store.save_records([record])
+            except Exception as exc:  # a challenger never fails the champion
+                self._challenger_failed(challenger, decision.id, exc)
+
+    def _shadow_batch(self, frame: "pd.DataFrame", champion_ids: list[str], lazy: bool) -> None:
+        for challenger in self._challengers:
+            try:
+                challenger._decide_shadow_batch(frame, champion_ids, lazy)
+            except Exception as exc:
+                self._challenger_failed(challenger, f"batch of {len(champion_ids)} from {champion_ids[0]}", exc)
+
+    def _decide_shadow_batch(self, frame: "pd.DataFrame", champion_ids: list[str], lazy: bool) -> None:
+        """Decide the champion's (good) rows as this challenger and store them, row i linked to
+        champion_ids[i]."""
+        started = time.perf_counter_ns()
+        loaded = self._loaded
+        project = loaded.project
+        names = set(project.graph.inputs)
+        own = frame.loc[:, [column for column in frame.columns if column in names]]
+        own.attrs.update(frame.attrs)
+        columns = project.input_schema.validate_frame(own, limits=self.limits)
+        size = len(own)
+        values, results = _evaluate(loaded, columns, size, evidence=not lazy, keep=True)
+        ids = new_ids(size)
+        duration = (time.perf_counter_ns() - started) / 1000 / size
+        name = project.name
+
+        def linked() -> Iterable[dict[str, Any]]:
+            for record, champion_id in zip(_records(loaded, ids, new_id(), columns, values, results, duration,
+                                                    lazy=lazy), champion_ids):
+                record["shadow_of"] = champion_id
+                record["challenger"] = name
+                yield record
+
+        self._save_snapshot(project)
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self.store.save_records(linked())
+        finally:
+            if gc_was_enabled:
+                gc.enable()
 
     def _prepare(self, project: Project) -> _Loaded:
         from composite.evidence import register
@@ -169,9 +282,16 @@ class CompositeEngine:
         with self._reload_lock:
             project = load_project(self._source)
             if project.hash == self._loaded.project.hash:
-                return False
-            self._loaded = self._prepare(project)
-            return True
+                changed = False
+            else:
+                self._loaded = self._prepare(project)
+                changed = True
+        for challenger in self._challengers:
+            try:
+                challenger.reload()
+            except CompositeError as exc:  # the running challenger version stays, as the champion's would
+                challenger_log.warning("challenger %s not reloaded: %s", challenger._source, exc)
+        return changed
 
     @property
     def project(self) -> Project:
@@ -258,6 +378,8 @@ class CompositeEngine:
         if record:
             self._save_snapshot(project)
             self.store.save(decision)
+            if self._challengers:
+                self._shadow(decision, evidence)
         return decision
 
     def decide_batch(self, frame: "pd.DataFrame | Iterable[Mapping[str, Any]]", *, record: bool = True,
@@ -378,6 +500,8 @@ class CompositeEngine:
                 if gc_was_enabled:
                     gc.enable()
             out.attrs["batch_id"] = batch_id
+            if self._challengers:
+                self._shadow_batch(frame, ids, lazy)
         return out
 
     # -- reading back --------------------------------------------------------------------------

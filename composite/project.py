@@ -55,6 +55,8 @@ class ProjectConfig(BaseModel):
     outputs: list[str] = Field(default_factory=list)
     nodes: list[NodeEntry] = Field(default_factory=list)
     monitoring: MonitoringConfig | None = None
+    # project folders, relative to this one, that decide every request in the shadow (docs/challengers.md)
+    challengers: list[str] = Field(default_factory=list)
 
 
 class Project:

@@ -63,16 +63,21 @@ class DecisionStore(Protocol):
         """The snapshot saved for that project hash, or DecisionNotFound."""
 
     def recent(self, limit: int = 20) -> list[DecisionSummary]:
-        """The newest decisions first."""
+        """The newest decisions first (a challenger's shadow decisions are not among them)."""
 
     def count(self) -> int: ...
 
     def select(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
-               ids: Sequence[str] | None = None, limit: int | None = None) -> Iterator[Decision]:
+               ids: Sequence[str] | None = None, limit: int | None = None,
+               shadows: bool = False) -> Iterator[Decision]:
         """Stored decisions in id order (oldest first), read in pages as they are consumed.
 
         `since` (inclusive) and `until` (exclusive) are ISO 8601 times compared with `created_at`
-        (a time without a zone is UTC); `ids` keeps only those ids (unknown ones are skipped)."""
+        (a time without a zone is UTC); `ids` keeps only those ids (unknown ones are skipped).
+        `shadows=True` reads the challengers' shadow decisions instead (records whose JSON has
+        `shadow_of`, the champion decision's id, and `challenger`, docs/challengers.md); by default
+        they are left out, as `recent` leaves them out. `records(...)` takes the same arguments and
+        gives the stored record dicts."""
 
     def record_outcome(self, decision_id: str, value: Any, *, recorded_at: str | None = None,
                        note: str | None = None) -> None:

@@ -72,10 +72,13 @@ class MemoryStore:
             raise DecisionNotFound(f"no project snapshot {project_hash} in this store") from None
 
     def recent(self, limit: int = 20) -> list[DecisionSummary]:
-        ids = sorted(self._decisions, reverse=True)[:limit]
         out = []
-        for decision_id in ids:
+        for decision_id in sorted(self._decisions, reverse=True):
+            if len(out) >= limit:
+                break
             item = loads(self._decisions[decision_id])
+            if item.get("shadow_of") is not None:
+                continue  # a challenger's decision is not a decision anyone was given
             outputs = restore_nonfinite(item["outputs"], (item.get("nonfinite") or {}).get("outputs"))
             out.append(DecisionSummary(item["id"], item["created_at"], item["project"], item["project_version"],
                                        outputs, item.get("batch_id")))
@@ -85,8 +88,10 @@ class MemoryStore:
         return len(self._decisions)
 
     def records(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
-                ids: Sequence[str] | None = None, limit: int | None = None) -> Iterator[dict[str, Any]]:
-        """The stored records `select` reads, as dicts (see _codec.decision_record)."""
+                ids: Sequence[str] | None = None, limit: int | None = None,
+                shadows: bool = False) -> Iterator[dict[str, Any]]:
+        """The stored records `select` reads, as dicts (see _codec.decision_record); `shadows`: the
+        challengers' decisions (records with `shadow_of`) instead of the others."""
         since, until = utc_text(since, field="since"), utc_text(until, field="until")
         limit = check_limit(limit)
         with self._lock:
@@ -99,14 +104,18 @@ class MemoryStore:
             record = loads(text)
             if batch_id is not None and record.get("batch_id") != batch_id:
                 continue
+            if (record.get("shadow_of") is not None) != shadows:
+                continue
             if not in_window(record["created_at"], since, until):
                 continue
             given += 1
             yield record
 
     def select(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
-               ids: Sequence[str] | None = None, limit: int | None = None) -> Iterator[Decision]:
-        for record in self.records(since=since, until=until, batch_id=batch_id, ids=ids, limit=limit):
+               ids: Sequence[str] | None = None, limit: int | None = None,
+               shadows: bool = False) -> Iterator[Decision]:
+        for record in self.records(since=since, until=until, batch_id=batch_id, ids=ids, limit=limit,
+                                   shadows=shadows):
             yield record_decision(record, self._projects.get(record.get("project_hash", ""), {}))
 
     def record_outcome(self, decision_id: str, value: Any, *, recorded_at: str | None = None,

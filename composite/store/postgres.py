@@ -33,7 +33,7 @@ try:
 except ImportError:  # the extra is not installed: say how to install it when the store is opened
     psycopg = None  # type: ignore[assignment]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Any number that is ours: pg_advisory_xact_lock(LOCK) serialises schema creation and migrations
 # between processes opening a fresh database at once (CREATE TABLE IF NOT EXISTS alone races).
@@ -42,7 +42,7 @@ LOCK = 0x636F6D706F73  # "compos"
 def _chain_existing(conn: Any) -> None:
     """Chain the decisions a version-1 store holds, in id order (their write order is not known)."""
     previous, seq, updates = GENESIS, 0, []
-    for row in conn.execute(f"SELECT {_COLUMNS} FROM decisions ORDER BY id").fetchall():
+    for row in conn.execute(f"SELECT {_CHAIN_COLUMNS} FROM decisions ORDER BY id").fetchall():
         seq += 1
         previous = link(previous, _digest(row))
         updates.append((seq, previous, row[5]))
@@ -97,14 +97,21 @@ MIGRATIONS: dict[int, list[Any]] = {
         " ON CONFLICT (name) DO NOTHING",
         lambda conn: _chain_existing(conn),
     ],
+    3: [
+        # a challenger's decision names the champion decision it shadows (also in its chained body;
+        # this column only finds them). Partial index: a champion's row costs no index entry.
+        "ALTER TABLE decisions ADD COLUMN IF NOT EXISTS shadow_of text COLLATE \"C\"",
+        "CREATE INDEX IF NOT EXISTS decisions_shadow ON decisions (shadow_of) WHERE shadow_of IS NOT NULL",
+    ],
 }
 
 # The record's fields kept in columns of their own (_codec.COLUMNS), in COPY's column order: the
 # ones a batch shares first, so their escaped text is made once per batch (see _copy_chunks).
 _IN_COLUMNS = ("created_at", "project", "project_version", "project_hash", "batch_id", "id", "outputs")
 assert set(_IN_COLUMNS) == set(COLUMNS)
-_COLUMNS = ", ".join(_IN_COLUMNS) + ", body"
-_PLACEHOLDERS = ", ".join(["%s"] * (len(_IN_COLUMNS) + 1))
+_CHAIN_COLUMNS = ", ".join(_IN_COLUMNS) + ", body"  # the columns the chain digests
+_COLUMNS = _CHAIN_COLUMNS + ", shadow_of"
+_PLACEHOLDERS = ", ".join(["%s"] * (len(_IN_COLUMNS) + 2))  # and body, shadow_of
 
 # URL query parameters that are ours; every other one goes to libpq (connect_timeout, sslmode, ...).
 _OPTIONS = {"retries": 5, "pool_size": 4}
@@ -402,7 +409,8 @@ class PostgresStore(SnapshotReader):
     def recent(self, limit: int = 20) -> list[DecisionSummary]:
         rows = self._run(lambda conn: conn.execute(
             "SELECT id, created_at, project, project_version, outputs, batch_id,"
-            " ((body::json) -> 'nonfinite' -> 'outputs')::text FROM decisions ORDER BY id DESC LIMIT %s",
+            " ((body::json) -> 'nonfinite' -> 'outputs')::text FROM decisions WHERE shadow_of IS NULL"
+            " ORDER BY id DESC LIMIT %s",
             (limit,)).fetchall(), write=False)
         return [DecisionSummary(r[0], r[1], r[2], r[3], restore_nonfinite(loads(r[4]), r[6] and loads(r[6])), r[5])
                 for r in rows]
@@ -413,10 +421,14 @@ class PostgresStore(SnapshotReader):
     # -- reading many, outcomes, the chain ------------------------------------------------------
 
     def records(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
-                ids: Sequence[str] | None = None, limit: int | None = None) -> Iterator[dict[str, Any]]:
+                ids: Sequence[str] | None = None, limit: int | None = None,
+                shadows: bool = False) -> Iterator[dict[str, Any]]:
         """The stored records `select` reads, as dicts (see _codec.decision_record), a page at a time."""
+        shadow_clause = "shadow_of IS NOT NULL" if shadows else "shadow_of IS NULL"
+
         def fetch(clauses: list[str], args: list[Any], page: int) -> list[Any]:
-            sql = f"SELECT {_COLUMNS} FROM decisions WHERE {' AND '.join(clauses)} ORDER BY id LIMIT %s"
+            sql = (f"SELECT {_COLUMNS} FROM decisions WHERE {' AND '.join([*clauses, shadow_clause])}"
+                   " ORDER BY id LIMIT %s")
             return self._run(lambda conn: conn.execute(sql, (*args, page)).fetchall(), write=False)
 
         for row in paged_rows(fetch, lambda row: row[5], placeholder="%s",
@@ -425,8 +437,10 @@ class PostgresStore(SnapshotReader):
             yield _record(row)
 
     def select(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
-               ids: Sequence[str] | None = None, limit: int | None = None) -> Iterator[Decision]:
-        for record in self.records(since=since, until=until, batch_id=batch_id, ids=ids, limit=limit):
+               ids: Sequence[str] | None = None, limit: int | None = None,
+               shadows: bool = False) -> Iterator[Decision]:
+        for record in self.records(since=since, until=until, batch_id=batch_id, ids=ids, limit=limit,
+                                   shadows=shadows):
             yield record_decision(record, self._snapshot(record["project_hash"]))
 
     def record_outcome(self, decision_id: str, value: Any, *, recorded_at: str | None = None,
@@ -518,7 +532,7 @@ class _Replay:
 
 def _digest(row: Sequence[Any]) -> str:
     """The chain's content digest of a row in _COLUMNS order (fields in _chain.DECISION_FIELDS order)."""
-    created_at, project, version, project_hash, batch_id, decision_id, outputs, body = row
+    created_at, project, version, project_hash, batch_id, decision_id, outputs, body = row[:8]
     return decision_digest((decision_id, created_at, project, version, project_hash, batch_id, outputs, body))
 
 
@@ -534,12 +548,13 @@ def _set_head(conn: Any, name: str, seq: int, chain: str) -> None:
 
 def _row(record: dict[str, Any]) -> tuple[Any, ...]:
     return (record["created_at"], record["project"], record["project_version"], record["project_hash"],
-            record.get("batch_id"), record["id"], dumps(record["outputs"]), record_body(record))
+            record.get("batch_id"), record["id"], dumps(record["outputs"]), record_body(record),
+            record.get("shadow_of"))
 
 
 def _record(row: tuple[Any, ...]) -> dict[str, Any]:
     """A stored row (in _COLUMNS order) back into the record that was saved."""
-    created_at, project, version, project_hash, batch_id, decision_id, outputs, body = row
+    created_at, project, version, project_hash, batch_id, decision_id, outputs, body = row[:8]
     return join_record(body, {"id": decision_id, "created_at": created_at, "project": project,
                               "project_version": version, "project_hash": project_hash, "batch_id": batch_id,
                               "outputs": loads(outputs)})
@@ -580,7 +595,7 @@ def _copy_chunks(records: Iterable[dict[str, Any]], size: int = 1 << 20) -> Iter
             prefix = shared[head] = "".join(_text(value) + "\t" for value in head)
         outputs_json, body_json = dumps(record["outputs"]), record_body(record)
         outputs, body = _json_text(outputs_json), _json_text(body_json)
-        line = f"{prefix}{_text(record['id'])}\t{outputs}\t{body}"
+        line = f"{prefix}{_text(record['id'])}\t{outputs}\t{body}\t{_text(record.get('shadow_of'))}"
         lines.append(line)
         ids.append(record["id"])
         digests.append(decision_digest((record["id"], *head, outputs_json, body_json)))

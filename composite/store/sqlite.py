@@ -26,7 +26,7 @@ from composite.store._snapshots import SnapshotReader
 from composite.store._codec import (decision_record, dumps, join_record, loads, record_body, record_decision,
                                     restore_nonfinite)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 
@@ -87,6 +87,12 @@ MIGRATIONS: dict[int, list[str | Callable[[sqlite3.Connection], None]]] = {
                seq INTEGER NOT NULL,
                chain TEXT NOT NULL)""",
         _chain_existing,
+    ],
+    3: [
+        # a challenger's decision names the champion decision it shadows (also in its chained JSON
+        # body; this column only finds them). Partial index: a champion's row costs no index entry.
+        "ALTER TABLE decisions ADD COLUMN shadow_of TEXT",
+        "CREATE INDEX IF NOT EXISTS decisions_shadow ON decisions(shadow_of) WHERE shadow_of IS NOT NULL",
     ],
 }
 
@@ -213,15 +219,17 @@ class SQLiteStore(SnapshotReader):
         )])
         self._known_projects.add(snapshot["hash"])
 
-    _INSERT = ("INSERT INTO decisions (id, created_at, project, project_version, project_hash, batch_id, outputs, record)"
-               " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    _INSERT = ("INSERT INTO decisions (id, created_at, project, project_version, project_hash, batch_id, outputs, record,"
+               " shadow_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
     _CHAIN = "INSERT INTO decision_chain (seq, id, chain) VALUES (?, ?, ?)"
 
     @staticmethod
     def _row(record: dict[str, Any]) -> tuple[Any, ...]:
-        # the fields with a column of their own are not repeated in the record's JSON
+        # the fields with a column of their own are not repeated in the record's JSON; `shadow_of`
+        # stays in it too (the chain digests the first eight fields, so it covers the link)
         return (record["id"], record["created_at"], record["project"], record["project_version"],
-                record["project_hash"], record.get("batch_id"), dumps(record["outputs"]), record_body(record))
+                record["project_hash"], record.get("batch_id"), dumps(record["outputs"]), record_body(record),
+                record.get("shadow_of"))
 
     def save(self, decision: Decision) -> None:
         self._insert([self._row(decision_record(decision))])
@@ -270,7 +278,8 @@ class SQLiteStore(SnapshotReader):
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, created_at, project, project_version, outputs, batch_id,"
-                " json_extract(record, '$.nonfinite.outputs') FROM decisions ORDER BY id DESC LIMIT ?",
+                " json_extract(record, '$.nonfinite.outputs') FROM decisions WHERE shadow_of IS NULL"
+                " ORDER BY id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
         return [DecisionSummary(r[0], r[1], r[2], r[3], restore_nonfinite(loads(r[4]), r[6] and loads(r[6])), r[5])
@@ -285,9 +294,13 @@ class SQLiteStore(SnapshotReader):
     _RECORD = "SELECT record, id, created_at, project, project_version, project_hash, batch_id, outputs FROM decisions"
 
     def records(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
-                ids: Sequence[str] | None = None, limit: int | None = None) -> Iterator[dict[str, Any]]:
+                ids: Sequence[str] | None = None, limit: int | None = None,
+                shadows: bool = False) -> Iterator[dict[str, Any]]:
         """The stored records `select` reads, as dicts (see _codec.decision_record), a page at a time."""
+        shadow_clause = "shadow_of IS NOT NULL" if shadows else "shadow_of IS NULL"
+
         def fetch(clauses: list[str], args: list[Any], page: int) -> list[Any]:
+            clauses = [*clauses, shadow_clause]
             with self._lock:
                 return self._db.execute(f"{self._RECORD} WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?",
                                         (*args, page)).fetchall()
@@ -300,8 +313,10 @@ class SQLiteStore(SnapshotReader):
                                        "outputs": loads(row[7])})
 
     def select(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
-               ids: Sequence[str] | None = None, limit: int | None = None) -> Iterator[Decision]:
-        for record in self.records(since=since, until=until, batch_id=batch_id, ids=ids, limit=limit):
+               ids: Sequence[str] | None = None, limit: int | None = None,
+               shadows: bool = False) -> Iterator[Decision]:
+        for record in self.records(since=since, until=until, batch_id=batch_id, ids=ids, limit=limit,
+                                   shadows=shadows):
             yield record_decision(record, self._snapshot(record["project_hash"]))
 
     def record_outcome(self, decision_id: str, value: Any, *, recorded_at: str | None = None,

@@ -285,3 +285,41 @@ def test_every_row_is_chained_in_write_order(url, loan, engine, reader):
         previous = row.chain
     assert store.chain_head() == (4, previous)
     assert store.chain_head("outcomes") is None
+
+
+# -- champion/challenger: shadow decisions (docs/challengers.md) ------------------------------------
+
+@pytest.fixture(scope="module")
+def loan_challenger(tmp_path_factory):
+    """The loan project with a stricter screen: the same inputs, another version."""
+    return write_project(tmp_path_factory.mktemp("contract") / "loan_challenger",
+                         LOAN_PROJECT.replace("1.2.0", "1.3.0-challenger").replace("ratio > 0.25", "ratio > 0.1"),
+                         LOAN_CONCEPTS)
+
+
+def test_shadow_decisions_are_linked_and_left_out_of_select_recent_unless_asked(url, loan, loan_challenger,
+                                                                                opened, reader):
+    from composite.audit import verify
+
+    champion = CompositeEngine.from_path(loan, store=url, challengers=[loan_challenger])
+    opened.append(champion)
+    single = champion.decide(GOOD_LOAN)
+    batch = champion.decide_batch(pd.DataFrame([GOOD_LOAN, {**GOOD_LOAN, "income": 900}]))
+    champions = [single.id, *batch["decision_id"]]
+    store = reader(champion, url)
+    assert [d.id for d in store.select()] == champions
+    assert [s.id for s in store.recent(10)] == list(reversed(champions))
+    shadows = list(store.records(shadows=True))
+    assert [r["shadow_of"] for r in shadows] == champions
+    assert {(r["challenger"], r["project_version"]) for r in shadows} == {("loan", "1.3.0-challenger")}
+    assert [d.project_version for d in store.select(shadows=True)] == ["1.3.0-challenger"] * 3
+    assert [d.outputs["decision"] for d in store.select(shadows=True)] == ["refer", "refer", "refer"]
+    assert [d.outputs["decision"] for d in store.select()] == ["approve", "approve", "refer"]
+    assert store.get(shadows[0]["id"]).inputs == single.inputs  # a shadow is a stored decision like any
+    assert list(store.select(ids=[shadows[0]["id"]])) == []  # ... but not a decision anyone was given
+    assert [d.id for d in store.select(ids=[shadows[0]["id"]], shadows=True)] == [shadows[0]["id"]]
+    assert store.count() == 6
+    # the chain covers the shadows, in write order: each shadow right after its champion's write
+    assert [x.id for x in store.chain()] == [single.id, shadows[0]["id"], *champions[1:],
+                                            *(r["id"] for r in shadows[1:])]
+    assert verify(store) == []

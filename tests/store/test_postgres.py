@@ -283,8 +283,8 @@ def test_a_version_1_database_migrates_on_open_and_is_chained_in_id_order(loan_p
         conn.execute("INSERT INTO projects VALUES (%s, %s, %s, now(), %s)", (snapshot["hash"], snapshot["name"],
                                                                          snapshot["version"], postgres.dumps(snapshot)))
         for decision_id in reversed(ids):
-            conn.execute(f"INSERT INTO decisions ({postgres._COLUMNS}) VALUES ({postgres._PLACEHOLDERS})",
-                         postgres._row(dict(record, id=decision_id)))
+            conn.execute(f"INSERT INTO decisions ({postgres._CHAIN_COLUMNS}) VALUES ({', '.join(['%s'] * 8)})",
+                         postgres._row(dict(record, id=decision_id))[:8])  # version 1 had no shadow_of
     store = open_store(pg_url)
     opened.append(store)
     assert [d.id for d in store.select()] == ids
@@ -293,4 +293,4 @@ def test_a_version_1_database_migrates_on_open_and_is_chained_in_id_order(loan_p
     store.record_outcome(ids[1], "repaid")
     assert store.outcomes()[ids[1]].value == "repaid"
     with psycopg.connect(pg_url) as conn:
-        assert conn.execute("SELECT version FROM composite_schema").fetchall() == [(2,)]
+        assert conn.execute("SELECT version FROM composite_schema").fetchall() == [(postgres.SCHEMA_VERSION,)] == [(3,)]

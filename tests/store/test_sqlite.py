@@ -116,4 +116,4 @@ def test_a_version_1_store_migrates_on_open_and_its_decisions_are_chained_in_id_
     assert [(x.seq, x.id) for x in store.chain()][-1] == (4, later)
     store.close()
     db = sqlite3.connect(tmp_path / "v1.db")
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
