@@ -21,6 +21,12 @@ demo: install
 	$(BIN)/composite validate
 	$(BIN)/composite decide --input data/sample_application.json --explain
 
+# The lifecycle on a temporary copy of the default project: decide 2,000 applications, record their
+# outcomes, shift the population, monitor, retrain from the store, what-if (examples/credit_lifecycle/).
+.PHONY: lifecycle
+lifecycle: install
+	$(BIN)/python examples/credit_lifecycle/run.py
+
 # Every benchmark at a tiny size (smoke: they must run, not be fast), then the whole test suite,
 # so that pytest's summary is the last thing printed.
 # .ci/system-packages installs the PostgreSQL server and Java runtime the server tests use, when absent.
