@@ -278,6 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_audit_commands(sub)
 
+    from composite.cli_compare import add_compare_command
+
+    add_compare_command(sub)
+
     p = sub.add_parser("init", help="create a new decision project that validates, passes its scenarios and decides",
                        description="Templates: " + "; ".join(f"{name}: {what}" for name, what in TEMPLATES.items()))
     p.add_argument("directory")
