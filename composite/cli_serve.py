@@ -34,6 +34,9 @@ def add_serve_commands(subparsers: Any) -> None:
     p.add_argument("--reload-interval", type=float, default=1.0, metavar="SECONDS",
                    help="seconds between two looks at the files with --reload (default: 1)")
     p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+    p.add_argument("--challenger", action="append", default=[], metavar="DIR",
+                   help="a challenger project folder deciding every request in the shadow, stored linked to the "
+                        "champion's decision and never returned (repeatable; docs/challengers.md)")
     p.set_defaults(run=cmd_serve)
 
     p = subparsers.add_parser("schema", help="print the JSON Schema of a request, generated from knowledge/")
@@ -65,7 +68,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from composite.engine import CompositeEngine
-    from composite.service.app import (PROJECT_ENV, RELOAD_ENV, RELOAD_INTERVAL_ENV, create_app,
+    from composite.service.app import (CHALLENGERS_ENV, PROJECT_ENV, RELOAD_ENV, RELOAD_INTERVAL_ENV, create_app,
                                        from_environment)
     from composite.store import STORE_ENV
 
@@ -75,10 +78,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _log_to_stderr(args.log_level)
     # Loaded here in every case: a project or store that cannot be opened is reported before any
     # port is bound, as one error, not as a worker's traceback.
-    engine = CompositeEngine.from_path(args.project, store=args.store)
+    challengers = list(getattr(args, "challenger", None) or [])
+    engine = CompositeEngine.from_path(args.project, store=args.store, challengers=challengers)
     project = engine.project
     print(f"serving project '{project.name}' {project.version} ({project.hash}) from {args.project}, "
           f"store {engine.store.url}, on http://{args.host}:{args.port} (API docs: /docs)", file=sys.stderr)
+    for challenger in engine.challengers:
+        print(f"challenger '{challenger.project.name}' {challenger.project.version} decides every request in the "
+              "shadow (stored, never returned)", file=sys.stderr)
     if args.workers == 1:
         app = create_app(engine, reload=args.reload, reload_interval=args.reload_interval, close_engine=True)
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
@@ -92,6 +99,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ[STORE_ENV] = args.store
     os.environ[RELOAD_ENV] = "1" if args.reload else "0"
     os.environ[RELOAD_INTERVAL_ENV] = str(args.reload_interval)
+    os.environ[CHALLENGERS_ENV] = os.pathsep.join(str(Path(folder).resolve()) for folder in challengers)
     uvicorn.run(f"{from_environment.__module__}:from_environment", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level=args.log_level)
     return 0

@@ -38,6 +38,8 @@ log = logging.getLogger("composite.service")
 PROJECT_ENV = "COMPOSITE_PROJECT"
 RELOAD_ENV = "COMPOSITE_SERVE_RELOAD"  # "1": watch the project's files (seconds between checks: RELOAD_INTERVAL_ENV)
 RELOAD_INTERVAL_ENV = "COMPOSITE_SERVE_RELOAD_INTERVAL"
+# challenger project folders (`composite serve --challenger DIR`), joined by os.pathsep
+CHALLENGERS_ENV = "COMPOSITE_SERVE_CHALLENGERS"
 VERSION_HEADER = "X-Composite-Project-Version"
 HASH_HEADER = "X-Composite-Project-Hash"
 HISTORY_SCAN = 10_000  # newest decisions a filtered history looks through (the store has no filters)
@@ -454,7 +456,8 @@ def _openapi(app: FastAPI, project: Any, service: Service) -> dict[str, Any]:
 def from_environment() -> FastAPI:
     """The app for `uvicorn --factory composite.service.app:from_environment`: the project in
     $COMPOSITE_PROJECT (default "."), the store in $COMPOSITE_STORE_URL (default: SQLite in the
-    project's .composite/), --reload when $COMPOSITE_SERVE_RELOAD is 1."""
+    project's .composite/), --reload when $COMPOSITE_SERVE_RELOAD is 1, challengers (deciding in the
+    shadow, docs/challengers.md) from $COMPOSITE_SERVE_CHALLENGERS, folders joined by os.pathsep."""
     from composite.engine import CompositeEngine
 
     if not log.handlers and not logging.getLogger().handlers:
@@ -462,10 +465,11 @@ def from_environment() -> FastAPI:
         handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.INFO)
-    engine = CompositeEngine.from_path(os.environ.get(PROJECT_ENV, "."))
+    challengers = [folder for folder in os.environ.get(CHALLENGERS_ENV, "").split(os.pathsep) if folder]
+    engine = CompositeEngine.from_path(os.environ.get(PROJECT_ENV, "."), challengers=challengers)
     reload = os.environ.get(RELOAD_ENV, "") == "1"
     interval = float(os.environ.get(RELOAD_INTERVAL_ENV, "1.0"))
     return create_app(engine, reload=reload, reload_interval=interval, close_engine=True)
 
 
-__all__ = ["HASH_HEADER", "VERSION_HEADER", "Service", "create_app", "from_environment"]
+__all__ = ["CHALLENGERS_ENV", "HASH_HEADER", "VERSION_HEADER", "Service", "create_app", "from_environment"]
