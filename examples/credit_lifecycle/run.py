@@ -25,6 +25,9 @@ import pandas as pd
 REPOSITORY = Path(__file__).resolve().parents[2]
 # The default project's folders (composite.yaml at the repository root is the project).
 PROJECT_ENTRIES = ("composite.yaml", "knowledge", "rules", "models", "data", "scenarios")
+# The last rows of the data file are kept for the shadow window, so that compare judges the candidate on
+# applicants it did not learn from (the running model learned from all of them: a bias for the champion).
+HELD_OUT = 300
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Lifecycle:
     store: str
     started: str
     shifted_at: str
+    challenged_at: str | None = None
     steps: dict[str, Step] = field(default_factory=dict)
 
 
@@ -59,19 +63,23 @@ def copy_default_project(target: Path) -> Path:
     return target
 
 
-def applications(rows: int, *, seed: int, under_30: bool = False) -> pd.DataFrame:
-    """`rows` applications drawn with replacement from data/german_credit.csv (seeded), with `default`."""
+def applications(rows: int, *, seed: int, under_30: bool = False, held_out: bool = False) -> pd.DataFrame:
+    """`rows` applications drawn with replacement (seeded) from data/german_credit.csv, with `default`: from
+    its first rows, or with `held_out` from its last HELD_OUT rows, which the store never trains on."""
     data = pd.read_csv(REPOSITORY / "data" / "german_credit.csv")
+    data = data.iloc[len(data) - HELD_OUT:] if held_out else data.iloc[:len(data) - HELD_OUT]
     if under_30:
         data = data[data["age"] < 30]
     return data.sample(n=rows, replace=True, random_state=seed).reset_index(drop=True)
 
 
-def decide_and_learn(project: Path, store: str, frame: pd.DataFrame) -> int:
-    """Decide every application (stored), then record what happened to each: its `default`."""
+def decide_and_learn(project: Path, store: str, frame: pd.DataFrame, challengers: list[Path] | None = None) -> int:
+    """Decide every application (stored; decided by `challengers` in the shadow too), then record what
+    happened to each: its `default`."""
     from composite import CompositeEngine
 
-    with CompositeEngine.from_path(project, store=store) as engine:
+    shadows = {"challengers": challengers} if challengers else {}
+    with CompositeEngine.from_path(project, store=store, **shadows) as engine:
         decided = engine.decide_batch(frame.drop(columns=["default"]))
         for decision_id, outcome in zip(decided["decision_id"], frame["default"]):
             engine.record_outcome(decision_id, int(outcome))
@@ -95,7 +103,7 @@ def has_command(name: str, cwd: Path) -> bool:
     return bool(usage) and name in usage.group(1).split(",")
 
 
-def run(workdir: Path, *, rows: int = 2000, shifted: int = 1000, seed: int = 7,
+def run(workdir: Path, *, rows: int = 2000, shifted: int = 1000, shadowed: int = 500, seed: int = 7,
         echo: Callable[[str], None] = print) -> Lifecycle:
     """The whole lifecycle in `workdir` (a new or empty folder); every step is echoed as it is run."""
     project = copy_default_project(workdir / "project")
@@ -110,7 +118,8 @@ def run(workdir: Path, *, rows: int = 2000, shifted: int = 1000, seed: int = 7,
     echo(f"# The lifecycle, in {workdir}: a copy of the default project, store {store}")
     t0 = time.perf_counter()
     count = decide_and_learn(project, store, applications(rows, seed=seed))
-    echo(f"\n## 1. Decide and learn\ndecided {count} applications drawn from data/german_credit.csv (seed {seed}) "
+    echo(f"\n## 1. Decide and learn\ndecided {count} applications drawn from the first {1000 - HELD_OUT} rows of "
+         f"data/german_credit.csv (seed {seed}) "
          f"and recorded each one's outcome (its `default`) with engine.record_outcome "
          f"({time.perf_counter() - t0:.1f} s)")
     time.sleep(0.01)  # the shifted window starts strictly after the first
@@ -127,12 +136,16 @@ def run(workdir: Path, *, rows: int = 2000, shifted: int = 1000, seed: int = 7,
     life.steps["whatif"] = show("5. What the candidate changes on the shifted window", composite(
         ["whatif", "--candidate", "candidate", *window, "--since", shifted_at, "--examples", "2"], workdir))
     if has_command("compare", workdir):
-        # written before `composite compare` existed: give it the candidate when it takes one, else the
-        # project and its store (the champion against the challengers stored in its shadow)
-        takes_candidate = "--candidate" in composite(["compare", "--help"], workdir).output
-        extra = ["--candidate", "candidate", "--since", shifted_at] if takes_candidate else []
-        life.steps["compare"] = show("6. Compare champion and candidate", composite(
-            ["compare", *window, *extra], workdir))
+        time.sleep(0.01)
+        life.challenged_at = datetime.now(timezone.utc).isoformat()
+        count = decide_and_learn(project, store, applications(shadowed, seed=seed + 2, under_30=True, held_out=True),
+                                 challengers=[workdir / "candidate"])
+        echo(f"\n## 6. The candidate in the shadow\nfrom {life.challenged_at} on the candidate decides every "
+             f"request in the champion's shadow (engine challengers=[candidate]): {count} more applicants under 30, "
+             f"drawn from the last {HELD_OUT} rows of the data file (never in the store before), decided by both, "
+             "answered by the champion, with their outcomes")
+        life.steps["compare"] = show("7. Compare champion and candidate on the same requests", composite(
+            ["compare", *window, "--since", life.challenged_at], workdir))
     else:
         echo("\n## 6. Compare champion and candidate\n`composite compare` is not in this version of composite "
              "(`composite --help`): skipped")
@@ -144,15 +157,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=2000, help="applications decided first (default: 2000)")
     parser.add_argument("--shifted", type=int, default=1000,
                         help="applications of the shifted population, under 30 (default: 1000)")
+    parser.add_argument("--shadowed", type=int, default=500,
+                        help="applications under 30 decided with the candidate as a challenger (default: 500)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", default=None, metavar="DIR",
                         help="work in DIR (new) and keep it, instead of a temporary folder")
     args = parser.parse_args(argv)
     if args.keep:
-        run(Path(args.keep), rows=args.rows, shifted=args.shifted, seed=args.seed)
+        run(Path(args.keep), rows=args.rows, shifted=args.shifted, shadowed=args.shadowed, seed=args.seed)
         return 0
     with tempfile.TemporaryDirectory(prefix="composite-lifecycle-") as folder:
-        run(Path(folder), rows=args.rows, shifted=args.shifted, seed=args.seed)
+        run(Path(folder), rows=args.rows, shifted=args.shifted, shadowed=args.shadowed, seed=args.seed)
     return 0
 
 

@@ -1,5 +1,6 @@
 """The lifecycle demo (examples/credit_lifecycle/run.py), small and seeded: the monitor notices the shift to
-applicants under 30, the store trains a candidate, whatif counts what it changes."""
+applicants under 30, the store trains a candidate, whatif counts what it changes, compare judges it in the
+shadow on applicants it never learned from."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def lifecycle(tmp_path_factory):
     sys.modules[spec.name] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     printed: list[str] = []
-    life = module.run(tmp_path_factory.mktemp("lifecycle") / "work", rows=300, shifted=150, seed=3,
+    life = module.run(tmp_path_factory.mktemp("lifecycle") / "work", rows=300, shifted=150, shadowed=100, seed=3,
                       echo=printed.append)
     return life, "\n".join(printed)
 
@@ -56,3 +57,16 @@ def test_whatif_counts_the_decisions_the_candidate_changes_in_the_shifted_window
     assert counted is not None and int(counted.group(1)) > 0
     assert "candidate: german-credit 0.1.0+store.450" in whatif.output
     assert "$ composite whatif --candidate candidate" in printed
+
+
+def test_compare_judges_the_candidate_in_the_shadow_of_the_champion(lifecycle):
+    life, printed = lifecycle
+    if "compare" not in life.steps:
+        assert "`composite compare` is not in this version of composite" in printed
+        return
+    compare = life.steps["compare"]
+    assert compare.exit_code == 0, compare.output
+    assert "challenger german-credit 0.1.0+store.450: 100 of 100 champion decisions shadowed" in compare.output
+    assert "outcomes: 100 shadowed decisions have one" in compare.output
+    assert re.search(r"probability_of_default \(n 100, \d+ positive\): AUC champion 0\.\d+, challenger 0\.\d+",
+                     compare.output)
