@@ -188,7 +188,8 @@ def compare(store: "DecisionStore", *, since: str | None = None, until: str | No
     counts when it is linked to one of them (it is written right after its champion). Outcomes are
     the champion decisions' (`store.outcomes`), read as 0/1 as `composite monitor` reads them.
     """
-    champions = {record["id"]: _outputs(record) for record in store.records(since=since, until=until)}  # type: ignore[attr-defined]
+    window = store.records(since=since, until=until)  # type: ignore[attr-defined]
+    champions = {record["id"]: _outputs(record) for record in window}
     groups: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
     for record in store.records(since=since, shadows=True):  # type: ignore[attr-defined]
         champion_id = record.get("shadow_of")

@@ -219,8 +219,8 @@ class SQLiteStore(SnapshotReader):
         )])
         self._known_projects.add(snapshot["hash"])
 
-    _INSERT = ("INSERT INTO decisions (id, created_at, project, project_version, project_hash, batch_id, outputs, record,"
-               " shadow_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    _INSERT = ("INSERT INTO decisions (id, created_at, project, project_version, project_hash, batch_id, outputs,"
+               " record, shadow_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
     _CHAIN = "INSERT INTO decision_chain (seq, id, chain) VALUES (?, ?, ?)"
 
     @staticmethod
