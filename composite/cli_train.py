@@ -195,8 +195,6 @@ def _train_from_store(args: argparse.Namespace) -> int:
     """--from-store: write the candidate (composite.retrain), then train it on the store's rows as --data does."""
     from composite.ml.train import load_training_project
     from composite.retrain import STORE_DATA_FILE, store_training_frame, write_candidate
-    from composite.store import project_store
-
     if not (args.from_store and args.candidate):
         raise ProjectError("--from-store and --candidate DIR go together: the rows of the store train a candidate "
                            "project version written to DIR", code="from_store_usage")
@@ -209,7 +207,7 @@ def _train_from_store(args: argparse.Namespace) -> int:
         print(f"no models in {root}: add models/<name>.model.yaml (see models/README.md)")
         return 1
     project = load_training_project(root)
-    store = project_store(root, args.store)
+    store = _existing_store(root, args.store)
     try:
         data = store_training_frame(store, project, specs, since=args.since, until=args.until)
     finally:
@@ -224,6 +222,23 @@ def _train_from_store(args: argparse.Namespace) -> int:
     trained = argparse.Namespace(**{**vars(args), "project": str(candidate), "data": STORE_DATA_FILE,
                                     "from_store": False, "candidate": None, "check": False})
     return cmd_train(trained)
+
+
+def _existing_store(root: Path, url: str | None) -> Any:
+    """The project's store (as `project_store` finds it), refused when it is a SQLite file that does not
+    exist: opening it would create one, in the running project's .composite/ by default."""
+    import os
+
+    from composite.store import STORE_ENV, project_store
+
+    url = url if url is not None else os.environ.get(STORE_ENV) or None
+    path = root / ".composite" / "decisions.db" if url is None else None
+    if url is not None and url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):].split("?", 1)[0])
+    if path is not None and not path.is_file():
+        raise ProjectError(f"--from-store: there is no store at {path}; decide with the project first, or give "
+                           f"--store URL (or ${STORE_ENV})", code="store_missing", field="store")
+    return project_store(root, url)
 
 
 def _data_override(root: Path, given: str) -> str:

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from composite.project import Project
     from composite.store import DecisionStore
 
-__all__ = ["MIN_OUTCOMES", "STORE_DATA_FILE", "StoreTrainingData", "TooFewOutcomes", "store_training_frame",
-           "write_candidate"]
+__all__ = ["MIN_OUTCOMES", "STORE_DATA_FILE", "StoreTrainingData", "TooFewOutcomes", "needed_inputs", "project_entries",
+           "store_training_frame", "write_candidate"]
 
 # Below this many decisions with outcomes, cross-validation says little and a candidate would be noise.
 MIN_OUTCOMES = 50

@@ -180,3 +180,13 @@ def test_since_keeps_only_later_decisions_and_an_existing_candidate_is_refused(t
     assert "already exists and is not empty" in capsys.readouterr().err
     assert main(["train", "--project", str(project), "--candidate", str(tmp_path / "c")]) == 1
     assert "--from-store and --candidate DIR go together" in capsys.readouterr().err
+
+
+def test_a_missing_store_is_refused_and_not_created(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("COMPOSITE_STORE_URL", raising=False)
+    project = _copy_default_project(tmp_path / "project")
+    capsys.readouterr()
+    code = main(["train", "--project", str(project), "--from-store", "--candidate", str(tmp_path / "candidate")])
+    assert code == 1
+    assert "there is no store at" in capsys.readouterr().err
+    assert not (project / ".composite").exists() and not (tmp_path / "candidate").exists()
