@@ -61,7 +61,9 @@ def add_audit_commands(subparsers: Any) -> None:
     p.set_defaults(run=cmd_outcome)
 
 
-def _store(args: argparse.Namespace) -> Any:
+def open_store_of(args: argparse.Namespace) -> Any:
+    """The store `--store` names, else the project's (`--project`, which must then be a project):
+    what the commands that read stored decisions (replay, verify, outcome, compare) open."""
     from composite.store import project_store
 
     source = Path(args.project)
@@ -85,7 +87,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if args.sample is not None and (args.decision_id or args.sample < 1):
         print("error: --sample N (N >= 1) goes with --batch, --since or --all", file=sys.stderr)
         return 2
-    store = _store(args)
+    store = open_store_of(args)
     try:
         if args.decision_id:
             result = replay(store, args.decision_id)
@@ -113,7 +115,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from composite.audit import verify_store
 
-    store = _store(args)
+    store = open_store_of(args)
     try:
         result = verify_store(store)
     finally:

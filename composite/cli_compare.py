@@ -6,10 +6,7 @@ Exit codes: 0 a report (with or without shadows), 1 a store that cannot be read,
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
-
-from composite.errors import ProjectError
 
 __all__ = ["add_compare_command", "cmd_compare"]
 
@@ -33,15 +30,10 @@ def add_compare_command(subparsers: Any) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from composite.cli_audit import open_store_of
     from composite.compare import compare
-    from composite.store import project_store
 
-    source = Path(args.project)
-    if args.store is None and not source.is_file() and not (source / "composite.yaml").is_file():
-        raise ProjectError(f"'{source}' is not a decision project: it has no composite.yaml (name its store with "
-                           "--store, or the project with --project)", code="not_a_project",
-                           file=str(source / "composite.yaml"))
-    store = project_store(source, args.store)
+    store = open_store_of(args)
     try:
         report = compare(store, since=args.since, until=args.until, seed=args.seed)
     finally:

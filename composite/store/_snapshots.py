@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator, Sequence
 
 from composite.errors import DecisionNotFound
-from composite.store._codec import loads
+from composite.store._codec import loads, record_decision
 
 
 class SnapshotReader:
@@ -20,6 +20,17 @@ class SnapshotReader:
     def _read_snapshot(self, project_hash: str) -> str | bytes | None:
         """The stored snapshot's JSON, or None."""
         raise NotImplementedError
+
+    def records(self, **filters: Any) -> Iterator[dict[str, Any]]:
+        """The stored records, in id order (each store's own)."""
+        raise NotImplementedError
+
+    def select(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
+               ids: Sequence[str] | None = None, limit: int | None = None, shadows: bool = False) -> Iterator[Any]:
+        """Stored decisions in id order (see DecisionStore.select), each with its project snapshot."""
+        for record in self.records(since=since, until=until, batch_id=batch_id, ids=ids, limit=limit,
+                                   shadows=shadows):
+            yield record_decision(record, self._snapshot(record["project_hash"]))
 
     def _where(self) -> str:
         """The store, as its messages name it."""

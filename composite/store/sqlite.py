@@ -312,13 +312,6 @@ class SQLiteStore(SnapshotReader):
                                        "project_version": row[4], "project_hash": row[5], "batch_id": row[6],
                                        "outputs": loads(row[7])})
 
-    def select(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
-               ids: Sequence[str] | None = None, limit: int | None = None,
-               shadows: bool = False) -> Iterator[Decision]:
-        for record in self.records(since=since, until=until, batch_id=batch_id, ids=ids, limit=limit,
-                                   shadows=shadows):
-            yield record_decision(record, self._snapshot(record["project_hash"]))
-
     def record_outcome(self, decision_id: str, value: Any, *, recorded_at: str | None = None,
                        note: str | None = None) -> None:
         at = utc_text(recorded_at, field="recorded_at") or datetime.now(timezone.utc).isoformat()
