@@ -13,9 +13,7 @@ import os
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
-
-from composite.errors import CompositeError
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 if TYPE_CHECKING:
     from composite.engine import CompositeEngine
