@@ -409,11 +409,17 @@ def cross_validate(spec: ModelSpec, encoder: FeatureEncoder, matrix: np.ndarray,
                            code="model_data_too_small", file=spec.file)
     if calibration is None:
         calibration, _ = choose_calibration(spec.calibration, positives, n - positives)
-    splitter = RepeatedStratifiedKFold(n_splits=k, n_repeats=r, random_state=spec.seed)
+    groups = duplicate_groups(matrix)
+    if groups is None:
+        splits = RepeatedStratifiedKFold(n_splits=k, n_repeats=r, random_state=spec.seed).split(matrix, y)
+    else:
+        # Rows that are the same applicant twice (a store's data, a resample) stay on one side of
+        # every split: a copy on both sides would let a fold score rows it trained on.
+        splits = _grouped_splits(matrix, y, groups, k, r, spec.seed)
     scores = np.full((r, n), math.nan)
     fold_of = np.full((r, n), -1, dtype=np.int64)
     total = k * r
-    for index, (train, test) in enumerate(splitter.split(matrix, y)):
+    for index, (train, test) in enumerate(splits):
         repeat, fold = divmod(index, k)
         core, _ = fit_core(spec, encoder, matrix[train], y[train])
         scores[repeat, test] = core.raw_score(matrix[test])
@@ -447,6 +453,31 @@ def cross_validate(spec: ModelSpec, encoder: FeatureEncoder, matrix: np.ndarray,
     return CrossValidation(folds=k, repeats=r, seed=spec.seed, y=y, oof_score=scores, oof_probability=probabilities,
                            fold_of=fold_of, per_fold=per_fold, metrics=summarise(per_fold) if metrics else {},
                            raw_metrics=summarise(raw_fold) if metrics else {}, calibration=calibration)
+
+
+def duplicate_groups(matrix: np.ndarray) -> np.ndarray | None:
+    """A group number per row, equal for rows with the same encoded features (compared bit for bit,
+    so two missing values match), or None when every row is distinct."""
+    rows = np.ascontiguousarray(matrix, dtype=np.float64)
+    if rows.ndim != 2 or len(rows) == 0:
+        return None
+    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    _, groups = np.unique(keys, return_inverse=True)
+    return None if groups.max() + 1 == len(rows) else groups.astype(np.int64)
+
+
+def _grouped_splits(matrix: np.ndarray, y: np.ndarray, groups: np.ndarray, k: int, repeats: int,
+                    seed: int) -> Any:
+    """Repeated stratified k-fold that keeps each group of identical rows in one fold."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    distinct = int(groups.max()) + 1
+    if distinct < k:
+        raise ProjectError(f"cross-validation needs at least {k} distinct rows, the data has {distinct}",
+                           code="model_data_too_small")
+    for repeat in range(repeats):
+        splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed + repeat)
+        yield from splitter.split(matrix, y, groups)
 
 
 # ------------------------------------------------------------------------------------ training data
