@@ -164,16 +164,6 @@ def file_changes(stored: Mapping[str, str], current: Mapping[str, str]) -> FileC
                        removed=sorted(stored.keys() - current.keys()))
 
 
-def current_artifacts(project_dir: Any) -> dict[str, str] | None:
-    """The artifact hashes of the project on disk now, or None when it does not load."""
-    from composite.project import load_project
-
-    try:
-        return dict(load_project(project_dir).artifacts)
-    except Exception:
-        return None
-
-
 def files_on_disk(project_dir: Any, stored: Mapping[str, str]) -> dict[str, str]:
     """The content hashes, now, of the files a stored snapshot names, and of knowledge files it does
     not (a project reads every knowledge/*.yaml): what `file_changes` compares, without loading the
@@ -240,5 +230,5 @@ def check_outcome(project: Any, value: Any) -> Any:
     return checked
 
 
-__all__ = ["CHAINS", "FileChanges", "Finding", "Verification", "check_outcome", "current_artifacts", "file_changes", "files_on_disk",
+__all__ = ["CHAINS", "FileChanges", "Finding", "Verification", "check_outcome", "file_changes", "files_on_disk",
            "outcome_concept", "verify", "verify_store"]

@@ -94,22 +94,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     store = _store(args)
     try:
-        # which of the decision's project files differ from those in the project folder now
-        on_disk = None
-        decision_hash = None
-        try:
-            decision_hash = store.get(args.decision_id).project_hash
-        except CompositeError:
-            pass  # explain_stored says what is wrong with the id
-        if decision_hash:
-            from composite.audit import files_on_disk
+        from composite.audit import files_on_disk
 
-            try:
-                on_disk = files_on_disk(args.project, store.project(decision_hash).get("artifacts") or {})
-            except CompositeError:
-                on_disk = None
+        # which of the decision's project files differ from those in the project folder now
         text = explain_stored(store, args.decision_id, format="json" if args.json else "text", why_not=args.why_not,
-                              current_artifacts=on_disk)
+                              current_artifacts=lambda stored: files_on_disk(args.project, stored))
     finally:
         store.close()
     print(text, end="" if not args.json else "\n")

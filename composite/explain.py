@@ -6,7 +6,7 @@ Works from the store alone: the decision record and the project snapshot saved w
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from composite.knowledge import Knowledge
 from composite.schemas import Decision
@@ -159,18 +159,23 @@ def explain_json(decision: Decision, snapshot: Mapping[str, Any]) -> str:
 
 
 def explain_stored(store: "DecisionStore", decision_id: str, *, format: str = "text",
-                   why_not: str | None = None, current_artifacts: Mapping[str, str] | None = None) -> str:
+                   why_not: str | None = None,
+                   current_artifacts: "Mapping[str, str] | Callable[[Mapping[str, str]], Mapping[str, str]] | None"
+                   = None) -> str:
     """A stored decision rendered from `store` alone (the record and its project snapshot).
 
-    `current_artifacts` (path -> content hash of the project files now): when given and the
-    decision's project files differ, the explanation names the changed, added and removed files."""
+    `current_artifacts` (path -> content hash of the project files now, or a function of the
+    snapshot's own such mapping that gives it): when given and the decision's project files
+    differ, the explanation names the changed, added and removed files."""
     decision = store.get(decision_id)
     snapshot = store.project(decision.project_hash) if decision.project_hash else {}
     changes = None
     if current_artifacts is not None:
         from composite.audit import file_changes
 
-        changes = file_changes(snapshot.get("artifacts") or {}, current_artifacts) or None
+        stored = snapshot.get("artifacts") or {}
+        now = current_artifacts(stored) if callable(current_artifacts) else current_artifacts
+        changes = file_changes(stored, now) or None
     if format == "json":
         text = explain_json(decision, snapshot)
         if changes:
