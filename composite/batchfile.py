@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from composite.project import Project
 
 __all__ = ["FORMATS", "BatchFileResult", "BatchUsageError", "Chunk", "decide_file", "file_format",
-           "output_kinds", "read_chunks", "total_rows"]
+           "output_kinds", "parse_number", "read_chunks", "total_rows"]
 
 FORMATS: dict[str, str] = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl",
                            ".ndjson": "jsonl"}
@@ -261,7 +261,7 @@ def _typed(concept: "Concept", texts: list[str]) -> np.ndarray:
                     return parsed
             except (ValueError, OverflowError):
                 pass
-        return np.array([_number(text) for text in texts] or [], dtype=object)
+        return np.array([parse_number(text) for text in texts] or [], dtype=object)
     if kind == "boolean":
         return np.array([_BOOLEANS.get(text.lower(), text) if text else None for text in texts] or [], dtype=object)
     return np.array([text if text else None for text in texts] or [], dtype=object)
@@ -270,7 +270,9 @@ def _typed(concept: "Concept", texts: list[str]) -> np.ndarray:
 _BOOLEANS = {"true": True, "false": False}
 
 
-def _number(text: str) -> Any:
+def parse_number(text: str) -> Any:
+    """A CSV field of a number concept: an int or a finite float, None for an empty field, else the
+    text as written ("1_000", "inf", "nan" and words stay text, for the engine to refuse)."""
     if not text:
         return None
     if "_" in text:

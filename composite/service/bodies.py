@@ -89,19 +89,9 @@ def _cell(kind: str, text: Any) -> Any:
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return None
     if kind in ("number", "integer"):
-        # as `composite batch` reads a CSV: "1_000", "inf" and "nan" stay text, for the engine to refuse
-        raw = text.strip()
-        if "_" in raw:
-            return text
-        try:
-            return int(raw)
-        except ValueError:
-            pass
-        try:
-            value = float(raw)
-        except ValueError:
-            return text
-        return value if math.isfinite(value) else text
+        from composite.batchfile import parse_number  # as `composite batch` reads a CSV
+
+        return parse_number(text)
     if kind == "boolean":
         return {"true": True, "false": False}.get(text.strip().lower(), text)
     return text
