@@ -15,6 +15,7 @@ from composite import CompositeEngine, DecisionNotFound, StoreError, open_store
 from composite.ids import id_time, new_id
 from composite.store._codec import decision_record, jsonable
 from tests.conftest import GOOD_LOAN, LOAN_CONCEPTS, LOAN_PROJECT, write_project
+from tests.store.shared import nonfinite_project, same
 
 STORES = ["memory", "sqlite", "postgresql"]
 
@@ -35,17 +36,7 @@ def loan(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def nonfinite(tmp_path_factory):
-    return write_project(tmp_path_factory.mktemp("contract") / "nonfinite", """
-        name: nonfinite
-        outputs: [y, w, g]
-        nodes:
-          - {name: big, kind: expression, writes: {y: a * b, w: 0 - a * b}}
-          - {name: gap, kind: expression, writes: {g: y + w}}
-    """, """
-        concepts:
-          a: {type: number}
-          b: {type: number}
-    """)
+    return nonfinite_project(tmp_path_factory.mktemp("contract") / "nonfinite")
 
 
 @pytest.fixture
@@ -74,17 +65,6 @@ def reader(opened):
         opened.append(open_store(url))
         return opened[-1]
     return make
-
-
-def same(a, b) -> bool:
-    """Equal, where NaN equals NaN and an int is not a float."""
-    if isinstance(a, float) and isinstance(b, float):
-        return (math.isnan(a) and math.isnan(b)) or a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    return type(a) is type(b) and a == b
 
 
 def without_step_durations(dump: dict) -> tuple[dict, list[float]]:

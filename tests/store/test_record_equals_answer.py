@@ -15,32 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from composite import CompositeEngine, open_store
-from tests.conftest import write_project
-
-
-def same(a, b) -> bool:
-    """Equal, where NaN equals NaN (by kind, as `is` would for one object) and an int is not a float."""
-    if isinstance(a, float) and isinstance(b, float):
-        return (math.isnan(a) and math.isnan(b)) or a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    return type(a) is type(b) and a == b
+from tests.store.shared import nonfinite_project, same
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    return write_project(tmp_path_factory.mktemp("nonfinite") / "p", """
-        name: nonfinite
-        outputs: [y, w, g]
-        nodes:
-          - {name: big, kind: expression, writes: {y: a * b, w: 0 - a * b}}
-          - {name: gap, kind: expression, writes: {g: y + w}}
-    """, """
-        concepts:
-          a: {type: number}
-          b: {type: number}
-          x: {type: number, range: [0, 10]}
-    """)
+    return nonfinite_project(tmp_path_factory.mktemp("nonfinite") / "p")
 
 
 def test_inf_and_nan_outputs_read_back_exactly_from_a_new_connection(project, tmp_path):
@@ -49,7 +29,8 @@ def test_inf_and_nan_outputs_read_back_exactly_from_a_new_connection(project, tm
     decision = engine.decide({"a": 1e300, "b": 1e300, "x": 5})
     assert decision.outputs["y"] == math.inf and decision.outputs["w"] == -math.inf
     # a NaN output (fuzzylite's "no rule fired", a model's NaN), kept by the same store
-    nan = decision.model_copy(update={"id": decision.id[:-1] + ("e" if decision.id.endswith("f") else "f"), "outputs": {**decision.outputs, "g": math.nan}})
+    other_id = decision.id[:-1] + ("e" if decision.id.endswith("f") else "f")
+    nan = decision.model_copy(update={"id": other_id, "outputs": {**decision.outputs, "g": math.nan}})
     engine.store.save(nan)
     engine.close()
     store = open_store(url)
