@@ -14,10 +14,11 @@ from typing import Any
 
 from composite.errors import ProjectError
 
-__all__ = ["add_audit_commands", "cmd_outcome", "cmd_replay", "cmd_verify"]
+__all__ = ["add_audit_commands", "cmd_outcome", "cmd_replay", "cmd_verify", "open_store_of", "store_options"]
 
 
-def _options(p: argparse.ArgumentParser) -> None:
+def store_options(p: argparse.ArgumentParser) -> None:
+    """--project and --store, for the commands that read a store (see `open_store_of`)."""
     p.add_argument("--project", default=".", help="decision project folder whose store to read (default: .)")
     p.add_argument("--store", default=None,
                    help="store URL (default: $COMPOSITE_STORE_URL or <project>/.composite/decisions.db)")
@@ -38,7 +39,7 @@ def add_audit_commands(subparsers: Any) -> None:
     p.add_argument("--until", metavar="T", help="with --since: made before T")
     p.add_argument("--sample", type=int, metavar="N", help="N of the selected decisions, drawn at random")
     p.add_argument("--json", action="store_true", help="one JSON object per decision, then the counts")
-    _options(p)
+    store_options(p)
     p.set_defaults(run=cmd_replay)
 
     p = subparsers.add_parser(
@@ -46,7 +47,7 @@ def add_audit_commands(subparsers: Any) -> None:
         description="Every decision and outcome row is chained to the one written before it; this recomputes "
                     "each link. Exit 1 on any finding.")
     p.add_argument("--json", action="store_true", help="the findings and counts as JSON")
-    _options(p)
+    store_options(p)
     p.set_defaults(run=cmd_verify)
 
     p = subparsers.add_parser(
@@ -57,7 +58,7 @@ def add_audit_commands(subparsers: Any) -> None:
     p.add_argument("value")
     p.add_argument("--note", default=None, help="a note kept with the outcome")
     p.add_argument("--at", default=None, metavar="T", help="when it happened (ISO 8601; default: now)")
-    _options(p)
+    store_options(p)
     p.set_defaults(run=cmd_outcome)
 
 

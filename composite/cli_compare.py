@@ -13,15 +13,15 @@ __all__ = ["add_compare_command", "cmd_compare"]
 
 def add_compare_command(subparsers: Any) -> None:
     """Register `compare` on the subparsers of the `composite` command."""
+    from composite.cli_audit import store_options
+
     p = subparsers.add_parser(
         "compare", help="compare the champion's decisions with the challengers' shadow decisions",
         description="Per challenger: how many champion decisions have a shadow, agreement per output (Wilson 95%), "
                     "a transition matrix of each categorical output and, once outcomes are recorded, AUC and Brier "
                     "of each probability-like output with paired bootstrap intervals of the difference "
                     "(docs/challengers.md).")
-    p.add_argument("--project", default=".", help="decision project folder whose store to read (default: .)")
-    p.add_argument("--store", default=None,
-                   help="store URL (default: $COMPOSITE_STORE_URL or <project>/.composite/decisions.db)")
+    store_options(p)
     p.add_argument("--since", metavar="T", help="champion decisions made at or after T (ISO 8601; UTC without a zone)")
     p.add_argument("--until", metavar="T", help="champion decisions made before T")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default: 0)")
