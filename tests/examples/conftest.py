@@ -17,3 +17,4 @@ def engine(request):
 @pytest.fixture(scope="module")
 def data(request):
     return pd.read_csv(request.module.DATA)
+

@@ -10,8 +10,8 @@ import math
 
 import pytest
 
-from composite.scenarios import load_scenarios, run_scenarios
 from tests.conftest import REPO
+from tests.examples.shared import assert_scenarios_pass
 from tests.test_cli import run
 
 PROJECT = REPO / "examples" / "credit_card"
@@ -61,14 +61,7 @@ def test_the_prepare_script_gives_back_the_same_bytes_from_an_rdatasets_csv(tmp_
 
 
 def test_the_scenarios_pass_and_exercise_every_table_row(engine):
-    report = run_scenarios(engine, load_scenarios(PROJECT))
-    assert len(report.outcomes) == 13
-    assert report.failed == []
-    assert engine.store.count() == 0
-    result = run("test", "--project", str(PROJECT))
-    assert result.returncode == 0, result.stdout
-    assert "13 passed, 0 failed" in result.stdout
-    assert "25 of 25 rules and table rows exercised" in result.stdout
+    assert_scenarios_pass(engine, PROJECT, scenarios=13, items=25)
 
 
 def test_validate_reports_no_problem_and_the_models_are_up_to_date():
