@@ -114,7 +114,7 @@ def main() -> None:
                                           else (args.rows, args.rounds, 4, args.per_process))
     if _pgserver.binaries() is None or not _has_psycopg():
         reason = _pgserver.missing_reason() if _pgserver.binaries() is None else "psycopg is not installed " \
-            "(pip install 'composite[postgres]')"
+            "(pip install 'composite-decisions[postgres]')"
         if args.smoke:
             print(f"postgres_bulk: skipped: {reason}")
             return

@@ -141,7 +141,7 @@ def main() -> int:
         import httpx  # noqa: F401
         import uvicorn  # noqa: F401
     except ImportError as exc:
-        print(f"SKIPPED: {exc.name} is not installed; the service needs pip install 'composite[serve]' (and httpx)")
+        print(f"SKIPPED: {exc.name} is not installed; the service needs pip install 'composite-decisions[serve]' (and httpx)")
         return 0
     total, concurrency, warmup = (50, 8, 10) if args.smoke else (args.requests, args.concurrency, 200)
 

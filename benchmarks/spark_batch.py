@@ -53,7 +53,7 @@ def spark_rate(data: pd.DataFrame, *, warm: bool = True) -> tuple[float, str] | 
     try:
         import pyspark  # noqa: F401
     except ModuleNotFoundError:
-        print("skipped the Spark part: pyspark is not installed (pip install 'composite[spark]')")
+        print("skipped the Spark part: pyspark is not installed (pip install 'composite-decisions[spark]')")
         return None
     if shutil.which("java") is None:
         print("skipped the Spark part: no `java` on PATH")

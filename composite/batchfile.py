@@ -62,7 +62,7 @@ def _pyarrow() -> Any:
         import pyarrow
         import pyarrow.parquet  # noqa: F401
     except ModuleNotFoundError:
-        raise BatchUsageError("reading and writing Parquet needs pyarrow: pip install 'composite[parquet]'",
+        raise BatchUsageError("reading and writing Parquet needs pyarrow: pip install 'composite-decisions[parquet]'",
                               code="parquet_unavailable") from None
     return pyarrow
 

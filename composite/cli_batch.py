@@ -153,7 +153,7 @@ def _run_spark(args: argparse.Namespace, fmt: str) -> int:
     import shutil
 
     if importlib.util.find_spec("pyspark") is None:
-        print("error: --engine spark needs pyspark: pip install 'composite[spark]'", file=sys.stderr)
+        print("error: --engine spark needs pyspark: pip install 'composite-decisions[spark]'", file=sys.stderr)
         return 2
     if shutil.which("java") is None:
         print("error: --engine spark needs Java (a JRE 17 or later on PATH)", file=sys.stderr)

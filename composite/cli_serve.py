@@ -1,6 +1,6 @@
 """`composite serve`: the decision service over HTTP; `composite schema`: the request's JSON Schema.
 
-FastAPI and uvicorn (the extra `composite[serve]`) are imported when `serve` runs, never when the
+FastAPI and uvicorn (the extra `composite-decisions[serve]`) are imported when `serve` runs, never when the
 `composite` command starts. `add_serve_commands` registers both commands on the `composite` parser.
 """
 
@@ -19,7 +19,7 @@ __all__ = ["add_serve_commands", "cmd_schema", "cmd_serve"]
 def add_serve_commands(subparsers: Any) -> None:
     """Register `serve` and `schema` on the subparsers of the `composite` command."""
     p = subparsers.add_parser(
-        "serve", help="serve decisions over HTTP (needs composite[serve])",
+        "serve", help="serve decisions over HTTP (needs composite-decisions[serve])",
         description="Run the decision service: POST /decisions, GET /decisions/{id}/explain, /schema, /ready, "
                     "/metrics and /docs (see docs/service.md).")
     p.add_argument("--project", default=".", help="decision project folder, .dmn or .fll file (default: .)")

@@ -3,7 +3,7 @@ Arrow batch of every partition (`mapInPandas`), with one engine per executor Pyt
 
 The project travels with the job as the exact bytes it was loaded from (every artifact the project
 hashed, checked against its hash on the driver and again on the executor), so executors need no
-shared file system. Needs the `composite[spark]` extra (pyspark) and Java; docs/batch.md.
+shared file system. Needs the `composite-decisions[spark]` extra (pyspark) and Java; docs/batch.md.
 """
 
 from __future__ import annotations

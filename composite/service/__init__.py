@@ -1,6 +1,6 @@
 """The decision service, `composite serve`: HTTP over one CompositeEngine (docs/service.md).
 
-FastAPI and uvicorn are the optional extra `composite[serve]`; they are imported when the app is
+FastAPI and uvicorn are the optional extra `composite-decisions[serve]`; they are imported when the app is
 built, so `import composite.service` works without them and says how to install them when used.
 """
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from composite.engine import CompositeEngine
 
-INSTALL = "pip install 'composite[serve]'"
+INSTALL = "pip install 'composite-decisions[serve]'"
 
 
 def require_fastapi() -> None:

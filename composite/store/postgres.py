@@ -137,7 +137,7 @@ class PostgresStore(SnapshotReader):
 
     def __init__(self, url: str) -> None:
         if psycopg is None:
-            raise StoreError("the PostgreSQL store needs psycopg and psycopg-pool: pip install 'composite[postgres]'",
+            raise StoreError("the PostgreSQL store needs psycopg and psycopg-pool: pip install 'composite-decisions[postgres]'",
                              code="store_unavailable", field="store")
         self.url = url
         parts = urlsplit(url)

@@ -297,7 +297,7 @@ def test_a_missing_fastapi_says_how_to_install_it(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(sys.modules, "fastapi", None)
     with pytest.raises(ExtraNotInstalled) as caught:
         create_app(loan_engine)
-    assert "pip install 'composite[serve]'" in str(caught.value)
+    assert "pip install 'composite-decisions[serve]'" in str(caught.value)
     assert "\n" not in str(caught.value)
 
 

@@ -80,4 +80,4 @@ def test_serve_without_the_extra_says_how_to_install_it_in_one_line(monkeypatch,
     monkeypatch.setitem(sys.modules, "uvicorn", None)
     assert main(["serve", "--project", str(STARTER)]) == 1
     error = capsys.readouterr().err
-    assert error.count("\n") == 1 and "pip install 'composite[serve]'" in error
+    assert error.count("\n") == 1 and "pip install 'composite-decisions[serve]'" in error

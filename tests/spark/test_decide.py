@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'composite[spark]')")
+pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'composite-decisions[spark]')")
 if shutil.which("java") is None:
     pytest.skip("Spark needs Java: no `java` on PATH", allow_module_level=True)
 

@@ -18,7 +18,7 @@ from composite.store import _pgserver
 from composite.store._codec import decision_record
 from tests.conftest import GOOD_LOAN
 
-psycopg = pytest.importorskip("psycopg", reason="psycopg is the postgres extra: pip install 'composite[postgres]'")
+psycopg = pytest.importorskip("psycopg", reason="psycopg is the postgres extra: pip install 'composite-decisions[postgres]'")
 from composite.store import postgres  # noqa: E402  (needs psycopg)
 
 
