@@ -28,6 +28,7 @@ class Problem:
     column: int | None = None
     field: str | None = None
     severity: str = "error"  # "error" fails `composite validate`; "warning" is reported only
+    fix: str | None = None  # what to write instead, when the check knows (`composite validate --json`)
 
     def location(self) -> str:
         parts = []
@@ -144,6 +145,8 @@ def located(problem: Problem, *, file: str | None = None, line_offset: int = 0) 
         line=(problem.line + line_offset) if problem.line is not None else None,
         column=problem.column,
         field=problem.field,
+        severity=problem.severity,
+        fix=problem.fix,
     )
 
 
