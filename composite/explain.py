@@ -1,4 +1,4 @@
-"""Render a stored decision as its chain of steps, in the words of the project's knowledge.
+"""Render a stored decision in the words of the project's knowledge: short (the steps that decided it) or full.
 
 Works from the store alone: the decision record and the project snapshot saved with it.
 """
@@ -6,14 +6,20 @@ Works from the store alone: the decision record and the project snapshot saved w
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from composite.knowledge import Knowledge
-from composite.schemas import Decision
+from composite.schemas import Decision, NodeTrace
 from composite.store._codec import dumps
 
 if TYPE_CHECKING:
     from composite.store import DecisionStore
+
+# The short form packs the matched table rows into lines this wide.
+_WIDTH = 120
+# A rule set's fired rules and a fuzzy rule base's rules shown in the short form, strongest first.
+_SHOWN = 3
 
 
 def _knowledge(snapshot: Mapping[str, Any]) -> Knowledge:
@@ -76,24 +82,11 @@ def _evidence_lines(kind: str, step: Any, knowledge: Knowledge) -> list[str]:
 
 
 def why_not_lines(decision: Decision, snapshot: Mapping[str, Any], rule: str) -> list[str]:
-    """Why `rule` did (or did not) fire in this decision, from the stored decision alone."""
-    from composite.nodes import node_class
+    """Why `rule` (a rule, a table row or a fuzzy rule: see composite.why_not) did or did not decide
+    this decision, from the stored decision alone; CompositeError `unknown_name` for an unknown name."""
+    from composite.why_not import why_not_lines as lines
 
-    described = {n["name"]: n for n in snapshot.get("nodes", [])}
-    known: list[str] = []
-    for step in decision.trace.nodes:
-        info = described.get(step.name, {})
-        names = [r.get("name") for r in info.get("rules", []) if isinstance(r, Mapping)]
-        known += names
-        if rule in names:
-            explain = getattr(node_class(step.kind), "explain_why_not", None)
-            if explain is None:
-                break
-            return [f"in step '{step.name}':"] + [f"  {line}" for line in
-                                                  explain(info, rule, read=step.read, wrote=step.wrote,
-                                                          evidence=step.evidence)]
-    choices = ", ".join(sorted(set(known))) or "this decision has no rule sets"
-    return [f"no rule named '{rule}' in this decision's rule sets; rules: {choices}"]
+    return lines(decision, snapshot, rule)
 
 
 def explain_text(decision: Decision, snapshot: Mapping[str, Any], *, why_not: str | None = None) -> str:
@@ -150,6 +143,248 @@ def explain_text(decision: Decision, snapshot: Mapping[str, Any], *, why_not: st
     return "\n".join(out) + "\n"
 
 
+@dataclass
+class DecidingSteps:
+    """The steps whose values reached a decision's outputs, last step first.
+
+    `order` pairs each shown step with None (it decided) or the name of the step that did not take
+    its value (a guard that did not override, a fallback not used); `omitted` are the steps whose
+    values reached no output, or only through a step not taken."""
+
+    order: list[tuple[NodeTrace, str | None]] = field(default_factory=list)
+    needed: set[str] = field(default_factory=set)
+    omitted: list[str] = field(default_factory=list)
+
+
+def deciding_steps(decision: Decision, snapshot: Mapping[str, Any]) -> DecidingSteps:
+    """Walk the derived graph back from the outputs: a step decided when a value it wrote reached them.
+
+    The trace is in run order, so walking it backwards meets every reader of a name before its
+    writer: by then it is settled whether the name mattered."""
+    nodes = _loaded_nodes(snapshot) if not decision.trace.note else {}
+    found = DecidingSteps(needed=set(decision.outputs))
+    skipped: dict[str, str] = {}  # a name -> the step that read it but did not take its value
+    for step in reversed(decision.trace.nodes):
+        writes = list(step.wrote)
+        if any(name in found.needed for name in writes):
+            unused = _not_taken(nodes.get(step.name), step)
+            for name in step.read:
+                if name in unused:
+                    skipped.setdefault(name, step.name)
+                else:
+                    found.needed.add(name)
+            found.order.append((step, None))
+        elif any(name in skipped for name in writes):
+            found.order.append((step, skipped[next(name for name in writes if name in skipped)]))
+        else:
+            found.omitted.append(step.name)
+    found.omitted.reverse()
+    return found
+
+
+def _loaded_nodes(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    """The decision's project version's nodes by name: the combiners' options say which read is which."""
+    try:
+        from composite.evidence import project_for
+
+        return dict(project_for(snapshot).graph.nodes)
+    except Exception:  # an old snapshot that no longer loads: every read counts as taken
+        return {}
+
+
+def _not_taken(node: Any, step: NodeTrace) -> set[str]:
+    """The names a combiner read but whose values did not reach what it wrote, by its evidence."""
+    options, evidence = getattr(node, "options", None), step.evidence or {}
+    if options is None or node.kind != step.kind:
+        return set()
+    unused: tuple[str | None, ...] = ()
+    if step.kind == "guard" and "overridden" in evidence:
+        unused = ((options.otherwise, options.otherwise_reason) if evidence["overridden"]
+                  else (options.override_reason,))
+    elif step.kind == "fallback" and "in_domain" in evidence:
+        unused = (options.fallback,) if evidence["in_domain"] else (options.primary,)
+    elif step.kind == "review" and evidence.get("disagree"):
+        unused = (options.outcome_reason,)  # the referral gives its own reason
+    return {name for name in unused if name}
+
+
+def explain_short(decision: Decision, snapshot: Mapping[str, Any], *, why_not: str | None = None) -> str:
+    """The outcome and the steps that decided it, one or two lines each; `explain_text` has every step."""
+    knowledge = _knowledge(snapshot)
+    out: list[str] = []
+    add = out.append
+    add(f"Decision {decision.id}")
+    add(f"  {decision.project} {decision.project_version}, made {decision.created_at.isoformat(timespec='milliseconds')}"
+        + (f", batch {decision.batch_id}" if decision.batch_id else ""))
+    add("")
+    add("Outcome")
+    for name, value in decision.outputs.items():
+        concept = knowledge.get(name)
+        label = f"  ({_short(concept.description)})" if concept and concept.description else ""
+        add(f"  {name} = {_value(knowledge, name, value)}{label}")
+    add("")
+    found = deciding_steps(decision, snapshot)
+    total = len(decision.trace.nodes)
+    add(f"Decided by, last step first (--full: all {total} steps, what each read, the artifacts)")
+    if decision.trace.note:
+        add(f"  ({decision.trace.note})")
+    tables: list[str] = []
+    table_block = -1
+    for step, by in found.order:
+        if by is not None:
+            add(f"  {step.name} ({step.kind}): not taken by {by}")
+            continue
+        items = _table_items(step, knowledge) if step.kind == "table" else None
+        if items is not None:
+            if table_block < 0:
+                table_block = len(out)
+                add("")  # the tables' lines go here, once all are known
+            tables[:0] = items  # the walk goes backwards; the tables read best in the order they ran
+            continue
+        # one logical line each, as the full form has them: a terminal or a pager wraps them
+        lines = _step_summary(step, knowledge, found.needed)
+        add(f"  {step.name} ({step.kind}): {lines[0] if lines else ''}".rstrip())
+        out.extend(f"      {line}" for line in lines[1:])
+    if table_block >= 0:
+        out[table_block] = _pack("  tables: ", tables)
+    if found.omitted:
+        add(f"  (did not reach the outputs: {', '.join(found.omitted)})")
+    if why_not:
+        add("")
+        add(f"Why not '{why_not}'?")
+        for line in why_not_lines(decision, snapshot, why_not):
+            add(f"  {line}")
+    return "\n".join(out) + "\n"
+
+
+def _pack(head: str, items: Sequence[str]) -> str:
+    """Items joined with '; ' into lines of at most `_WIDTH`, an item never split."""
+    lines, current = [], head
+    pad = " " * len(head)
+    for item in items:
+        if current not in (head, pad) and len(current) + 2 + len(item) > _WIDTH:
+            lines.append(current + ";")
+            current = pad
+        current += item if current in (head, pad) else "; " + item
+    lines.append(current)
+    return "\n".join(lines)
+
+
+def _unusable(step: NodeTrace) -> bool:
+    evidence = step.evidence or {}
+    return not evidence or set(evidence) in ({"unavailable"}, {"replay_differs"})
+
+
+def _table_items(step: NodeTrace, knowledge: Knowledge) -> list[str] | None:
+    """Each table of a table step as `node: row 2 (id) -> points = 10 points`; None without evidence."""
+    if _unusable(step):
+        return None
+    tables = step.evidence.get("tables") or []
+    items = []
+    for entry in tables:
+        name = step.name if len(tables) == 1 else f"{step.name}/{entry.get('table')}"
+        output = ", ".join(f"{key} = {_value(knowledge, key, value)}" for key, value in (entry.get("output") or {}).items())
+        matched = entry.get("matched") or []
+        if not matched:
+            items.append(f"{output} ({name}: no row matched{', the default' if entry.get('default') else ''})")
+            continue
+        selected = entry.get("selected") or [hit.get("row") for hit in matched]
+        rows = [hit for hit in matched if hit.get("row") in selected] or matched
+        listed = ", ".join(str(hit.get("row")) for hit in rows)
+        items.append(f"{output} (row{'s' if len(rows) > 1 else ''} {listed})")
+    return items
+
+
+def _step_summary(step: NodeTrace, knowledge: Knowledge, needed: set[str]) -> list[str]:
+    """A step in one or two lines: what decided in it, in the words of its kind."""
+    shown = [key for key in step.wrote if key in needed] or list(step.wrote)
+    wrote = ", ".join(f"{key} = {_brief(_value(knowledge, key, step.wrote[key]))}" for key in shown)
+    if step.kind == "expression" and not step.evidence:
+        return [wrote]  # an expression's evidence is what it wrote
+    if _unusable(step):
+        return [wrote] + _evidence_lines(step.kind, step, knowledge)
+    evidence = step.evidence
+    if step.kind == "blend":
+        return [_blend_summary(evidence)]
+    if step.kind == "review":
+        return [_review_summary(evidence)]
+    if step.kind == "fuzzy":
+        return [_fuzzy_summary(evidence, knowledge)]
+    if step.kind == "model":
+        return _model_summary(step, knowledge)
+    lines = _evidence_lines(step.kind, step, knowledge)
+    if step.kind == "rules":
+        fired = [line for line in lines if line.startswith("rule '") and " fired " in line]
+        rest = [line for line in lines if line not in fired]
+        more = [f"... and {len(fired) - _SHOWN} more rules fired"] if len(fired) > _SHOWN else []
+        return (fired[:_SHOWN] + more + rest) or ["no rule fired"]
+    return lines[:1] or [wrote]
+
+
+def _brief(text: str, limit: int = 48) -> str:
+    """A long value (a reason in words) cut short: the outcome above shows it whole when it matters."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _review_summary(evidence: Mapping[str, Any]) -> str:
+    """`sources agree: expert_probability 0.17, default_probability 0.117 (difference 0.0531 <= 0.3333)`."""
+    scores = ", ".join(f"{key} {value:.3g}" if isinstance(value, (int, float)) else f"{key} {value}"
+                       for key, value in (evidence.get("scores") or {}).items())
+    difference, threshold = evidence.get("difference"), evidence.get("threshold")
+    gap = f"{difference:.3g}" if isinstance(difference, (int, float)) else "n/a"
+    if evidence.get("disagree"):
+        return f"sources disagree: {scores} (difference {gap} > {threshold:g}): referred to a person"
+    return f"sources agree: {scores} (difference {gap} <= {threshold:g}); the outcome stands"
+
+
+def _blend_summary(evidence: Mapping[str, Any]) -> str:
+    """`0.80 x model (p=0.12) + 0.20 x expert (p=0.17) -> p(default) = 0.12`."""
+    def show(value: Any) -> str:
+        return f"{value:.2f}" if isinstance(value, (int, float)) else "n/a"
+
+    weight = float(evidence.get("weight", 0.0))
+    return (f"{weight:.2f} x model (p={show(evidence.get('model_probability'))}) + {1 - weight:.2f} x expert "
+            f"(p={show(evidence.get('expert_probability'))}) -> p({evidence.get('target')}) = "
+            f"{show(evidence.get('probability'))}")
+
+
+def _fuzzy_summary(evidence: Mapping[str, Any], knowledge: Knowledge) -> str:
+    """`affordability = 60.2 /100 (fair); strongest rules: little_known 1.00, moderate_load 0.50`."""
+    parts = []
+    for name, entry in (evidence.get("outputs") or {}).items():
+        text = f"{name} = {_value(knowledge, name, entry.get('value'))}"
+        if entry.get("default_used"):
+            text += " (the default: no rule fired)"
+        elif entry.get("term"):
+            text += f" ({entry['term']})"
+        parts.append(text)
+    fired = sorted((rule for rule in evidence.get("rules") or [] if (rule.get("strength") or 0.0) > 0.0),
+                   key=lambda rule: -rule["strength"])
+    if fired:
+        shown = ", ".join(f"{rule['name']} {rule['strength']:.2f}" for rule in fired[:_SHOWN])
+        more = f" (+{len(fired) - _SHOWN} weaker)" if len(fired) > _SHOWN else ""
+        parts.append(f"strongest rules: {shown}{more}")
+    return "; ".join(parts)
+
+
+def _model_summary(step: NodeTrace, knowledge: Knowledge) -> list[str]:
+    """The model's probability and domain, then its three strongest reasons in knowledge's words."""
+    lines = _evidence_lines(step.kind, step, knowledge)
+    evidence = step.evidence
+    head = lines[0].split("): ", 1)[-1] if lines else ", ".join(
+        f"{key} = {_plain(value)}" for key, value in step.wrote.items())
+    domain = evidence.get("domain") or {}
+    if domain and (domain.get("inside", True) and not domain.get("issues")):
+        head += ", inside its training domain"
+    elif domain and lines:
+        head += "; " + lines[-1]  # the render's last line says how it lies outside
+    reasons = sorted(evidence.get("reasons") or [], key=lambda reason: -abs(reason.get("contribution") or 0.0))
+    if not reasons:
+        return [head]
+    top = "; ".join(f"{reason.get('text')} ({reason.get('contribution', 0.0):+.2f})" for reason in reasons[:_SHOWN])
+    return [head, f"top reasons (+ raises, - lowers): {top}"]
+
+
 def explain_json(decision: Decision, snapshot: Mapping[str, Any]) -> str:
     document = decision.model_dump(mode="json")
     document["project_snapshot"] = {
@@ -161,9 +396,15 @@ def explain_json(decision: Decision, snapshot: Mapping[str, Any]) -> str:
 def explain_stored(store: "DecisionStore", decision_id: str, *, format: str = "text",
                    why_not: str | None = None,
                    current_artifacts: "Mapping[str, str] | Callable[[Mapping[str, str]], Mapping[str, str]] | None"
-                   = None) -> str:
+                   = None, full: bool = False) -> str:
     """A stored decision rendered from `store` alone (the record and its project snapshot).
 
+    The text is short by default: the outcome and the steps that decided it (`explain_short`);
+    `full=True` gives every step with what it read and wrote, and the artifacts (`explain_text`).
+    The JSON is the same document either way: the decision with its whole trace.
+    `why_not` names a rule, a table row (`node:3`, `table:3`, `node:row-id`) or a fuzzy rule
+    (`node:rule`, `node:3`, or its name): the explanation then says why it did (not) decide;
+    a name the decision does not know raises CompositeError `unknown_name` with the closest names.
     `current_artifacts` (path -> content hash of the project files now, or a function of the
     snapshot's own such mapping that gives it): when given and the decision's project files
     differ, the explanation names the changed, added and removed files."""
@@ -184,7 +425,11 @@ def explain_stored(store: "DecisionStore", decision_id: str, *, format: str = "t
                                                  "removed": changes.removed}
             text = dumps(document)
         return text
-    text = explain_text(decision, snapshot, why_not=why_not)
+    if why_not:
+        # an unknown name fails before anything renders, so the command line says only that
+        why_not_lines(decision, snapshot, why_not)
+    render = explain_text if full else explain_short
+    text = render(decision, snapshot, why_not=why_not)
     if changes:
         text += ("\nThe project files differ from the ones this decision was made with\n"
                  + "\n".join(changes.lines()) + "\n")
