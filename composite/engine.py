@@ -510,15 +510,18 @@ class CompositeEngine:
         """The stored decision (DecisionNotFound if the store does not have it)."""
         return self.store.get(decision_id)
 
-    def explain(self, decision_id: str, *, format: str = "text", why_not: str | None = None) -> str:
-        """The stored decision rendered step by step, from the store alone.
+    def explain(self, decision_id: str, *, format: str = "text", why_not: str | None = None,
+                full: bool = False) -> str:
+        """The stored decision explained from the store alone: the outcome and the steps that decided
+        it, or with `full=True` every step with what it read and wrote.
 
-        `why_not` names a rule: the explanation then says which of its conditions failed.
+        `why_not` names a rule, a table row (`node:3`) or a fuzzy rule (`node:rule`): the explanation
+        then says why it did or did not decide; an unknown name raises CompositeError `unknown_name`.
         """
         from composite.explain import explain_stored
 
         return explain_stored(self.store, decision_id, format=format, why_not=why_not,
-                              current_artifacts=self.project.artifacts)
+                              current_artifacts=self.project.artifacts, full=full)
 
     def history(self, limit: int = 20) -> list[DecisionSummary]:
         return self.store.recent(limit)

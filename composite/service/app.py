@@ -252,11 +252,13 @@ def create_app(engine: "CompositeEngine", *, reload: bool = False, reload_interv
 
     @app.get("/decisions/{decision_id}/explain", summary="A stored decision explained step by step")
     async def get_explanation(decision_id: str, format: Literal["text", "json", "html"] = "text",
-                              why_not: str | None = Query(None, max_length=200)) -> Response:
+                              why_not: str | None = Query(None, max_length=200),
+                              full: bool = Query(False, description="every step, not only those that decided")
+                              ) -> Response:
         if format == "json":
-            text = await run_in_threadpool(engine.explain, decision_id, format="json", why_not=why_not)
+            text = await run_in_threadpool(engine.explain, decision_id, format="json", why_not=why_not, full=full)
             return Response(text, media_type="application/json")
-        text = await run_in_threadpool(engine.explain, decision_id, format="text", why_not=why_not)
+        text = await run_in_threadpool(engine.explain, decision_id, format="text", why_not=why_not, full=full)
         if format == "html":
             return HTMLResponse(_html_page(decision_id, text))
         return PlainTextResponse(text)
