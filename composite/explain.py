@@ -225,7 +225,8 @@ def explain_short(decision: Decision, snapshot: Mapping[str, Any], *, why_not: s
     add("")
     found = deciding_steps(decision, snapshot)
     total = len(decision.trace.nodes)
-    add(f"Decided by, last step first (--full: all {total} steps, what each read, the artifacts)")
+    every = f"all {total} steps" if total != 1 else "the step"
+    add(f"Decided by, last step first (--full: {every}, what each read, the artifacts)")
     if decision.trace.note:
         add(f"  ({decision.trace.note})")
     tables: list[str] = []
@@ -248,7 +249,7 @@ def explain_short(decision: Decision, snapshot: Mapping[str, Any], *, why_not: s
     if table_block >= 0:
         out[table_block] = _pack("  tables: ", tables)
     if found.omitted:
-        add(f"  (did not reach the outputs: {', '.join(found.omitted)})")
+        add(f"  (not shown, their values did not reach the outputs: {', '.join(found.omitted)})")
     if why_not:
         add("")
         add(f"Why not '{why_not}'?")
@@ -312,13 +313,31 @@ def _step_summary(step: NodeTrace, knowledge: Knowledge, needed: set[str]) -> li
         return [_fuzzy_summary(evidence, knowledge)]
     if step.kind == "model":
         return _model_summary(step, knowledge)
-    lines = _evidence_lines(step.kind, step, knowledge)
     if step.kind == "rules":
-        fired = [line for line in lines if line.startswith("rule '") and " fired " in line]
-        rest = [line for line in lines if line not in fired]
-        more = [f"... and {len(fired) - _SHOWN} more rules fired"] if len(fired) > _SHOWN else []
-        return (fired[:_SHOWN] + more + rest) or ["no rule fired"]
-    return lines[:1] or [wrote]
+        return _rules_summary(step, needed)
+    return _evidence_lines(step.kind, step, knowledge)[:1] or [wrote]
+
+
+def _rules_summary(step: NodeTrace, needed: set[str]) -> list[str]:
+    """The fired rules whose writes were kept, with the facts that matched; the others by name only."""
+    from composite.nodes.rules import condition_with_values, format_value
+
+    evidence = step.evidence
+    fired = evidence.get("fired") or []
+    lost = {(entry.get("loser"), entry.get("name")) for entry in evidence.get("overridden") or []}
+    kept = [entry for entry in fired
+            if any((entry.get("rule"), key) not in lost for key in entry.get("then") or {}) or not entry.get("then")]
+    lines = [f"rule '{entry.get('rule')}' fired: {condition_with_values(entry.get('when', ''), entry.get('matched') or {})}"
+             f" -> " + ", ".join(f"{key} = {format_value(value)}" for key, value in (entry.get("then") or {}).items())
+             for entry in kept[:_SHOWN]]
+    others = [str(entry.get("rule")) for entry in fired if entry not in kept[:_SHOWN]]
+    if others:
+        lines.append(f"also fired (overridden, or more of the same): {', '.join(others)}")
+    defaults = [name for name in evidence.get("defaults_used") or [] if name in needed or not fired]
+    if defaults:
+        shown = ", ".join(f"{name} = {format_value(step.wrote.get(name))}" for name in defaults)
+        lines.append(("no rule fired; defaults: " if not fired else "defaults: ") + shown)
+    return lines or ["no rule fired"]
 
 
 def _brief(text: str, limit: int = 48) -> str:
