@@ -1,20 +1,24 @@
-"""Tamper evidence: walk a store's hash chains, and name the project files that changed since a decision.
+"""Reading the store for audit: hash chains, changed project files, and the store alone for explain and history.
 
 Every decision and outcome row carries `seq` (its place in write order) and `chain` (see
 composite/store/_chain.py); `verify(store)` recomputes each row's content digest and link and
-reports every row edited, inserted or deleted since it was written, by id.
+reports every row edited, inserted or deleted since it was written, by id. `reading_store` opens
+the store `explain` and `history` read, read-only and without a project folder when it is named;
+`history` filters what they list.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
 from composite.store._chain import GENESIS, Link, link
 
 if TYPE_CHECKING:
-    from composite.store import DecisionStore
+    from composite.store import DecisionStore, DecisionSummary
 
 CHAINS = ("decisions", "outcomes")
 
@@ -188,6 +192,119 @@ def files_on_disk(project_dir: Any, stored: Mapping[str, str]) -> dict[str, str]
     return found
 
 
+# -- the store alone: explain and history -------------------------------------------------------
+
+def is_project(path: str | os.PathLike[str]) -> bool:
+    """A project folder (with composite.yaml) or a project file (.dmn, .fll)."""
+    source = Path(path)
+    return source.is_file() or (source / "composite.yaml").is_file()
+
+
+def reading_store(project: str | os.PathLike[str] | None = None,
+                  url: str | None = None) -> tuple["DecisionStore", Path | None]:
+    """The store `explain` and `history` read, opened read-only, and the project folder whose files
+    a decision's snapshot is compared with (None: there is none to compare).
+
+    The store is `url`, else $COMPOSITE_STORE_URL; named so, it is enough (its snapshots hold every
+    project version), and the project (default: the current folder) is used only when it is one.
+    Without a store named, `project` must be a project and its store is .composite/decisions.db in
+    it; when that file does not exist yet the project has no decisions, and an empty store is read
+    (nothing is created). ProjectError when `project` is named and is not a project."""
+    from composite.errors import ProjectError
+    from composite.store import STORE_ENV, open_store
+
+    url = url if url is not None else os.environ.get(STORE_ENV) or None
+    source = Path(project if project is not None else ".")
+    if not is_project(source):
+        if url is None or project is not None:
+            hint = ("name its store with --store, or the project with --project" if url is None
+                    else "name a project folder with composite.yaml, or leave out --project to read the store alone")
+            raise ProjectError(f"'{source}' is not a decision project: it has no composite.yaml ({hint})",
+                               code="not_a_project", file=str(source / "composite.yaml"))
+        return open_store(url, read_only=True), None
+    folder = source if source.is_dir() else source.parent
+    if url is None:
+        default = folder / ".composite" / "decisions.db"
+        if not default.is_file():
+            return open_store("memory"), folder  # no decision was stored here yet: nothing to read, nothing made
+        url = f"sqlite:///{default.as_posix()}"
+    return open_store(url, read_only=True), folder
+
+
+def parse_where(filters: Iterable[str]) -> list[tuple[str, str]]:
+    """`NAME=VALUE` texts (history's --where) as pairs; RequestError naming a malformed one."""
+    from composite.errors import RequestError
+
+    pairs = []
+    for text in filters:
+        name, equals, value = text.partition("=")
+        if not equals or not name.strip():
+            raise RequestError(f"--where {text!r} is not NAME=VALUE (e.g. --where decision=approve)",
+                               code="bad_filter", field="where")
+        pairs.append((name.strip(), value.strip()))
+    return pairs
+
+
+def output_matches(value: Any, text: str) -> bool:
+    """Whether a stored output value is the one `text` names, compared as its type reads it: a number
+    as a number (0.5 is 0.50, 1 is 1.0), true/false, null, text as it is, a list or object as JSON.
+
+    >>> output_matches(0.125, "0.125"), output_matches(True, "true"), output_matches("approve", "Approve")
+    (True, True, False)
+    """
+    if value is None:
+        return text in ("null", "")
+    if isinstance(value, bool):
+        return text.lower() == ("true" if value else "false")
+    if isinstance(value, (int, float)):
+        try:
+            number = float(text)
+        except ValueError:
+            return False
+        return number == value or (math.isnan(number) and math.isnan(value))
+    if isinstance(value, str):
+        return value == text
+    from composite.store._codec import dumps, loads
+
+    try:
+        return bool(loads(text) == loads(dumps(value)))
+    except ValueError:
+        return False
+
+
+def history(store: "DecisionStore", *, limit: int = 20, since: str | None = None, until: str | None = None,
+            batch_id: str | None = None, where: Sequence[tuple[str, str]] = ()) -> list["DecisionSummary"]:
+    """The newest `limit` decisions (shadows left out) made in [since, until), of one batch, whose
+    outputs are all the values `where` names (pairs from `parse_where`), newest first.
+
+    The time and batch filters run in the store; the outputs are compared here, a page at a time,
+    so that every type compares as `output_matches` says."""
+    from composite.errors import RequestError
+
+    if limit < 0:
+        raise RequestError(f"--limit {limit}: give 0 or more", code="bad_limit", field="limit")
+    found: list[DecisionSummary] = []
+    before: str | None = None
+    while len(found) < limit:
+        size = 500 if where else limit - len(found)
+        page = store.recent(size, since=since, until=until, batch_id=batch_id, before=before)
+        for row in page:
+            if all(name in row.outputs and output_matches(row.outputs[name], text) for name, text in where):
+                found.append(row)
+                if len(found) == limit:
+                    break
+        if len(page) < size:
+            break
+        before = page[-1].id
+    return found
+
+
+def summary_dict(row: "DecisionSummary") -> dict[str, Any]:
+    """One line of `history --json`."""
+    return {"id": row.id, "created_at": row.created_at, "project": row.project,
+            "project_version": row.project_version, "outputs": row.outputs, "batch_id": row.batch_id}
+
+
 # -- outcomes ----------------------------------------------------------------------------------
 
 def outcome_concept(project: Any) -> str | None:
@@ -231,4 +348,5 @@ def check_outcome(project: Any, value: Any) -> Any:
 
 
 __all__ = ["CHAINS", "FileChanges", "Finding", "Verification", "check_outcome", "file_changes", "files_on_disk",
-           "outcome_concept", "verify", "verify_store"]
+           "history", "is_project", "outcome_concept", "output_matches", "parse_where", "reading_store",
+           "summary_dict", "verify", "verify_store"]

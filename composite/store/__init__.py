@@ -1,6 +1,7 @@
 """DecisionStore: where decisions are kept so they can be explained later.
 
-`open_store(url)` picks the implementation: "memory", "sqlite:///path.db", "postgresql://...".
+`open_store(url)` picks the implementation: "memory", "sqlite:///path.db", "postgresql://...";
+`open_store(url, read_only=True)` one that reads and never writes (for explain and history).
 """
 
 from __future__ import annotations
@@ -62,10 +63,17 @@ class DecisionStore(Protocol):
     def project(self, project_hash: str) -> dict[str, Any]:
         """The snapshot saved for that project hash, or DecisionNotFound."""
 
-    def recent(self, limit: int = 20) -> list[DecisionSummary]:
-        """The newest decisions first (a challenger's shadow decisions are not among them)."""
+    def recent(self, limit: int = 20, *, since: str | None = None, until: str | None = None,
+               batch_id: str | None = None, before: str | None = None) -> list[DecisionSummary]:
+        """The newest decisions first (a challenger's shadow decisions are not among them): made at or
+        after `since` and before `until` (ISO 8601, UTC without a zone), of one batch, with ids
+        before `before` (to read on from the last id of a page)."""
 
     def count(self) -> int: ...
+
+    def resolve(self, prefix: str) -> str:
+        """The id `prefix` names: itself when stored, else the one id that starts with it (at least
+        6 characters). DecisionNotFound otherwise; code "ambiguous_id" names up to 5 candidates."""
 
     def select(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
                ids: Sequence[str] | None = None, limit: int | None = None,
@@ -96,8 +104,12 @@ class DecisionStore(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(url: str | None, *, default_root: Path | None = None) -> DecisionStore:
-    """A store from its URL; None means SQLite under the project's .composite/ folder."""
+def open_store(url: str | None, *, default_root: Path | None = None, read_only: bool = False) -> DecisionStore:
+    """A store from its URL; None means SQLite under the project's .composite/ folder.
+
+    `read_only=True`: a store that never writes, not even at open: SQLite opened `mode=ro` (a missing
+    file is an error, not a new store), PostgreSQL in read-only transactions; neither creates nor
+    migrates a schema (an older one is refused, saying to run a writing command once)."""
     if url is None:
         root = default_root or Path.cwd()
         url = f"sqlite:///{(root / '.composite' / 'decisions.db').as_posix()}"
@@ -108,14 +120,14 @@ def open_store(url: str | None, *, default_root: Path | None = None) -> Decision
     if url.startswith("sqlite://"):
         from composite.store.sqlite import SQLiteStore
 
-        return SQLiteStore(url)
+        return SQLiteStore(url, read_only=read_only)
     if url.startswith(("postgresql://", "postgres://")):
         try:
             from composite.store.postgres import PostgresStore  # type: ignore[import-not-found]
         except ModuleNotFoundError:
             raise StoreError("the PostgreSQL store is not available in this version of composite",
                              code="store_unavailable", field="store") from None
-        return PostgresStore(url)
+        return PostgresStore(url, read_only=read_only)
     raise StoreError(
         f"unknown store URL '{url}'; use 'memory', 'sqlite:///path/to/file.db' or 'postgresql://...'",
         code="unknown_store",
@@ -123,12 +135,12 @@ def open_store(url: str | None, *, default_root: Path | None = None) -> Decision
     )
 
 
-def project_store(path: str | os.PathLike[str], url: str | None = None) -> DecisionStore:
+def project_store(path: str | os.PathLike[str], url: str | None = None, *, read_only: bool = False) -> DecisionStore:
     """The store of the project at `path`: `url`, else $COMPOSITE_STORE_URL, else SQLite in the
     project's .composite/ folder (beside a .dmn or .fll file given as the project)."""
     source = Path(path)
     url = url if url is not None else os.environ.get(STORE_ENV) or None
-    return open_store(url, default_root=source if source.is_dir() else source.parent)
+    return open_store(url, default_root=source if source.is_dir() else source.parent, read_only=read_only)
 
 
 __all__ = ["STORE_ENV", "DecisionStore", "DecisionSummary", "Outcome", "open_store", "project_store"]

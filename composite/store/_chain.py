@@ -148,3 +148,62 @@ def paged_rows(fetch: Callable[[list[str], list[Any], int], list[Any]], id_of: C
         given += len(rows)
         if rows:
             after = id_of(rows[-1])
+
+
+# -- ids by prefix ------------------------------------------------------------------------------
+
+MIN_PREFIX = 6  # hex digits: fewer would name most of a minute's decisions (the first 12 are the time)
+SHOWN = 5  # candidates an ambiguous prefix names
+
+
+def id_range(prefix: str) -> tuple[str, str]:
+    """The ids that start with `prefix` lie in [low, high) as text (ids are lowercase hex, which
+    sorts below "g"; any other prefix gets the highest code point as its bound)."""
+    text = prefix.strip()
+    if text and all(c in "0123456789abcdef" for c in text.lower()):
+        text = text.lower()
+        return text, text + "g"
+    return text, text + "\U0010ffff"
+
+
+def resolve_prefix(prefix: str, found: Sequence[str], where: str) -> str:
+    """The one id of `found` (the first SHOWN + 1 ids in `id_range(prefix)`, in id order) that
+    `prefix` names: itself when stored (an exact id always wins), else the only one starting with it.
+
+    DecisionNotFound when there is none, when the prefix is shorter than MIN_PREFIX, or, with code
+    "ambiguous_id", when several start with it (up to SHOWN of them named)."""
+    from composite.errors import DecisionNotFound
+
+    low, _ = id_range(prefix)
+    if found and found[0] == low:
+        return found[0]
+    if not found:
+        raise DecisionNotFound(f"no decision with id '{prefix}' (nor one whose id starts with it) in {where}",
+                               field="decision_id")
+    if len(low) < MIN_PREFIX:
+        raise DecisionNotFound(f"no decision with id '{prefix}' in {where}; an id prefix needs at least "
+                               f"{MIN_PREFIX} characters", code="id_prefix_short", field="decision_id")
+    if len(found) == 1:
+        return found[0]
+    more = ", ..." if len(found) > SHOWN else ""
+    raise DecisionNotFound(f"the id prefix '{prefix}' is ambiguous in {where}: it starts "
+                           f"{'more than ' + str(SHOWN) if more else len(found)} decision ids "
+                           f"({', '.join(found[:SHOWN])}{more}); give more characters",
+                           code="ambiguous_id", field="decision_id")
+
+
+# -- history ------------------------------------------------------------------------------------
+
+def summary_clauses(placeholder: str, *, since: Any = None, until: Any = None, batch_id: str | None = None,
+                    before: str | None = None) -> tuple[list[str], list[Any]]:
+    """The WHERE clauses (and their parameters) of `recent`'s filters for a SQL store: `since`
+    inclusive, `until` exclusive (ISO 8601, UTC without a zone), one batch, ids before `before`
+    (the last id of the page before, newest first)."""
+    since, until = utc_text(since, field="since"), utc_text(until, field="until")
+    clauses, params = [], []
+    for clause, value in (("created_at >=", since), ("created_at <", until), ("batch_id =", batch_id),
+                          ("id <", before)):
+        if value is not None:
+            clauses.append(f"{clause} {placeholder}")
+            params.append(value)
+    return clauses, params

@@ -9,7 +9,8 @@ from typing import Any, Iterable, Iterator, Sequence
 from composite.errors import DecisionNotFound
 from composite.schemas import Decision
 from composite.store import DecisionSummary, Outcome
-from composite.store._chain import GENESIS, Link, check_limit, decision_digest, digest, in_window, link, utc_text
+from composite.store._chain import (GENESIS, SHOWN, Link, check_limit, decision_digest, digest, id_range, in_window,
+                                    link, resolve_prefix, utc_text)
 from composite.store._codec import (decision_record, dumps, loads, record_body, record_decision,
                                     restore_nonfinite)
 
@@ -71,14 +72,24 @@ class MemoryStore:
         except KeyError:
             raise DecisionNotFound(f"no project snapshot {project_hash} in this store") from None
 
-    def recent(self, limit: int = 20) -> list[DecisionSummary]:
+    def recent(self, limit: int = 20, *, since: str | None = None, until: str | None = None,
+               batch_id: str | None = None, before: str | None = None) -> list[DecisionSummary]:
+        since, until = utc_text(since, field="since"), utc_text(until, field="until")
         out = []
-        for decision_id in sorted(self._decisions, reverse=True):
+        with self._lock:
+            ids = sorted(self._decisions, reverse=True)
+        for decision_id in ids:
             if len(out) >= limit:
                 break
+            if before is not None and decision_id >= before:
+                continue
             item = loads(self._decisions[decision_id])
             if item.get("shadow_of") is not None:
                 continue  # a challenger's decision is not a decision anyone was given
+            if batch_id is not None and item.get("batch_id") != batch_id:
+                continue
+            if not in_window(item["created_at"], since, until):
+                continue
             outputs = restore_nonfinite(item["outputs"], (item.get("nonfinite") or {}).get("outputs"))
             out.append(DecisionSummary(item["id"], item["created_at"], item["project"], item["project_version"],
                                        outputs, item.get("batch_id")))
@@ -86,6 +97,12 @@ class MemoryStore:
 
     def count(self) -> int:
         return len(self._decisions)
+
+    def resolve(self, prefix: str) -> str:
+        low, high = id_range(prefix)
+        with self._lock:
+            found = sorted(i for i in self._decisions if low <= i < high)
+        return resolve_prefix(prefix, found[:SHOWN + 1], "this store")
 
     def records(self, *, since: str | None = None, until: str | None = None, batch_id: str | None = None,
                 ids: Sequence[str] | None = None, limit: int | None = None,

@@ -6,6 +6,8 @@ bounded number of times, and every write is idempotent (the decision id is the p
 a retry after a commit whose acknowledgement was lost neither fails nor stores a decision twice.
 Every row is hash-chained in write order (see _chain.py): a write locks its chain's head row
 (`chain_head`, FOR UPDATE) in its transaction, so concurrent writers extend the chain one at a time.
+`read_only=True` (or `?mode=ro`) runs every session with default_transaction_read_only: the
+server refuses any write, and the schema is checked, never created or migrated.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from composite.errors import DecisionNotFound, StoreError
 from composite.schemas import Decision
 from composite.store import DecisionSummary, Outcome
-from composite.store._chain import (GENESIS, PAGE as _PAGE, Link, decision_digest, digest, link,
-                                    paged_rows, utc_text)
+from composite.store._chain import (GENESIS, PAGE as _PAGE, SHOWN, Link, decision_digest, digest, id_range, link,
+                                    paged_rows, resolve_prefix, summary_clauses, utc_text)
 from composite.store._snapshots import SnapshotReader
 from composite.store._codec import (COLUMNS, decision_record, dumps, join_record, loads, record_body, record_decision,
                                     restore_nonfinite)
@@ -132,10 +134,11 @@ class PostgresStore(SnapshotReader):
 
     `postgresql://user:password@host:port/database?retries=5&pool_size=4`: `retries` is how many
     times a write (or read) is tried again after a lost connection, `pool_size` the most
-    connections this process holds; any other parameter is libpq's.
+    connections this process holds; `mode=ro` opens it read-only (see the module's text); any
+    other parameter is libpq's.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, read_only: bool = False) -> None:
         if psycopg is None:
             raise StoreError("the PostgreSQL store needs psycopg and psycopg-pool: pip install 'composite-decisions[postgres]'",
                              code="store_unavailable", field="store")
@@ -143,7 +146,11 @@ class PostgresStore(SnapshotReader):
         parts = urlsplit(url)
         query, options = [], dict(_OPTIONS)
         for key, value in parse_qsl(parts.query, keep_blank_values=True):
-            if key in options:
+            if key == "mode":
+                if value not in ("ro", "rw"):
+                    raise StoreError(f"mode={value} in the store URL is not one of ro (read-only), rw", field="store")
+                read_only = read_only or value == "ro"
+            elif key in options:
                 try:
                     options[key] = int(value)
                 except ValueError:
@@ -162,6 +169,11 @@ class PostgresStore(SnapshotReader):
         self._connect_args: dict[str, Any] = {"client_encoding": "utf8"}
         if "connect_timeout" not in info:
             self._connect_args["connect_timeout"] = 5
+        self.read_only = read_only
+        if read_only:
+            # every transaction of every session read-only: the server itself refuses writes
+            options = " ".join(filter(None, [info.get("options"), "-c default_transaction_read_only=on"]))
+            self._connect_args["options"] = options
         host = info.get("host") or info.get("hostaddr") or "localhost"
         self.where = f"{host}:{info.get('port') or 5432}/{info.get('dbname') or info.get('user') or ''}"
         self._lock = threading.Lock()
@@ -180,7 +192,8 @@ class PostgresStore(SnapshotReader):
                     raise StoreError(f"the store {self.where} is closed", code="store_closed", field="store")
                 if not self._ready:
                     # Its own connection, not the pool's: a refused connection says why at once.
-                    self._retrying(self._direct, self._migrate, write=True)
+                    self._retrying(self._direct, self._check_schema if self.read_only else self._migrate,
+                                   write=not self.read_only)
                     # Autocommit: a single statement is its own transaction, in one round trip
                     # (not BEGIN, statement, COMMIT); writes of several statements open one.
                     self._pool = ConnectionPool(self._conninfo, min_size=1, max_size=self.pool_size, open=False,
@@ -244,6 +257,9 @@ class PostgresStore(SnapshotReader):
         if state == "53100":
             return StoreError(f"disk full: the PostgreSQL server at {self.where} has no room for this write; nothing "
                               "of it was stored", code="store_full")
+        if state == "25006" and self.read_only:
+            return StoreError(f"the store {self.where} is opened read-only: it cannot keep a decision or an "
+                              "outcome; nothing was stored", code="store_read_only", field="store")
         if state == "25006" or isinstance(exc, psycopg.errors.InsufficientPrivilege):
             return StoreError(f"the store {self.where} is read-only for this user: {_first_line(exc)}; nothing was "
                               "stored", code="store_read_only")
@@ -260,6 +276,21 @@ class PostgresStore(SnapshotReader):
         return None
 
     # -- schema ---------------------------------------------------------------------------------
+
+    def _check_schema(self, conn: Any) -> None:
+        """Read-only: the schema must be this composite's already (it is not created or migrated)."""
+        version = _schema_version(conn)
+        if version is None:
+            raise StoreError(f"the database {self.where} holds no composite store, and opened read-only it is not "
+                             "made one: name a store that composite wrote", code="store_schema_old", field="store")
+        if version < SCHEMA_VERSION:
+            raise StoreError(f"the store {self.where} has schema version {version}, older than this composite's "
+                             f"({SCHEMA_VERSION}), and is opened read-only: run a writing command on it once "
+                             "(composite decide, or outcome) to migrate it", code="store_schema_old", field="store")
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"the store {self.where} has schema version {version}, newer than this composite "
+                             f"understands ({SCHEMA_VERSION}); upgrade composite", code="store_schema_newer",
+                             field="store")
 
     def _migrate(self, conn: Any) -> None:
         # On a connection of its own (not autocommit): one transaction, committed by _retrying.
@@ -406,17 +437,24 @@ class PostgresStore(SnapshotReader):
     def _where(self) -> str:
         return self.where
 
-    def recent(self, limit: int = 20) -> list[DecisionSummary]:
-        rows = self._run(lambda conn: conn.execute(
-            "SELECT id, created_at, project, project_version, outputs, batch_id,"
-            " ((body::json) -> 'nonfinite' -> 'outputs')::text FROM decisions WHERE shadow_of IS NULL"
-            " ORDER BY id DESC LIMIT %s",
-            (limit,)).fetchall(), write=False)
+    def recent(self, limit: int = 20, *, since: str | None = None, until: str | None = None,
+               batch_id: str | None = None, before: str | None = None) -> list[DecisionSummary]:
+        clauses, params = summary_clauses("%s", since=since, until=until, batch_id=batch_id, before=before)
+        sql = ("SELECT id, created_at, project, project_version, outputs, batch_id,"
+               " ((body::json) -> 'nonfinite' -> 'outputs')::text FROM decisions WHERE "
+               + " AND ".join(["shadow_of IS NULL", *clauses]) + " ORDER BY id DESC LIMIT %s")
+        rows = self._run(lambda conn: conn.execute(sql, (*params, limit)).fetchall(), write=False)
         return [DecisionSummary(r[0], r[1], r[2], r[3], restore_nonfinite(loads(r[4]), r[6] and loads(r[6])), r[5])
                 for r in rows]
 
     def count(self) -> int:
         return self._run(lambda conn: conn.execute("SELECT count(*) FROM decisions").fetchone()[0], write=False)
+
+    def resolve(self, prefix: str) -> str:
+        low, high = id_range(prefix)
+        rows = self._run(lambda conn: conn.execute("SELECT id FROM decisions WHERE id >= %s AND id < %s ORDER BY id"
+                                                   " LIMIT %s", (low, high, SHOWN + 1)).fetchall(), write=False)
+        return resolve_prefix(prefix, [row[0] for row in rows], self.where)
 
     # -- reading many, outcomes, the chain ------------------------------------------------------
 

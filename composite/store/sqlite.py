@@ -1,7 +1,8 @@
 """The SQLite DecisionStore: the default, one file, safe for several processes writing at once.
 
 WAL journal, one transaction per decision or per batch, and a versioned schema migrated on open.
-`sqlite:///path.db?mode=ro` opens an existing store read-only: nothing is written, not even at open.
+`sqlite:///path.db?mode=ro` (or `read_only=True`) opens an existing store read-only: nothing is
+written to it, not even at open, and an older schema is refused rather than migrated.
 Every row is hash-chained in write order (see _chain.py) inside its write transaction; a
 decision's place and chain value are kept in `decision_chain`, beside its row (in the row, 50
 bytes more would leave a third fewer decisions per page); `?chain=off` writes without the chain
@@ -20,8 +21,8 @@ from urllib.parse import parse_qs, urlparse
 from composite.errors import DecisionNotFound, StoreError
 from composite.schemas import Decision
 from composite.store import DecisionSummary, Outcome
-from composite.store._chain import (GENESIS, PAGE as _PAGE, Link, decision_digest, digest, extend, link,
-                                    paged_rows, utc_text)
+from composite.store._chain import (GENESIS, PAGE as _PAGE, SHOWN, Link, decision_digest, digest, extend, id_range,
+                                    link, paged_rows, resolve_prefix, summary_clauses, utc_text)
 from composite.store._snapshots import SnapshotReader
 from composite.store._codec import (decision_record, dumps, join_record, loads, record_body, record_decision,
                                     restore_nonfinite)
@@ -98,7 +99,7 @@ MIGRATIONS: dict[int, list[str | Callable[[sqlite3.Connection], None]]] = {
 
 
 class SQLiteStore(SnapshotReader):
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, read_only: bool = False) -> None:
         parsed = urlparse(url)
         # sqlite:///relative.db and sqlite:////absolute.db, as SQLAlchemy spells them
         raw = url[len("sqlite:///"):] if url.startswith("sqlite:///") else parsed.path
@@ -118,14 +119,13 @@ class SQLiteStore(SnapshotReader):
         mode = options.get("mode", "rwc")
         if mode not in ("ro", "rw", "rwc"):
             raise StoreError(f"mode={mode} is not one of ro (read-only), rw, rwc", field="store")
-        self.read_only = mode == "ro"
+        self.read_only = read_only or mode == "ro"
         try:
             if self.read_only:
                 if not self.path.is_file():
                     raise StoreError(f"cannot open the SQLite store at {self.path} read-only: there is no such file",
                                      code="store_missing", field="store")
-                self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=60.0,
-                                           isolation_level=None, check_same_thread=False)
+                self._db = self._connect_read_only()
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None, check_same_thread=False)
@@ -140,9 +140,29 @@ class SQLiteStore(SnapshotReader):
         self._snapshots: dict[str, dict[str, Any]] = {}
         self._migrate()
 
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """A connection that cannot write. SQLite makes the WAL's -shm index beside the file for
+        readers when it can; where it cannot (a read-only folder or medium) and no WAL is pending,
+        the file alone is the whole store, and it is read as immutable."""
+        uri = self.path.resolve().as_uri()
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=60.0, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute("PRAGMA user_version").fetchone()
+            return db
+        except sqlite3.OperationalError:
+            db.close()
+            if Path(f"{self.path}-wal").exists():
+                raise
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=60.0, isolation_level=None,
+                               check_same_thread=False)
+
     def _migrate(self) -> None:
         with self._lock:
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            try:
+                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"cannot read the SQLite store at {self.path}: {exc}", code="store_unreadable",
+                                 field="store") from None
             if version > SCHEMA_VERSION:
                 raise StoreError(
                     f"the store {self.path} has schema version {version}, newer than this composite "
@@ -151,10 +171,14 @@ class SQLiteStore(SnapshotReader):
                 )
             if version == SCHEMA_VERSION:
                 return
+            if self.read_only and version == 0:
+                raise StoreError(f"{self.path} holds no composite store (schema version 0), and opened read-only "
+                                 "it is not made one: name a store that composite wrote", code="store_schema_old",
+                                 field="store")
             if self.read_only:
-                raise StoreError(f"the store {self.path} has schema version {version}, not {SCHEMA_VERSION}, and is opened "
-                                 "read-only (mode=ro): open it writable once to create or upgrade it",
-                                 code="store_schema_old", field="store")
+                raise StoreError(f"the store {self.path} has schema version {version}, older than this composite's "
+                                 f"({SCHEMA_VERSION}), and is opened read-only: run a writing command on it once "
+                                 "(composite decide, or outcome) to migrate it", code="store_schema_old", field="store")
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -274,13 +298,15 @@ class SQLiteStore(SnapshotReader):
     def _where(self) -> str:
         return str(self.path)
 
-    def recent(self, limit: int = 20) -> list[DecisionSummary]:
+    def recent(self, limit: int = 20, *, since: str | None = None, until: str | None = None,
+               batch_id: str | None = None, before: str | None = None) -> list[DecisionSummary]:
+        clauses, params = summary_clauses("?", since=since, until=until, batch_id=batch_id, before=before)
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, created_at, project, project_version, outputs, batch_id,"
-                " json_extract(record, '$.nonfinite.outputs') FROM decisions WHERE shadow_of IS NULL"
-                " ORDER BY id DESC LIMIT ?",
-                (limit,),
+                " json_extract(record, '$.nonfinite.outputs') FROM decisions WHERE "
+                + " AND ".join(["shadow_of IS NULL", *clauses]) + " ORDER BY id DESC LIMIT ?",
+                (*params, limit),
             ).fetchall()
         return [DecisionSummary(r[0], r[1], r[2], r[3], restore_nonfinite(loads(r[4]), r[6] and loads(r[6])), r[5])
                 for r in rows]
@@ -288,6 +314,13 @@ class SQLiteStore(SnapshotReader):
     def count(self) -> int:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM decisions").fetchone()[0]
+
+    def resolve(self, prefix: str) -> str:
+        low, high = id_range(prefix)
+        with self._lock:
+            rows = self._db.execute("SELECT id FROM decisions WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+                                    (low, high, SHOWN + 1)).fetchall()
+        return resolve_prefix(prefix, [row[0] for row in rows], str(self.path))
 
     # -- reading many, outcomes, the chain ------------------------------------------------------
 

@@ -183,6 +183,74 @@ def test_ids_are_time_ordered(url, loan, engine, reader):
     assert stored == sorted(ids, reverse=True)
 
 
+def test_recent_filters_by_time_batch_and_reads_on_before_an_id(url, loan, engine, reader):
+    engine = engine(loan, url)
+    singles = [engine.decide({**GOOD_LOAN, "age": 20 + i}).id for i in range(3)]
+    out = engine.decide_batch(pd.DataFrame([GOOD_LOAN] * 3))
+    batch = list(out["decision_id"])
+    store = reader(engine, url)
+    newest_first = list(reversed(singles + batch))
+    assert [s.id for s in store.recent(10, batch_id=out.attrs["batch_id"])] == batch[::-1]
+    assert [s.id for s in store.recent(2, before=newest_first[1])] == newest_first[2:4]
+    assert [s.id for s in store.recent(10, before=singles[0])] == []
+    times = [store.get(i).created_at.isoformat() for i in singles]
+    assert [s.id for s in store.recent(10, since=times[1], until=times[2])] == [singles[1]]
+    assert [s.id for s in store.recent(10, until=times[1])] == [singles[0]]
+    assert store.recent(10, batch_id="none-such") == []
+    with pytest.raises(StoreError, match="not an ISO 8601 time"):
+        store.recent(10, since="yesterday")
+
+
+def _save_as(store, decision, ids: list[str]) -> None:
+    for decision_id in ids:
+        store.save(decision.model_copy(update={"id": decision_id}))
+
+
+def test_resolve_takes_an_exact_id_or_a_unique_prefix(url, loan, engine, reader):
+    engine = engine(loan, url)
+    decision = engine.decide(GOOD_LOAN)
+    a, b, c = "aaaaaa" + "0" * 26, "aaaaaa" + "1" * 26, "aaaaab" + "0" * 26
+    _save_as(engine.store, decision, [a, b, c])
+    store = reader(engine, url)
+    assert store.resolve(decision.id) == decision.id
+    assert store.resolve(a) == a  # an exact id wins, though longer prefixes of it are unique too
+    assert store.resolve("aaaaab") == c
+    assert store.resolve("AAAAAB") == c  # ids are lowercase hex: a prefix in capitals names them too
+    assert store.resolve("aaaaaa1") == b
+    assert store.resolve(decision.id[:12]) == decision.id
+
+
+def test_an_ambiguous_prefix_names_up_to_five_candidates(url, loan, engine, reader):
+    engine = engine(loan, url)
+    decision = engine.decide(GOOD_LOAN)
+    two = ["bbbbbb" + "0" * 26, "bbbbbb" + "1" * 26]
+    seven = [f"cccccc{i}" + "0" * 25 for i in range(7)]
+    _save_as(engine.store, decision, two + seven)
+    store = reader(engine, url)
+    with pytest.raises(DecisionNotFound) as caught:
+        store.resolve("bbbbbb")
+    assert caught.value.code == "ambiguous_id"
+    assert f"({two[0]}, {two[1]})" in str(caught.value) and "starts 2 decision ids" in str(caught.value)
+    with pytest.raises(DecisionNotFound) as caught:
+        store.resolve("cccccc")
+    assert caught.value.code == "ambiguous_id"
+    assert f"({', '.join(seven[:5])}, ...)" in str(caught.value) and seven[5] not in str(caught.value)
+    assert "more than 5" in str(caught.value)
+
+
+def test_a_short_or_unknown_prefix_is_not_found(url, loan, engine, reader):
+    engine = engine(loan, url)
+    decision = engine.decide(GOOD_LOAN)
+    store = reader(engine, url)
+    with pytest.raises(DecisionNotFound, match="at least 6 characters") as caught:
+        store.resolve(decision.id[:5])
+    assert caught.value.code == "id_prefix_short"
+    for unknown in ("ffffffffff", "nope", decision.id + "0"):
+        with pytest.raises(DecisionNotFound, match=f"no decision with id '{unknown}'") as caught:
+            store.resolve(unknown)
+        assert caught.value.code == "decision_not_found"
+
+
 # -- reading many, outcomes, the chain ------------------------------------------------------------
 
 def test_select_reads_decisions_in_id_order_filtered_by_batch_ids_and_limit(url, loan, engine, reader):

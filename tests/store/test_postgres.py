@@ -218,7 +218,7 @@ def test_without_psycopg_the_store_says_how_to_install_it(monkeypatch):
     spec = importlib.util.spec_from_file_location("composite_store_postgres_bare", postgres.__file__)
     bare = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bare)
-    with pytest.raises(StoreError, match=r"pip install 'composite\[postgres\]'") as caught:
+    with pytest.raises(StoreError, match=r"pip install 'composite-decisions\[postgres\]'") as caught:
         bare.PostgresStore("postgresql://u@127.0.0.1/db")
     assert caught.value.code == "store_unavailable"
 

@@ -87,3 +87,126 @@ def test_a_full_disk_says_disk_full_and_stores_nothing_of_the_write(loan_project
     assert engine.store.count() == stored
     for row in engine.history(stored):
         assert engine.get(row.id).outputs == {"decision": "approve", "ratio": 0.125}
+
+
+# -- open_store(url, read_only=True): what explain and history open ------------------------------
+
+def _stat(path) -> tuple[str, int, int]:
+    return _digest(path), path.stat().st_mtime_ns, path.stat().st_size
+
+
+def test_read_only_sqlite_reads_everything_and_changes_not_a_byte(filled):
+    from composite import open_store
+
+    db, decision = filled
+    before = _stat(db)
+    store = open_store(f"sqlite:///{db}", read_only=True)
+    assert store.read_only
+    assert store.get(store.resolve(decision.id[:8])).outputs == {"decision": "approve", "ratio": 0.125}
+    assert [row.id for row in store.recent(5, since="2000-01-01")] == [decision.id]
+    assert [d.id for d in store.select()] == [decision.id]
+    assert store.project(decision.project_hash)["name"] == "loan"
+    with pytest.raises(StoreError, match="read-only") as caught:
+        store.save(decision.model_copy(update={"id": "f" * 32}))
+    assert caught.value.code == "store_read_only"
+    with pytest.raises(StoreError, match="read-only"):
+        store.record_outcome(decision.id, "repaid")
+    store.close()
+    assert _stat(db) == before
+
+
+def test_read_only_sqlite_reads_the_file_alone_where_sqlite_cannot_make_its_shm_index(filled):
+    """A read-only medium, made here by a folder in the way of the -shm file (root writes through a
+    read-only mode): with no WAL pending the file alone is the store, and it is read as it is."""
+    from composite import open_store
+
+    db, decision = filled
+    (db.parent / f"{db.name}-wal").unlink(missing_ok=True)
+    (db.parent / f"{db.name}-shm").unlink(missing_ok=True)
+    (db.parent / f"{db.name}-shm").mkdir()
+    before = _stat(db)
+    store = open_store(f"sqlite:///{db}", read_only=True)
+    assert store.get(store.resolve(decision.id[:6])).outputs == decision.outputs
+    assert [row.id for row in store.recent()] == [decision.id]
+    store.close()
+    assert _stat(db) == before
+
+
+def _version_2_store(path) -> None:
+    """A store as composite wrote it before schema 3 (no shadow_of column)."""
+    from composite.store import sqlite as sqlite_store
+
+    db = sqlite3.connect(path)
+    for target in (1, 2):
+        for statement in sqlite_store.MIGRATIONS[target]:
+            statement(db) if callable(statement) else db.execute(statement)
+    db.execute("PRAGMA user_version=2")
+    db.commit()
+    db.close()
+
+
+def test_read_only_refuses_an_older_schema_saying_to_run_a_writing_command(tmp_path):
+    from composite import open_store
+
+    path = tmp_path / "old.db"
+    _version_2_store(path)
+    before = _stat(path)
+    with pytest.raises(StoreError, match="run a writing command on it once") as caught:
+        open_store(f"sqlite:///{path}", read_only=True)
+    assert caught.value.code == "store_schema_old" and "schema version 2, older than" in str(caught.value)
+    assert _stat(path) == before
+    open_store(f"sqlite:///{path}").close()  # a writing open migrates it
+    store = open_store(f"sqlite:///{path}", read_only=True)
+    assert store.count() == 0
+    store.close()
+
+
+def test_read_only_refuses_a_missing_file_and_makes_none(tmp_path):
+    from composite import open_store
+
+    with pytest.raises(StoreError, match="no such file") as caught:
+        open_store(f"sqlite:///{tmp_path / 'sub' / 'none.db'}", read_only=True)
+    assert caught.value.code == "store_missing"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_read_only_postgres_reads_and_the_server_refuses_every_write(loan_project, pg_url):
+    pytest.importorskip("psycopg")
+    import psycopg
+
+    from composite import open_store
+
+    engine = CompositeEngine.from_path(loan_project, store=pg_url)
+    decision = engine.decide(GOOD_LOAN)
+    engine.close()
+    for url in (pg_url, pg_url + ("&" if "?" in pg_url else "?") + "mode=ro"):
+        store = open_store(url, read_only=url == pg_url)
+        try:
+            assert store.read_only
+            assert store.get(store.resolve(decision.id[:10])).outputs == decision.outputs
+            assert [row.id for row in store.recent(5)] == [decision.id]
+            with pytest.raises(StoreError, match="opened read-only") as caught:
+                store.save(decision.model_copy(update={"id": "f" * 32}))
+            assert caught.value.code == "store_read_only"
+            with pytest.raises(StoreError, match="opened read-only"):
+                store.record_outcome(decision.id, "repaid")
+        finally:
+            store.close()
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT id FROM decisions").fetchall() == [(decision.id,)]
+        assert conn.execute("SELECT count(*) FROM outcomes").fetchone()[0] == 0
+
+
+def test_read_only_postgres_creates_no_schema_in_an_empty_database(pg_url):
+    pytest.importorskip("psycopg")
+    import psycopg
+
+    from composite import open_store
+
+    store = open_store(pg_url, read_only=True)
+    with pytest.raises(StoreError, match="holds no composite store") as caught:
+        store.count()
+    assert caught.value.code == "store_schema_old"
+    store.close()
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT to_regclass('composite_schema'), to_regclass('decisions')").fetchone() == (None, None)
