@@ -139,6 +139,7 @@ def _load_yaml_file(data: bytes, *, file: str) -> tuple[list[Scenario], list[Pro
         own = item.get("inputs")
         places = dict(given_places)
         if isinstance(own, Mapping):
+            places["inputs"] = _place(item, "inputs", text)
             places.update({f"inputs.{name}": _place(own, name, text) for name in own})
             inputs: Any = {**given, **own}  # shallow: a scenario's value replaces the given one whole
         elif own is None and "given" in document:
@@ -217,7 +218,7 @@ def _load_grid(text: str, *, file: str, knowledge: Any) -> tuple[list[Scenario],
                             "(inputs by concept name, expected outputs as expect.NAME)", file=file, line=1)]
     except csv.Error as exc:
         return [], [Problem("scenario.csv_syntax", f"CSV syntax error: {exc}", file=file, line=reader.line_num)]
-    starts = _cell_columns(lines[0] if lines else "")
+    heads = starts = _cell_columns(lines[0] if lines else "")
     columns: list[_Column] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(header):
@@ -273,7 +274,7 @@ def _load_grid(text: str, *, file: str, knowledge: Any) -> tuple[list[Scenario],
                 places.update({f"fired.{i}": (line, at, line, at) for i in range(len(names))})
             elif column.kind == "input":
                 fields["inputs"][column.target] = _typed(cell, knowledge.get(column.target) if knowledge else None)
-                places[f"inputs.{column.target}"] = (line, at, line, at)
+                places[f"inputs.{column.target}"] = (1, heads[index] if index < len(heads) else None, line, at)  # a name's problem is its column's
             else:
                 value = _typed(cell, knowledge.get(column.target) if knowledge else None)
                 if column.tol is not None:
@@ -283,7 +284,7 @@ def _load_grid(text: str, *, file: str, knowledge: Any) -> tuple[list[Scenario],
                         continue
                     value = {"approx": value, "tol": column.tol}
                 fields["expect"][column.target] = value
-                places[f"expect.{column.target}"] = (line, at, line, at)
+                places[f"expect.{column.target}"] = (1, heads[index] if index < len(heads) else None, line, at)
         scenarios.append(Scenario.located(fields, places))
     return scenarios, problems
 
@@ -416,10 +417,14 @@ def _check_inputs(scenario: Scenario, schema: Any, writer: Mapping[str, str]) ->
         return [_at(scenario, None, "scenario.not_rejected",
                     f"scenario '{scenario.name}' is expected to be rejected, but its inputs pass the input schema: "
                     "it passes only if a node fails on them", "warning")]
+    # A misspelt input is also a missing one: name the typo, with its fix, and not the absence too.
+    meant = {_closest(p.field, schema.concepts) for p in found if p.code == "unknown_field" and p.field}
     problems = []
     for problem in found:
         name = problem.field or ""
-        owner = "given:" if name in scenario.given else f"scenario '{scenario.name}'"
+        if problem.code == "missing_field" and name in meant:
+            continue
+        owner = _owner(scenario, name)
         key = f"inputs.{name}"
         if problem.code == "unknown_field" and name in writer:
             problems.append(_at(scenario, key, "scenario.input_is_output",
@@ -430,10 +435,11 @@ def _check_inputs(scenario: Scenario, schema: Any, writer: Mapping[str, str]) ->
             problems.append(_at(scenario, key, "scenario.unknown_input",
                                 f"unknown input '{name}' in {owner}{';' + hint if hint else ''}", field=key))
         elif problem.code == "missing_field":
-            problems.append(_at(scenario, None, "scenario.missing_input",
+            problems.append(_at(scenario, "inputs", "scenario.missing_input",
                                 f"scenario '{scenario.name}': {problem.message}; give it in inputs: (or the "
                                 "file's given:), or mark the scenario rejected: true", field=key))
         else:
+            owner = "given:" if name in scenario.given else f"scenario '{scenario.name}'"  # a value is the row's
             problems.append(_at(scenario, key, "scenario.bad_input", f"{owner}: {problem.message}", field=key,
                                 value=True))
     return problems
@@ -444,7 +450,7 @@ def _check_expected(scenario: Scenario, name: str, expected: Any, outputs: set[s
     key = f"expect.{name}"
     if name not in outputs:
         return [_at(scenario, key, "scenario.unknown_output",
-                    f"scenario '{scenario.name}' expects '{name}', which no node writes and no input is"
+                    f"{_owner(scenario, name, 'expect.')} expects '{name}', which no node writes and no input is"
                     f"{_suggest(name, outputs)}", field=key)]
     concept = knowledge.get(name) if knowledge is not None else None
     if isinstance(expected, Mapping) and "approx" in expected:
@@ -472,6 +478,15 @@ def _check_expected(scenario: Scenario, name: str, expected: Any, outputs: set[s
     return []
 
 
+def _owner(scenario: Scenario, name: str, prefix: str = "") -> str:
+    """Who wrote a name: the file's `given:`, a grid's column (reported once, at the header), or a scenario."""
+    if name in scenario.given:
+        return "given:"
+    if scenario.file.endswith(".csv"):
+        return f"the grid's column '{prefix}{name}'" if prefix else "the grid's header"
+    return f"scenario '{scenario.name}'"
+
+
 def _at(scenario: Scenario, key: str | None, code: str, message: str, severity: str = "error", *,
         field: str | None = None, value: bool = False) -> Problem:
     line, column = scenario.line, None
@@ -482,9 +497,16 @@ def _at(scenario: Scenario, key: str | None, code: str, message: str, severity: 
     return Problem(code, message, file=scenario.file, line=line, column=column, field=field, severity=severity)
 
 
+def _closest(name: str, candidates: Iterable[str]) -> str | None:
+    if len(name) > 200:  # difflib is quadratic in the length: no suggestion for a long name
+        return None
+    close = difflib.get_close_matches(name, sorted(candidates), n=1)
+    return close[0] if close else None
+
+
 def _suggest(name: str, candidates: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, sorted(candidates), n=1) if len(name) <= 200 else []
-    return f"; did you mean '{close[0]}'?" if close else ""
+    close = _closest(name, candidates)
+    return f"; did you mean '{close}'?" if close else ""
 
 
 # -- running --------------------------------------------------------------------------------------
