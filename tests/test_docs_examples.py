@@ -1,0 +1,166 @@
+"""The examples of the format pages (docs/project.md, docs/knowledge.md, docs/editors.md) are real.
+
+A page marks each code block it means to be checked, with an HTML comment on the line before it:
+
+    <!-- example NAME: PATH -->      a file of the example project NAME (composite.yaml, rules/x.rules.yaml)
+    <!-- example NAME: uses DIR -->  NAME runs on the shipped project DIR; its file blocks must equal
+                                     the shipped files (as YAML)
+    <!-- example NAME: request -->   a request, decided by NAME's project ...
+    <!-- example NAME: outputs -->   ... and the outputs it gives (numbers to the digits written)
+    <!-- example NAME: rejected -->  ... or the problems that reject it, one per line
+    <!-- fragment: KEY -->           a piece of a file, valid against that file type's schema
+                                     (KEY: composite, knowledge, ..., or node for node entries)
+
+Every YAML block of these pages is one or the other, so none can drift from what composite reads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from composite import CompositeEngine
+from composite._yaml import load_yaml
+from composite.errors import RequestError
+from composite.file_schemas import file_models
+from tests.conftest import REPO
+
+PAGES = [page for page in ("docs/project.md", "docs/knowledge.md", "docs/editors.md") if (REPO / page).is_file()]
+_MARK = re.compile(r"<!--\s*(example\s+(?P<name>[\w-]+)\s*:\s*(?P<what>[^>]*?)|fragment\s*:\s*(?P<key>\w+))\s*-->")
+_FENCE = re.compile(r"^```(\w*)\s*$")
+
+
+@dataclass
+class Block:
+    page: str
+    line: int
+    language: str
+    text: str
+    mark: re.Match[str] | None
+
+
+@dataclass
+class Example:
+    name: str
+    page: str
+    files: dict[str, str] = field(default_factory=dict)
+    uses: str | None = None
+    cases: list[tuple[str, str]] = field(default_factory=list)  # (request text, "outputs"/"rejected")
+    expected: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _blocks(page: str) -> list[Block]:
+    lines = (REPO / page).read_text().splitlines()
+    blocks, i = [], 0
+    while i < len(lines):
+        fence = _FENCE.match(lines[i])
+        if fence is None:
+            i += 1
+            continue
+        start = i
+        i += 1
+        body = []
+        while i < len(lines) and not lines[i].startswith("```"):
+            body.append(lines[i])
+            i += 1
+        before = next((lines[j] for j in range(start - 1, -1, -1) if lines[j].strip()), "")
+        blocks.append(Block(page, start + 1, fence.group(1), "\n".join(body) + "\n", _MARK.fullmatch(before.strip())))
+        i += 1
+    return blocks
+
+
+def _examples() -> dict[str, Example]:
+    examples: dict[str, Example] = {}
+    for page in PAGES:
+        text = (REPO / page).read_text()
+        for mark in _MARK.finditer(text):  # `uses` marks stand alone, with no block after them
+            if mark.group("name") and mark.group("what").startswith("uses "):
+                examples.setdefault(mark.group("name"), Example(mark.group("name"), page)).uses = \
+                    mark.group("what")[5:].strip()
+        for block in _blocks(page):
+            if block.mark is None or not block.mark.group("name"):
+                continue
+            name, what = block.mark.group("name"), block.mark.group("what").strip()
+            example = examples.setdefault(name, Example(name, page))
+            if what == "request":
+                example.cases.append((block.text, ""))
+            elif what in ("outputs", "rejected"):
+                example.expected.append((what, block.text))
+            else:
+                example.files[what] = block.text
+    return examples
+
+
+EXAMPLES = _examples()
+
+
+def test_every_yaml_block_of_the_format_pages_is_checked() -> None:
+    unmarked = [f"{b.page}:{b.line}" for page in PAGES for b in _blocks(page)
+                if b.language in ("yaml", "yml") and b.mark is None]
+    assert not unmarked, f"YAML blocks neither an example nor a fragment: {unmarked}"
+
+
+def test_the_pages_hold_the_examples_they_promise() -> None:
+    assert {"guard", "blend", "fallback", "review"} <= set(EXAMPLES)
+    for example in EXAMPLES.values():
+        assert example.cases and len(example.cases) == len(example.expected), example.name
+
+
+def _project(example: Example, tmp_path: Path) -> Path:
+    if example.uses is not None:
+        root = REPO / example.uses
+        for relative, text in example.files.items():
+            shown, shipped = load_yaml(text, file=relative), load_yaml((root / relative).read_bytes(), file=relative)
+            assert shown == shipped, f"{example.page} shows {relative} other than {example.uses}/{relative} is"
+        return root
+    for relative, text in example.files.items():
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return tmp_path
+
+
+def _same(expected: Any, actual: Any) -> bool:
+    """Numbers to the digits the page writes; everything else exactly."""
+    if isinstance(expected, float) and isinstance(actual, (int, float)) and not isinstance(actual, bool):
+        digits = len(repr(expected).partition(".")[2])
+        return round(actual, digits) == expected
+    return bool(expected == actual) and type(expected) is type(actual)
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_example_decides_as_the_page_says(name: str, tmp_path: Path) -> None:
+    example = EXAMPLES[name]
+    engine = CompositeEngine.from_path(_project(example, tmp_path), store="memory")
+    for (request, _), (kind, expected) in zip(example.cases, example.expected):
+        values = json.loads(request)
+        if kind == "rejected":
+            with pytest.raises(RequestError) as caught:
+                engine.decide(values)
+            assert [p.message for p in caught.value.problems] == expected.strip().splitlines()
+            continue
+        outputs = engine.decide(values).outputs
+        for key, value in json.loads(expected).items():
+            assert _same(value, outputs[key]), (example.page, name, key, value, outputs[key])
+
+
+def _fragments() -> list[Block]:
+    return [b for page in PAGES for b in _blocks(page) if b.mark is not None and b.mark.group("key")]
+
+
+@pytest.mark.parametrize("block", _fragments(), ids=lambda b: f"{b.page}:{b.line}")
+def test_fragment_fits_its_schema(block: Block) -> None:
+    key = block.mark.group("key")  # type: ignore[union-attr]
+    document = load_yaml(block.text, file=f"{block.page}:{block.line}")
+    if key == "node":
+        entries = document if isinstance(document, list) else [document]
+        file_models()["composite"].model_validate({"name": "fragment", "nodes": entries})
+    elif key == "vscode":
+        pass  # checked by test_editors_page_maps_every_schema
+    else:
+        file_models()[key].model_validate(document)
