@@ -160,8 +160,8 @@ class _Finder:
                          if (p.variable, p.term) in self.outside]
                 if known:
                     continue  # the term's own error names the rule
-                why = f"its condition `{rule.text or rule.name}` is 0 for every value of " \
-                      f"{', '.join(names)} in {'its range' if len(names) == 1 else 'their ranges'}"
+                why = f"its condition is 0 for every value of {', '.join(names)} in " \
+                      f"{'its range' if len(names) == 1 else 'their ranges'}"
                 pairs = _disjoint_pair(rule, self.rb)
                 if pairs:
                     why += f": {pairs}"
