@@ -390,7 +390,7 @@ def _model_summary(step: NodeTrace, knowledge: Knowledge) -> list[str]:
     """The model's probability and domain, then its three strongest reasons in knowledge's words."""
     lines = _evidence_lines(step.kind, step, knowledge)
     evidence = step.evidence
-    head = lines[0].split("): ", 1)[-1] if lines else ", ".join(
+    head = (f"model '{evidence.get('model')}': " + lines[0].split("): ", 1)[-1]) if lines else ", ".join(
         f"{key} = {_plain(value)}" for key, value in step.wrote.items())
     domain = evidence.get("domain") or {}
     if domain and (domain.get("inside", True) and not domain.get("issues")):

@@ -35,7 +35,7 @@ def test_sample_application_is_decided_and_explained(engine):
     request = json.loads((REPO / "data" / "sample_application.json").read_text())
     decision = engine.decide(request)
     assert decision.outputs["decision"] in ("approve", "refer", "decline")
-    text = engine.explain(decision.id)
+    text = engine.explain(decision.id, full=True)
     assert "Outcome" in text and "decision = " in text
     concept = engine.project.knowledge.get("duration_months")
     assert concept.description in text

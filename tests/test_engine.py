@@ -121,7 +121,7 @@ def test_division_by_zero_is_an_evaluation_error_naming_the_node(tmp_path):
 def test_explain_renders_the_stored_chain_in_the_words_of_knowledge(loan_project):
     engine = CompositeEngine.from_path(loan_project, store="memory")
     decision = engine.decide(GOOD_LOAN)
-    text = engine.explain(decision.id)
+    text = engine.explain(decision.id, full=True)
     assert f"Decision {decision.id}" in text
     assert "decision = approve  (Outcome)" in text
     assert "amount  6000 EUR  (Amount requested)" in text
@@ -141,8 +141,8 @@ def test_reload_picks_up_a_changed_file_and_keeps_a_good_version_on_error(loan_p
     assert after.outputs["decision"] == "refer"
     assert after.project_hash != before.project_hash
     # the first decision still explains with the formulas of its own version
-    assert "ratio > 0.25" in engine.explain(before.id)
-    assert "ratio > 0.1" in engine.explain(after.id)
+    assert "ratio > 0.25" in engine.explain(before.id, full=True)
+    assert "ratio > 0.1" in engine.explain(after.id, full=True)
     assert engine.get(before.id).trace.artifacts["composite.yaml"] != after.trace.artifacts["composite.yaml"]
     path.write_text("name: [broken")
     with pytest.raises(ProjectError, match="YAML syntax error"):

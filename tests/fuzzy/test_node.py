@@ -159,7 +159,7 @@ def test_tipping_example_is_a_project_the_engine_decides_and_explains() -> None:
     engine = engine_module.CompositeEngine.from_path(TIPPING_PROJECT, store="memory")
     decision = engine.decide({"food": 6.5, "service": 9.8})
     assert decision.outputs["tip"] == pytest.approx(19.8476, abs=1e-4)
-    text = engine.explain(decision.id)
+    text = engine.explain(decision.id, full=True)
     assert "rule 'great_experience' fired at 0.96" in text
 
 

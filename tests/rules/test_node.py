@@ -137,7 +137,7 @@ def test_a_project_decides_and_explains_with_a_rules_node(credit_project: Path):
     decision = engine.decide(MINOR)
     assert decision.outputs == {"decision": "decline", "reason": "applicant is under 18"}
     assert "rules/credit_policy.rules.yaml" in decision.trace.artifacts
-    text = engine.explain(decision.id)
+    text = engine.explain(decision.id, full=True)
     assert "rule 'applicant_is_minor' fired (priority 100): age = 17 < 18" in text
     frame = engine.decide_batch(pd.DataFrame([MINOR, LONG_LARGE_UNEMPLOYED, PLAIN]))
     assert frame["decision"].tolist() == ["decline", "refer", "none"]
