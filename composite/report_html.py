@@ -1,7 +1,8 @@
 """Static HTML reports with inline SVG charts: one self-contained file a browser opens offline.
 
-Used by `composite monitor --html` and `composite whatif --html`. No plotting dependency: the
-charts are a few SVG rectangles and polylines; every text from data is escaped.
+Used by `composite monitor --html`, `composite whatif --html` and `composite explain --html`. No
+plotting dependency: the charts are a few SVG rectangles and polylines; every text from data is
+escaped.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import math
 from html import escape
 from typing import Any, Iterable, Mapping, Sequence
 
-__all__ = ["Section", "bar_chart", "line_chart", "page", "share_chart", "table"]
+__all__ = ["Section", "bar_chart", "diverging_bar_chart", "line_chart", "page", "share_chart", "table"]
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
@@ -30,18 +31,23 @@ _COLOURS = ("#3366cc", "#dc3912", "#ff9900", "#109618", "#990099", "#0099c6", "#
 class Section:
     """A heading and its body (HTML built by the functions below, or escaped text)."""
 
-    def __init__(self, title: str, *parts: str, note: str | None = None) -> None:
+    def __init__(self, title: str, *parts: str, note: str | None = None, ident: str | None = None) -> None:
         self.title = title
         self.parts = parts
         self.note = note
+        self.ident = ident  # the section's id, a link target (#ident)
 
     def html(self) -> str:
         note = f'<p class="note">{escape(self.note)}</p>' if self.note else ""
-        return f"<section><h2>{escape(self.title)}</h2>{note}{''.join(self.parts)}</section>"
+        ident = f' id="{escape(self.ident)}"' if self.ident else ""
+        return f"<section{ident}><h2>{escape(self.title)}</h2>{note}{''.join(self.parts)}</section>"
 
 
-def page(title: str, sections: Iterable[Section], *, summary: str = "", status: str | None = None) -> str:
-    """A whole HTML document: title, an optional status line (`crossed` / `ok`), the sections."""
+def page(title: str, sections: Iterable[Section], *, summary: str = "", status: str | None = None,
+         style: str = "") -> str:
+    """A whole HTML document: title, an optional status line (`crossed` / `ok`), the sections.
+
+    `style`: CSS added after the shared rules (a report's own classes; never text from data)."""
     status_html = ""
     if status is not None:
         css = "status-crossed" if status == "crossed" else "status-ok"
@@ -50,7 +56,7 @@ def page(title: str, sections: Iterable[Section], *, summary: str = "", status: 
         status_html = f"<p>{escape(summary)}</p>"
     body = "".join(section.html() for section in sections)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-            f"<style>{_STYLE}</style></head><body><h1>{escape(title)}</h1>{status_html}{body}</body></html>\n")
+            f"<style>{_STYLE}{style}</style></head><body><h1>{escape(title)}</h1>{status_html}{body}</body></html>\n")
 
 
 def _text(value: Any) -> str:
@@ -105,6 +111,40 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str = ""
                      f'<text x="{x - 3:.1f}" y="12" text-anchor="end" font-size="11" fill="#b00020">'
                      f"threshold {escape(value_format.format(threshold))}</text>")
     parts.append("</svg>")
+    return "".join(parts)
+
+
+def diverging_bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str = "", width: int = 720,
+                        bar_height: int = 18, positive: str = "raises", negative: str = "lowers",
+                        value_format: str = "{:+.3f}") -> str:
+    """Horizontal bars left (negative, blue) and right (positive, red) of a zero line: contributions."""
+    finite = [abs(v) for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
+    top = max([*finite, 1e-12])
+    left, right = 240, 70
+    half = (width - left - right) / 2
+    zero = left + half
+    height = bar_height * len(labels) + 40
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart diverging-chart" width="{width}" '
+             f'height="{height}" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>',
+             f'<rect x="{zero - 110:.1f}" y="4" width="10" height="10" fill="#3366cc"/>'
+             f'<text x="{zero - 96:.1f}" y="13" font-size="11">{escape(negative)}</text>'
+             f'<rect x="{zero + 10:.1f}" y="4" width="10" height="10" fill="#dc3912"/>'
+             f'<text x="{zero + 24:.1f}" y="13" font-size="11">{escape(positive)}</text>']
+    for i, (label, value) in enumerate(zip(labels, values)):
+        y = 24 + i * bar_height
+        ok = isinstance(value, (int, float)) and math.isfinite(value)
+        w = half * abs(value) / top if ok else 0.0
+        x = zero if not ok or value >= 0 else zero - w
+        colour = "#dc3912" if ok and value > 0 else "#3366cc"
+        parts.append(f'<text x="{left - 6}" y="{y + bar_height * 0.7:.1f}" text-anchor="end" font-size="12">'
+                     f"{escape(str(label))}</text>"
+                     f'<rect class="bar" x="{x:.1f}" y="{y + 2}" width="{w:.1f}" height="{bar_height - 4}" '
+                     f'fill="{colour}"/>')
+        # a negative bar's number goes right of the zero line: on its left it would run into the label
+        text_x = zero + w + 4 if not ok or value >= 0 else zero + 4
+        parts.append(f'<text x="{text_x:.1f}" y="{y + bar_height * 0.7:.1f}" font-size="11">'
+                     f"{escape(value_format.format(value) if ok else 'n/a')}</text>")
+    parts.append(f'<line x1="{zero:.1f}" y1="20" x2="{zero:.1f}" y2="{height - 6}" stroke="#444"/></svg>')
     return "".join(parts)
 
 
