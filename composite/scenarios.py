@@ -261,6 +261,7 @@ def _load_grid(text: str, *, file: str, knowledge: Any) -> tuple[list[Scenario],
             if not cell:
                 continue  # blank: input not given, output not checked
             at = starts[index] if index < len(starts) else None
+            head = heads[index] if index < len(heads) else None  # a name's problem is its column's, at the header
             where = {"file": file, "line": line, "column": at, "field": column.header}
             if column.kind in ("name", "description"):
                 fields[column.kind] = cell
@@ -274,17 +275,17 @@ def _load_grid(text: str, *, file: str, knowledge: Any) -> tuple[list[Scenario],
                 places.update({f"fired.{i}": (line, at, line, at) for i in range(len(names))})
             elif column.kind == "input":
                 fields["inputs"][column.target] = _typed(cell, knowledge.get(column.target) if knowledge else None)
-                places[f"inputs.{column.target}"] = (1, heads[index] if index < len(heads) else None, line, at)  # a name's problem is its column's
+                places[f"inputs.{column.target}"] = (1, head, line, at)
             else:
                 value = _typed(cell, knowledge.get(column.target) if knowledge else None)
                 if column.tol is not None:
                     if not isinstance(value, (int, float)) or isinstance(value, bool):
                         problems.append(Problem("scenario.bad_cell", f"'{column.header}' expects a number within "
-                                                f"{column.tol}; '{cell}' is not a number", **where))
+                                                f"{column.tol:g}; '{cell}' is not a number", **where))
                         continue
                     value = {"approx": value, "tol": column.tol}
                 fields["expect"][column.target] = value
-                places[f"expect.{column.target}"] = (1, heads[index] if index < len(heads) else None, line, at)
+                places[f"expect.{column.target}"] = (1, head, line, at)
         scenarios.append(Scenario.located(fields, places))
     return scenarios, problems
 

@@ -170,10 +170,11 @@ def test_a_grid_row_becomes_a_scenario_with_approx_fired_and_rejected(tmp_path):
 
 
 @pytest.mark.parametrize(("header", "row", "problem"), [
-    ("loan_amount,expect.decision~x", "1,2", (1, 13, "scenario.bad_column",
-                                              "'expect.decision~x': the tolerance after '~' must be a number >= 0, not 'x'")),
-    ("loan_amount,expect.decision~", "1,2", (1, 13, "scenario.bad_column",
-                                             "'expect.decision~' has no tolerance after '~'; write e.g. expect.decision~0.01")),
+    ("loan_amount,expect.decision~x", "1,2", (
+        1, 13, "scenario.bad_column", "'expect.decision~x': the tolerance after '~' must be a number >= 0, not 'x'")),
+    ("loan_amount,expect.decision~", "1,2", (
+        1, 13, "scenario.bad_column",
+        "'expect.decision~' has no tolerance after '~'; write e.g. expect.decision~0.01")),
     ("loan_amount,=decision", "1,2", (1, 13, "scenario.bad_column",
                                       "'=decision': an expected output is written expect.decision")),
     ("age,loan_amount,age", "1,2,3", (1, 17, "scenario.duplicate_column",
@@ -184,8 +185,8 @@ def test_a_grid_row_becomes_a_scenario_with_approx_fired_and_rejected(tmp_path):
     ("age,loan_amount", "1,2,3", (2, None, "scenario.row_length", "this row has 3 cells, the header 2; every row "
                                   "needs a cell for each column (leave it blank: not given, not checked)")),
     ("age,rejected", "30, maybe", (2, 4, "scenario.bad_cell", "'rejected' is true or false, not 'maybe'")),
-    ("age,expect.affordability~1", "30,high", (2, 4, "scenario.bad_cell",
-                                               "'expect.affordability~1' expects a number within 1.0; 'high' is not a number")),
+    ("age,expect.affordability~1", "30,high", (
+        2, 4, "scenario.bad_cell", "'expect.affordability~1' expects a number within 1; 'high' is not a number")),
 ])
 def test_a_bad_grid_names_file_line_and_column(tmp_path, header, row, problem):
     root = loans(tmp_path, {"scenarios/bad.csv": f"{header}\n{row}\n"})
