@@ -8,6 +8,10 @@ A page marks each code block it means to be checked, with an HTML comment on the
     <!-- example NAME: request -->   a request, decided by NAME's project ...
     <!-- example NAME: outputs -->   ... and the outputs it gives (numbers to the digits written)
     <!-- example NAME: rejected -->  ... or the problems that reject it, one per line
+    <!-- example NAME: explains -->  ... and lines its `explain(id, full=True)` holds
+    <!-- example NAME: load-problems -->   the problems loading NAME's project reports, one per line
+    <!-- example NAME: monotone -->  per feature of NAME's models/*.model.yaml: its encoding and the
+                                     monotone direction knowledge/ gives it (`name kind sign`)
     <!-- fragment: KEY -->           a piece of a file, valid against that file type's schema
                                      (KEY: composite, knowledge, ..., or node for node entries)
 
@@ -26,8 +30,9 @@ import pytest
 
 from composite import CompositeEngine
 from composite._yaml import load_yaml
-from composite.errors import RequestError
+from composite.errors import ProjectError, RequestError
 from composite.file_schemas import file_models
+from composite.project import load_project
 from tests.conftest import REPO
 
 PAGES = [page for page in ("docs/project.md", "docs/knowledge.md", "docs/editors.md") if (REPO / page).is_file()]
@@ -50,8 +55,8 @@ class Example:
     page: str
     files: dict[str, str] = field(default_factory=dict)
     uses: str | None = None
-    cases: list[tuple[str, str]] = field(default_factory=list)  # (request text, "outputs"/"rejected")
-    expected: list[tuple[str, str]] = field(default_factory=list)
+    cases: list[dict[str, str]] = field(default_factory=list)  # request, and outputs / rejected / explains
+    checks: dict[str, str] = field(default_factory=dict)  # load-problems, monotone
 
 
 def _blocks(page: str) -> list[Block]:
@@ -88,9 +93,12 @@ def _examples() -> dict[str, Example]:
             name, what = block.mark.group("name"), block.mark.group("what").strip()
             example = examples.setdefault(name, Example(name, page))
             if what == "request":
-                example.cases.append((block.text, ""))
-            elif what in ("outputs", "rejected"):
-                example.expected.append((what, block.text))
+                example.cases.append({"request": block.text})
+            elif what in ("outputs", "rejected", "explains"):
+                assert example.cases, f"{page}:{block.line}: {what} before any request"
+                example.cases[-1][what] = block.text
+            elif what in ("load-problems", "monotone"):
+                example.checks[what] = block.text
             else:
                 example.files[what] = block.text
     return examples
@@ -108,7 +116,9 @@ def test_every_yaml_block_of_the_format_pages_is_checked() -> None:
 def test_the_pages_hold_the_examples_they_promise() -> None:
     assert {"guard", "blend", "fallback", "review"} <= set(EXAMPLES)
     for example in EXAMPLES.values():
-        assert example.cases and len(example.cases) == len(example.expected), example.name
+        assert example.cases or example.checks, example.name
+        for case in example.cases:
+            assert "outputs" in case or "rejected" in case, (example.name, case)
 
 
 def _project(example: Example, tmp_path: Path) -> Path:
@@ -122,6 +132,8 @@ def _project(example: Example, tmp_path: Path) -> Path:
         path = tmp_path / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+    if not (tmp_path / "composite.yaml").exists():
+        (tmp_path / "composite.yaml").write_text(f"name: {example.name}\n")
     return tmp_path
 
 
@@ -133,20 +145,49 @@ def _same(expected: Any, actual: Any) -> bool:
     return bool(expected == actual) and type(expected) is type(actual)
 
 
-@pytest.mark.parametrize("name", sorted(EXAMPLES))
+@pytest.mark.parametrize("name", sorted(n for n, e in EXAMPLES.items() if e.cases))
 def test_example_decides_as_the_page_says(name: str, tmp_path: Path) -> None:
     example = EXAMPLES[name]
     engine = CompositeEngine.from_path(_project(example, tmp_path), store="memory")
-    for (request, _), (kind, expected) in zip(example.cases, example.expected):
-        values = json.loads(request)
-        if kind == "rejected":
+    for case in example.cases:
+        values = json.loads(case["request"])
+        if "rejected" in case:
             with pytest.raises(RequestError) as caught:
                 engine.decide(values)
-            assert [p.message for p in caught.value.problems] == expected.strip().splitlines()
+            assert [p.message for p in caught.value.problems] == case["rejected"].strip().splitlines()
             continue
-        outputs = engine.decide(values).outputs
-        for key, value in json.loads(expected).items():
-            assert _same(value, outputs[key]), (example.page, name, key, value, outputs[key])
+        decision = engine.decide(values)
+        for key, value in json.loads(case["outputs"]).items():
+            assert _same(value, decision.outputs[key]), (example.page, name, key, value, decision.outputs[key])
+        if "explains" in case:
+            told = engine.explain(decision.id, full=True)
+            for line in case["explains"].strip().splitlines():
+                assert line.strip() in told, (example.page, name, line, told)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, e in EXAMPLES.items() if "load-problems" in e.checks))
+def test_example_fails_to_load_as_the_page_says(name: str, tmp_path: Path) -> None:
+    example = EXAMPLES[name]
+    with pytest.raises(ProjectError) as caught:
+        load_project(_project(example, tmp_path))
+    assert [str(p) for p in caught.value.problems] == example.checks["load-problems"].strip().splitlines()
+
+
+@pytest.mark.parametrize("name", sorted(n for n, e in EXAMPLES.items() if "monotone" in e.checks))
+def test_example_models_take_their_directions_from_knowledge(name: str, tmp_path: Path) -> None:
+    from composite.ml.features import FeatureEncoder
+    from composite.ml.spec import load_model_spec
+
+    example = EXAMPLES[name]
+    root = _project(example, tmp_path)
+    knowledge = load_project(root).knowledge
+    found = []
+    for path in sorted((root / "models").glob("*.model.yaml")):
+        relative = path.relative_to(root).as_posix()
+        encoder = FeatureEncoder.from_knowledge(load_model_spec(path.read_text(), file=relative), knowledge)
+        found += [f"{f.name} {f.kind} {f.monotone:+d}" if f.monotone else f"{f.name} {f.kind} 0"
+                  for f in encoder.features]
+    assert found == [" ".join(line.split()) for line in example.checks["monotone"].strip().splitlines()]
 
 
 def _fragments() -> list[Block]:
