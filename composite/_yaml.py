@@ -21,6 +21,7 @@ class LineDict(dict):
     line: int | None = None
     key_lines: dict[Any, int]
     value_positions: dict[Any, tuple[int, int]]
+    value_sources: dict[Any, tuple[str, int, int]]  # texts over several lines, as written (source_of_value)
 
     def line_of(self, key: Any) -> int | None:
         return getattr(self, "key_lines", {}).get(key, self.line)
@@ -28,6 +29,22 @@ class LineDict(dict):
     def position_of_value(self, key: Any) -> tuple[int | None, int | None]:
         """(line, column) where the value's text starts: for block scalars, the first content line."""
         return getattr(self, "value_positions", {}).get(key, (self.line_of(key), None))
+
+    def source_of_value(self, key: Any) -> tuple[str, int | None, int | None]:
+        """The value's text as an expression parser should see it, with the (line, column) it starts at.
+
+        A text over several lines (a `|` or `>` block, or plain text continued on the next lines)
+        is given as the file has it, every line after the first keeping its indentation, so that
+        an offset into it maps to the file's own line and column; YAML's folding changed only
+        whitespace, which means nothing to an expression. Any other value: str(value) at its
+        position.
+        """
+        value = self[key]
+        kept = getattr(self, "value_sources", {}).get(key)
+        if kept is not None and isinstance(value, str) and " ".join(kept[0].split()) == " ".join(value.split()):
+            return kept
+        line, column = self.position_of_value(key)
+        return str(value), line, column
 
 
 class LineList(list):
@@ -132,7 +149,82 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1
         result.value_positions[key] = _text_start(loader, value_node)
+        if isinstance(value_node, yaml.ScalarNode) and value_node.style in (None, "", "|", ">") \
+                and value_node.end_mark.line > value_node.start_mark.line:
+            if not hasattr(result, "value_sources"):
+                result.value_sources = {}
+            kept = _scalar_source(loader, value_node)
+            if kept is not None:
+                result.value_sources[key] = kept
+        _check_flow_entry(loader, node, key_node, value_node)
     return result
+
+
+def _scalar_source(loader: _LineLoader, node: yaml.ScalarNode) -> tuple[str, int, int] | None:
+    """A multi-line plain or block scalar as written: (text, line, column of its first character)."""
+    lines = getattr(loader, "_composite_lines", None)
+    if lines is None:
+        return None
+    start, end = node.start_mark, node.end_mark
+    if node.style in ("|", ">"):
+        first = start.line + 1  # the text starts on the line after the indicator
+        last = end.line if end.column > 0 else end.line - 1
+        body = lines[first : last + 1]
+        while body and not body[-1].strip():
+            body.pop()
+        if not body:
+            return None
+        indent = len(body[0]) - len(body[0].lstrip(" "))
+        return "\n".join([body[0][indent:]] + body[1:]), first + 1, indent + 1
+    body = lines[start.line : end.line + 1]
+    if len(body) < 2:
+        return None
+    body[-1] = body[-1][: end.column]
+    body[0] = body[0][start.column :]
+    return "\n".join(body), start.line + 1, start.column + 1
+
+
+def _check_flow_entry(loader: _LineLoader, mapping: yaml.MappingNode, key_node: yaml.Node, value_node: yaml.Node) -> None:
+    """In `{...}` a comma ends an entry: `{note: large (over 20,000 easily)}` is `note: large (over 20`
+    and a key `000 easily)` with no value. A key with no `:` after a plain text is that split."""
+    if not mapping.flow_style or not isinstance(key_node, yaml.ScalarNode) or key_node.style not in (None, ""):  # the C parser says "" for plain
+        return
+    if not (isinstance(value_node, yaml.ScalarNode) and value_node.value == "" and value_node.style in (None, "")):
+        return
+    lines = getattr(loader, "_composite_lines", None)
+    if lines is None:
+        return
+    between = _slice(lines, key_node.end_mark, value_node.start_mark)
+    if between is None or ":" in between:
+        return  # `key: ` written with a colon and no value: a null, as meant
+    entries = mapping.value
+    index = next(i for i, (k, _) in enumerate(entries) if k is key_node)
+    if index == 0:
+        return
+    before_key, before = entries[index - 1]
+    if not (isinstance(before, yaml.ScalarNode) and before.style in (None, "") and before.value):
+        return
+    written = _slice(lines, before.start_mark, key_node.end_mark) or f"{before.value}, {key_node.value}"
+    written = " ".join(written.split())
+    name = before_key.value if isinstance(before_key, yaml.ScalarNode) else "..."
+    mark = before.end_mark  # the comma
+    raise ProjectError(
+        f"the ',' before '{key_node.value}' split the text '{written}': inside {{...}} a comma separates "
+        f"entries, so '{key_node.value}' was read as a key of its own; quote the text: "
+        f"{name}: \"{written}\"",
+        code="yaml_flow_comma", file=getattr(loader, "_composite_file", None),
+        line=mark.line + 1, column=mark.column + 1, field=str(name))
+
+
+def _slice(lines: list[str], start: Any, end: Any) -> str | None:
+    """The file's text from one mark to another (marks are 0-based line and column)."""
+    if start.line >= len(lines) or end.line >= len(lines) + 1 or (start.line, start.column) > (end.line, end.column):
+        return None
+    if start.line == end.line:
+        return lines[start.line][start.column : end.column]
+    middle = lines[start.line + 1 : end.line]
+    last = lines[end.line][: end.column] if end.line < len(lines) else ""
+    return "\n".join([lines[start.line][start.column :], *middle, last])
 
 
 def _text_start(loader: _LineLoader, node: yaml.Node) -> tuple[int, int]:
@@ -273,14 +365,12 @@ def load_yaml(text: str | bytes, *, file: str) -> Any:
     try:
         loader = _LineLoader(text)
         loader._composite_file = file
+        loader._composite_lines = text.splitlines() if isinstance(text, str) else None
         loader._max_alias_nodes = _limit(ALIAS_ENV, MAX_ALIAS_NODES)
         loader._max_nesting = _limit(NESTING_ENV, MAX_NESTING)
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = exc.problem or str(exc)
-        if exc.context:
-            message = f"{exc.context}: {message}" if exc.problem else exc.context
+        message, mark = explain_yaml_error(exc, text.splitlines() if isinstance(text, str) else [])
         raise ProjectError(
             f"YAML syntax error: {message}",
             code="yaml_syntax",
@@ -299,6 +389,103 @@ def load_yaml(text: str | bytes, *, file: str) -> Any:
     finally:
         if loader is not None:
             loader.dispose()
+
+
+_KEY = re.compile(r"^(\s*(?:-\s+)*)([^\s#'\"{\[][^:#]*?):(?:\s|$)")
+
+
+def explain_yaml_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[str, Any]:
+    """PyYAML's complaint in plain words with the fix, and the mark to report it at.
+
+    PyYAML says what its parser expected ("mapping values are not allowed here"); a rule author
+    needs what they did (a ':' inside unquoted text, a line indented too far) and what to write
+    instead. PyYAML's own words follow in parentheses, for whoever knows YAML.
+    """
+    problem, context = exc.problem or "", exc.context or ""
+    original = f"{context}: {problem}" if context and problem else (problem or context or str(exc))
+    mark, opened = exc.problem_mark or exc.context_mark, exc.context_mark
+
+    def text(at: Any) -> str:
+        return lines[at.line] if at is not None and 0 <= at.line < len(lines) else ""
+
+    def said(words: str, where: Any = None) -> tuple[str, Any]:
+        return f"{words} (YAML: {original})", where or mark
+
+    line = text(mark)
+    number = mark.line + 1 if mark else None
+    if "'\\t'" in problem:
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            return said(f"line {number} is indented with a tab; YAML indents with spaces only: replace the tab "
+                        "with spaces, lining the line up with the lines it belongs with")
+        return said(f"a tab at line {number}, column {mark.column + 1}, where YAML expects a value; replace it with "
+                    "a space")
+    if problem == "mapping values are not allowed here" and mark is not None:
+        key = _KEY.match(line)
+        if key and key.end(2) < mark.column:
+            name = key.group(2).strip()
+            value = line[key.end():].strip()
+            quoted = f'"{value}"' if '"' not in value else "'" + value.replace("'", "''") + "'"
+            return said(f"the text after '{name}:' contains ': ', which YAML reads as the start of another key; "
+                        f"put the whole text in quotes: {name}: {quoted}")
+        above = _line_above(lines, mark.line)
+        if above is not None:
+            above_key = _KEY.match(lines[above])
+            this_key = key.group(2).strip() if key else line.strip()
+            if above_key:
+                column = above_key.start(2) + 1
+                return said(f"line {number} ('{this_key}:') is indented more than line {above + 1} "
+                            f"('{above_key.group(2).strip()}:'), so YAML reads it as more of the text on line "
+                            f"{above + 1} and cannot place its ':'; align '{this_key}:' with "
+                            f"'{above_key.group(2).strip()}:' (column {column}), or quote the text if the line "
+                            "belongs to it")
+        return said(f"a ':' at line {number}, column {mark.column + 1} where YAML cannot start a key: check this "
+                    "line's indentation, and quote text that contains ': '")
+    if "quoted scalar" in context and opened is not None:
+        quote = text(opened)[opened.column : opened.column + 1] or "quote"
+        return said(f"the {quote} opened at line {opened.line + 1}, column {opened.column + 1} is never closed; "
+                    f"add the closing {quote} at the end of the text", opened)
+    if context in ("while parsing a flow mapping", "while parsing a flow sequence") and opened is not None:
+        bracket, closer = ("{", "}") if "mapping" in context else ("[", "]")
+        opener = text(opened)[opened.column :]
+        for quote in ('"', "'"):
+            if opener.count(quote) % 2:  # an odd quote on the opening line: the text's quote is not closed
+                at = opened.column + opener.index(quote) if opener.count(quote) == 1 else opened.column + opener.rindex(quote)
+                return said(f"the {quote} opened at line {opened.line + 1}, column {at + 1} is not closed on its line; "
+                            f"add the closing {quote} at the end of the text",
+                            yaml.Mark("", 0, opened.line, at, None, None))
+        if mark is not None and mark.line == opened.line:
+            return said(f"expected ',' or '{closer}' at line {number}, column {mark.column + 1}: inside "
+                        f"{bracket}...{closer} entries are separated by commas, and text holding ',' ':' "
+                        f"'{bracket}' or '{closer}' must be quoted")
+        return said(f"the '{bracket}' opened at line {opened.line + 1}, column {opened.column + 1} is not closed "
+                    f"before line {number}; add '{closer}' at the end of line {opened.line + 1} (or quote the "
+                    f"text if the '{bracket}' is part of it)", opened)
+    if context == "while scanning a simple key" and opened is not None:
+        return said(f"line {opened.line + 1} holds text that is neither 'key: value' nor a '- ' item: add the "
+                    "missing ':' after the key, or, if the text continues the value above, indent it more than "
+                    "that value's key (or quote the whole text)", opened)
+    if problem.startswith("expected <block end>") and opened is not None and mark is not None:
+        indent = len(line) - len(line.lstrip(" "))
+        if "'-'" in problem:
+            return said(f"line {number} starts a list item '- ' where the entries around it are 'key: value'; "
+                        "put the list under a key (key: then the items indented below it)")
+        if "<scalar>" in problem and mark.line == (exc.context_mark.line if exc.context_mark else -1):
+            return said(f"text follows the value at line {number}, column {mark.column + 1}; if it is all one "
+                        "text, quote the whole of it")
+        return said(f"line {number} starts at column {indent + 1}, which lines up with none of the entries "
+                    f"around it (the block starting at line {opened.line + 1} has its entries at column "
+                    f"{opened.column + 1}); indent it like the entries it belongs with")
+    return f"{original}", mark
+
+
+def _line_above(lines: list[str], index: int) -> int | None:
+    """The nearest line above `index` that holds more than blanks or a comment."""
+    for above in range(min(index, len(lines)) - 1, -1, -1):
+        stripped = lines[above].strip()
+        if stripped and not stripped.startswith("#"):
+            return above
+    return None
 
 
 def _char(character: Any) -> str:

@@ -74,6 +74,7 @@ class CompositeError(Exception):
         line: int | None = None,
         column: int | None = None,
         field: str | None = None,
+        fix: str | None = None,
     ) -> None:
         if problems is None:
             problems = [
@@ -84,6 +85,7 @@ class CompositeError(Exception):
                     line=line,
                     column=column,
                     field=field,
+                    fix=fix,
                 )
             ]
         self.problems: list[Problem] = list(problems)

@@ -6,11 +6,15 @@ Inputs are the names that are read and that no node writes.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+import re
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import networkx as nx
 
 from composite.errors import GraphError, Problem
+
+if TYPE_CHECKING:
+    from composite.knowledge import Knowledge
 
 
 class DecisionGraph:
@@ -23,7 +27,11 @@ class DecisionGraph:
         outputs: Iterable[str] = (),
         known_inputs: Iterable[str] = (),
         locations: dict[str, tuple[str, int | None]] | None = None,
+        knowledge: "Knowledge | None" = None,
+        sources: Mapping[str, str] | None = None,
     ) -> None:
+        """`knowledge` gives an unknown name its "did you mean"; `sources` (relative path -> text of
+        the files nodes were read from) places it in a file whose node cannot say where it reads it."""
         self.nodes = {node.name: node for node in nodes}
         locations = locations or {}
         problems: list[Problem] = []
@@ -67,15 +75,8 @@ class DecisionGraph:
                     if name not in inputs:
                         inputs.append(name)
                 else:
-                    problems.append(
-                        Problem(
-                            "unknown_name",
-                            f"node '{node.name}' reads '{name}', which no node writes and knowledge/ does not "
-                            "define as an input; define the concept in knowledge/ or add a node that writes it",
-                            field=f"nodes.{node.name}.reads",
-                            **where(node.name),
-                        )
-                    )
+                    problems.append(_unknown_name(node, name, where(node.name), known | set(writer), knowledge,
+                                                  sources or {}))
         for name in outputs:
             if name not in writer and name not in known:
                 problems.append(
@@ -133,3 +134,61 @@ class DecisionGraph:
                 lines.append(f'  "{self.writer[name]}" -> "out:{name}";')
         lines.append("}")
         return "\n".join(lines) + "\n"
+
+
+def _unknown_name(node: Any, name: str, node_place: dict[str, Any], known: set[str], knowledge: "Knowledge | None",
+                  sources: Mapping[str, str]) -> Problem:
+    """A name nobody defines, reported where it is used: as unquoted text when it is one of the
+    allowed values of what it is compared with, else with the concept or written name it is
+    most likely a typo of."""
+    use = _use_of(node, name, sources)
+    place: dict[str, Any] = dict(node_place, field=f"nodes.{node.name}.reads")
+    if use is not None:
+        place = {"file": use.file or node_place.get("file"), "line": use.line, "column": use.column,
+                 "field": use.field or place["field"]}
+    partner = getattr(use, "compared_with", None)
+    if knowledge is not None and partner is not None:
+        meant = knowledge.value_meant(partner, name)
+        if meant is not None:
+            text = '"' + str(meant).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            operator = getattr(use, "operator", None) or "=="
+            fix = f"{partner} {operator} {text}" if operator not in ("in", "not in") else f"{text} in the list"
+            return Problem("unquoted_text", f"'{name}' is not a name: did you mean the text {text}? write {fix}",
+                           fix=fix, **place)
+    close = None
+    if knowledge is not None:
+        close = knowledge.closest(name, also=known - {name})
+    else:
+        import difflib
+
+        matches = difflib.get_close_matches(name, sorted(known - {name}), n=1, cutoff=0.75)
+        close = matches[0] if matches else None
+    if close is not None:
+        return Problem("unknown_name", f"node '{node.name}' reads '{name}', which no node writes and knowledge/ does "
+                       f"not define; did you mean '{close}'?", fix=close, **place)
+    return Problem("unknown_name", f"node '{node.name}' reads '{name}', which no node writes and knowledge/ does not "
+                   "define as an input; define the concept in knowledge/ or add a node that writes it", **place)
+
+
+def _use_of(node: Any, name: str, sources: Mapping[str, str]) -> Any:
+    """Where `node` uses `name`: from the node itself (`where_read`, for kinds that parse
+    expressions), else the first whole-word mention in the file it was read from, else None."""
+    where_read = getattr(node, "where_read", None)
+    if callable(where_read):
+        use = where_read(name)
+        if use is not None:
+            return use
+    file = getattr(node, "file", None)
+    text = sources.get(file) if isinstance(file, str) else None
+    if text is None:
+        return None
+    from composite.expr import NameUse
+
+    word = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("#"):
+            continue
+        match = word.search(line)
+        if match is not None:
+            return NameUse(name, file, number, match.start() + 1)
+    return None

@@ -196,7 +196,6 @@ def _build(root: Path, config: ProjectConfig, knowledge: Knowledge, context: Loa
         nodes.append(node)
     if problems:
         raise ProjectError(f"the project has {len(problems)} problem(s)", problems=problems)
-    graph = DecisionGraph(nodes, outputs=config.outputs, known_inputs=knowledge.concepts, locations=locations)
     # The text of every artifact read, for the stored snapshot: from the bytes already read, so
     # what is stored is exactly what was hashed.
     for relative, data in context.contents.items():
@@ -205,6 +204,8 @@ def _build(root: Path, config: ProjectConfig, knowledge: Knowledge, context: Loa
                 sources[relative] = data.decode("utf-8")
             except UnicodeDecodeError:
                 pass
+    graph = DecisionGraph(nodes, outputs=config.outputs, known_inputs=knowledge.concepts, locations=locations,
+                          knowledge=knowledge, sources=sources)
     return Project(root, config, knowledge, nodes, graph, context.artifacts, sources)
 
 

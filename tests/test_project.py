@@ -13,7 +13,9 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path):
     with pytest.raises(ProjectError) as caught:
         load_project(root)
     problem = caught.value.problems[0]
-    assert problem.file == "composite.yaml" and problem.line == 4 and problem.code == "yaml_syntax"
+    # Placed at the '{' left open, where the fix goes, not at the end of the file where YAML noticed.
+    assert (problem.file, problem.line, problem.column, problem.code) == ("composite.yaml", 3, 5, "yaml_syntax")
+    assert "the '{' opened at line 3, column 5 is not closed before line 4; add '}' at the end of line 3" in problem.message
 
 
 def test_expression_syntax_error_names_file_line_and_column(tmp_path):

@@ -51,6 +51,7 @@ from composite.expr._ast import (
     walk,
 )
 from composite.expr._parser import Expression, parse
+from composite.expr._uses import NameUse, first_use
 
 __all__ = [
     "FUNCTIONS",
@@ -65,9 +66,11 @@ __all__ = [
     "ListLiteral",
     "Literal",
     "Name",
+    "NameUse",
     "Node",
     "Not",
     "Unary",
+    "first_use",
     "parse",
     "unparse",
     "walk",

@@ -24,6 +24,19 @@ _ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t", "r": "\r"}
 _WHITESPACE = " \t\r\n\f"
 _DIGITS = "0123456789"
 
+# Operators written the way other languages (or hands) write them, checked before the real
+# operators: `<>` would otherwise read as `<` then `>`.
+_MISWRITTEN = {
+    "=<": ("unexpected '=<'; write '<=' (less than or equal)", "<="),
+    "=>": ("unexpected '=>'; write '>=' (greater than or equal)", ">="),
+    "<>": ("unexpected '<>'; write '!=' (not equal)", "!="),
+}
+
+# Keywords are lower case; `AND`, `Or`, `True`, `NULL` (and Python's `None`) are what people
+# bring from SQL, Excel and Python.
+_KEYWORD_CASE = {"and": "and", "or": "or", "not": "not", "in": "in", "true": "true", "false": "false",
+                 "null": "null", "none": "null"}
+
 # Characters that users bring from other languages, with what to write instead.
 _HINTS = {
     "//": "integer division '//' is not supported; write floor(a / b)",
@@ -40,11 +53,12 @@ _HINTS = {
 class SyntaxProblem(Exception):
     """A syntax error at an offset of the expression text; `parse` locates it in the file."""
 
-    def __init__(self, message: str, offset: int, code: str = SYNTAX) -> None:
+    def __init__(self, message: str, offset: int, code: str = SYNTAX, fix: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.offset = offset
         self.code = code
+        self.fix = fix  # what to write instead, when known
 
 
 class Token(NamedTuple):
@@ -97,6 +111,9 @@ def tokenize(text: str) -> list[Token]:
             match = _NAME.match(text, i)
             assert match is not None
             word = match.group()
+            meant = _KEYWORD_CASE.get(word.lower())
+            if meant is not None and word != word.lower():  # `none`, all lower case, may be a name
+                raise SyntaxProblem(f"unexpected '{word}'; write '{meant}' (keywords are lower case)", i, fix=meant)
             kind = "keyword" if word in KEYWORDS else "name"
             token = Token(kind, word, i, match.end())
         elif ch in "\"'":
@@ -164,6 +181,9 @@ def _string(text: str, start: int) -> Token:
 def _operator(text: str, start: int) -> Token:
     if text.startswith("//", start):  # before `/`, which would otherwise match
         raise SyntaxProblem(_HINTS["//"], start)
+    for written, (message, meant) in _MISWRITTEN.items():
+        if text.startswith(written, start):
+            raise SyntaxProblem(message, start, fix=meant)
     for op in _OPERATORS:
         if text.startswith(op, start):
             return Token("op", op, start, start + len(op))

@@ -87,7 +87,7 @@ def parse(text: str, *, source: str | None = None, line: int = 1, column: int = 
     except SyntaxProblem as problem:
         at_line, at_column = positions(problem.offset)
         raise ExpressionSyntaxError(
-            problem.message, code=problem.code, file=source, line=at_line, column=at_column
+            problem.message, code=problem.code, file=source, line=at_line, column=at_column, fix=problem.fix
         ) from None
 
 

@@ -6,6 +6,7 @@ finds every inconsistency at once, located in the file it came from.
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass, field
 from typing import Literal, Union
@@ -260,9 +261,12 @@ def check_rule_base(rb: FuzzyRuleBase) -> list[Problem]:
         for prop in propositions(rule.antecedent):
             var = rb.input(prop.variable)
             if var is None:
+                close = difflib.get_close_matches(prop.variable, list(rb.input_names), n=1, cutoff=0.75)
                 hint = " (it is an output)" if rb.output(prop.variable) else ""
+                known = f"did you mean '{close[0]}'? (inputs: {', '.join(rb.input_names)})" if close and not hint \
+                    else f"inputs: {', '.join(rb.input_names)}"
                 problem("fuzzy_unknown_variable", f"rule '{rule.name}' reads '{prop.variable}', which is not an input"
-                        f"{hint}; inputs: {', '.join(rb.input_names)}", rule.line, f"{where}.if")
+                        f"{hint}; {known}", rule.line, f"{where}.if")
             elif var.term(prop.term) is None:
                 problem("fuzzy_unknown_term", f"rule '{rule.name}': '{prop.variable}' has no term '{prop.term}'; "
                         f"terms: {', '.join(var.term_names)}", rule.line, f"{where}.if")

@@ -195,6 +195,39 @@ class Knowledge:
     def __getitem__(self, name: str) -> Concept:
         return self.concepts[name]
 
+    def closest(self, name: str, *, also: Iterable[str] = ()) -> str | None:
+        """The concept name (or one of `also`, e.g. names nodes write) that `name` is most likely a
+        typo of, or None when nothing is close: the "did you mean" of load errors.
+
+        >>> Knowledge({"debt_ratio": Concept(name="debt_ratio")}).closest("dept_ratio")
+        'debt_ratio'
+        """
+        import difflib
+
+        if len(name) > 200:  # difflib is quadratic in the length: no suggestion for a long name
+            return None
+        candidates = sorted(set(self.concepts) | set(also))
+        close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
+        if close:
+            return close[0]
+        # A case slip (`Claim_Amount`) is always close, however short the name.
+        folded = [c for c in candidates if c.lower() == name.lower()]
+        return folded[0] if folded else None
+
+    def value_meant(self, concept: str, word: str) -> Any | None:
+        """The allowed value of `concept` that a bare `word` in an expression stands for (the same
+        text, or a near miss of it), or None: `claim_type == auto` meant the text "auto"."""
+        import difflib
+
+        found = self.concepts.get(concept)
+        if found is None or not found.values:
+            return None
+        texts = [value for value in found.values if isinstance(value, str)]
+        if word in texts:
+            return word
+        close = difflib.get_close_matches(word, texts, n=1, cutoff=0.75)
+        return close[0] if close else None
+
     @classmethod
     def from_mapping(cls, concepts: Mapping[str, Mapping[str, Any]], *, file: str) -> "Knowledge":
         knowledge = cls()

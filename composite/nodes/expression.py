@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from composite._yaml import LineDict
 from composite.errors import CompositeError, EvaluationError, Problem, ProjectError
-from composite.expr import Expression, parse
+from composite.expr import Expression, NameUse, first_use, parse
 from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec
 
 
@@ -62,6 +62,8 @@ class ExpressionNode:
         for target, text in formulas_spec.items():
             if isinstance(formulas_spec, LineDict):
                 line, column = formulas_spec.position_of_value(target)
+                if isinstance(text, str):  # over several lines, as written, so later lines map to the file too
+                    text, line, column = formulas_spec.source_of_value(target)
             else:
                 line, column = spec.line, None
             if not isinstance(text, (str, int, float)):
@@ -77,6 +79,14 @@ class ExpressionNode:
         if problems:
             raise ProjectError(problems=problems)
         return cls(spec.name, formulas, description=spec.options.get("description"), source=spec.source, line=spec.line)
+
+    def where_read(self, name: str) -> NameUse | None:
+        """Where the first formula using `name` uses it: load errors point there, not at the node."""
+        for target, expression in self.formulas.items():
+            use = first_use(expression, name, field=f"nodes.{self.name}.writes.{target}")
+            if use is not None:
+                return use
+        return None
 
     def evaluate(self, values: Mapping[str, Any]) -> NodeResult:
         try:

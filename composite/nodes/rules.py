@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from composite.errors import CompositeError, Problem, ProjectError
-from composite.expr import Name, parse, walk
+from composite.expr import Name, NameUse, first_use, parse, walk
 from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec
 from composite.rules import analysis
 from composite.rules.durable import Outcome, engine_for
@@ -92,8 +92,16 @@ class RuleSetNode:
                 "it takes name, kind, file and description (the rules live in the file)",
                 code="rules_options", file=spec.source, line=spec.line, field=f"nodes.{spec.name}")
         _, data = context.read_artifact(spec.file, spec=spec)
-        ruleset = load_ruleset(data, file=spec.file)
+        ruleset = load_ruleset(data, file=spec.file, knowledge=context.knowledge)
         return cls(spec.name, ruleset, description=spec.options.get("description"), source=spec.source, line=spec.line)
+
+    def where_read(self, name: str) -> NameUse | None:
+        """Where the first rule testing `name` tests it: load errors point there, not at the node."""
+        for rule in self.ruleset.rules:
+            use = first_use(rule.when, name, field=f"rules.{rule.name}.when")
+            if use is not None:
+                return use
+        return None
 
     # -- deciding ------------------------------------------------------------------------------
 

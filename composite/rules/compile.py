@@ -172,9 +172,12 @@ class _Compiler:
             return Const(bool(value) != negate)
         if left_named and right_named:
             if isinstance(left, Name) and isinstance(right, Name):
+                # `status == approved` is more often text left unquoted than two values compared.
+                quote = (f"; if '{right.name}' is a text, quote it: {left.name} {node.op} \"{right.name}\""
+                         if node.op in ("==", "!=") else "")
                 raise self.fail(node, f"'{self.snippet(node)}' compares two values ('{left.name}' and '{right.name}'): "
                                       "durable-rules conditions compare one value with a constant; compute the "
-                                      "difference in an expression node and compare it here")
+                                      f"difference in an expression node and compare it here{quote}")
             raise self.unsupported(left if not isinstance(left, Name) else right)
         if right_named:
             left, right, op = right, left, _FLIPPED[op]

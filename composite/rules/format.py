@@ -6,16 +6,17 @@ at once, each with the file, line and field it is about.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from composite._yaml import LineDict, LineList, load_yaml
 from composite.errors import CompositeError, Problem, ProjectError
-from composite.expr import Expression, parse
+from composite.expr import Expression, first_use, parse
 from composite.expr._ast import KEYWORDS
 from composite.rules.compile import Condition, Const, compile_condition, names
 from composite.rules.limits import check_condition
@@ -27,6 +28,9 @@ CONFLICT_POLICIES: dict[str, str] = {
     "error": "two rules writing different values to one name is an evaluation error",
 }
 DEFAULT_CONFLICT = "priority"
+
+if TYPE_CHECKING:
+    from composite.knowledge import Knowledge
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RULESET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
@@ -158,8 +162,11 @@ class RuleSet:
                    digest="sha256:" + version.partition("@")[2])
 
 
-def load_ruleset(data: bytes | str, *, file: str) -> RuleSet:
+def load_ruleset(data: bytes | str, *, file: str, knowledge: "Knowledge | None" = None) -> RuleSet:
     """Read one rule file; a ProjectError lists every problem with its file and line.
+
+    With the project's `knowledge`, a bare word compared with a concept whose allowed values
+    include it (`claim_type == auto`) is reported as text to quote, at the word.
 
     Examples
     --------
@@ -176,12 +183,13 @@ def load_ruleset(data: bytes | str, *, file: str) -> RuleSet:
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
     document = load_yaml(raw, file=file)
-    return _Reader(file).ruleset(document, digest="sha256:" + hashlib.sha256(raw).hexdigest())
+    return _Reader(file, knowledge).ruleset(document, digest="sha256:" + hashlib.sha256(raw).hexdigest())
 
 
 class _Reader:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, knowledge: "Knowledge | None" = None) -> None:
         self.file = file
+        self.knowledge = knowledge
         self.problems: list[Problem] = []
 
     def problem(self, code: str, message: str, line: int | None, field: str | None = None,
@@ -289,21 +297,46 @@ class _Reader:
             self.problem("condition_type", f"the condition of rule '{name}' must be an expression such as `age < 18`, "
                                            f"got {text!r}", at_line, f"{where}.when")
             return None
-        if at_line != lines.line_of("when") and at_column and "\n" in text.strip("\n"):
-            # A `|` block: YAML strips the indentation of every line; put it back, so that columns
-            # past the first line are the file's columns too (whitespace means nothing here).
-            first, *rest = text.split("\n")
-            text = "\n".join([first] + [" " * (at_column - 1) + line if line else line for line in rest])
+        if "\n" in text.strip("\n") or at_line != lines.line_of("when"):
+            # Over several lines (a `|` or `>` block, or continued plain text): the text as the file
+            # has it, so that every line and column maps to the file's (whitespace means nothing here).
+            text, at_line, at_column = lines.source_of_value("when")
         try:
             expression = parse(text, source=self.file, line=at_line or 1, column=at_column or 1)
+            unquoted = self.unquoted_text(expression)
+            if unquoted is not None:
+                self.problems.append(dataclasses.replace(unquoted, field=f"{where}.when"))
+                return None
             condition = compile_condition(expression)
             check_condition(expression, condition)  # what durable-rules cannot hold, even split
             return expression, condition
         except CompositeError as exc:
             for problem in exc.problems:
                 self.problems.append(Problem(problem.code, problem.message, file=problem.file or self.file,
-                                             line=problem.line, column=problem.column, field=f"{where}.when"))
+                                             line=problem.line, column=problem.column, field=f"{where}.when",
+                                             fix=problem.fix))
             return None
+
+    def unquoted_text(self, expression: Expression) -> Problem | None:
+        """`claim_type == auto` where `auto` is no concept but one of claim_type's allowed values:
+        the text "auto" was meant. Needs the project's knowledge; the graph finds the rest."""
+        if self.knowledge is None:
+            return None
+        for name in sorted(expression.names):
+            if name in self.knowledge:
+                continue
+            use = first_use(expression, name)
+            if use is None or use.compared_with is None:
+                continue
+            meant = self.knowledge.value_meant(use.compared_with, name)
+            if meant is None:
+                continue
+            text = '"' + str(meant).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            operator = use.operator or "=="
+            fix = f"{use.compared_with} {operator} {text}" if operator not in ("in", "not in") else f"{text} in the list"
+            return Problem("rules.unquoted_text", f"'{name}' is not a name: did you mean the text {text}? write {fix}",
+                           file=self.file, line=use.line, column=use.column, fix=fix)
+        return None
 
     def assignments(self, mapping: Any, where: str, line: int | None,
                     required: bool = False) -> tuple[dict[str, Any], dict[str, int | None]]:

@@ -155,8 +155,19 @@ def test_names_are_the_free_variables_only() -> None:
     assert parse("round(x, 2)").names == frozenset({"x"})
 
 
-def test_keywords_are_case_sensitive_so_True_is_a_name() -> None:
-    assert parse("True").ast == Name("True")
+@pytest.mark.parametrize("text, written, meant", [("True", "True", "true"), ("a AND b", "AND", "and"),
+                                                   ("a Or b", "Or", "or"), ("NOT a", "NOT", "not"),
+                                                   ("x == None", "None", "null"), ("x == NULL", "NULL", "null")])
+def test_keywords_in_another_case_are_refused_with_the_lower_case_spelling(text: str, written: str, meant: str) -> None:
+    with pytest.raises(ExpressionSyntaxError) as caught:
+        parse(text)
+    problem = caught.value.problems[0]
+    assert problem.message == f"unexpected '{written}'; write '{meant}' (keywords are lower case)"
+    assert (problem.column, problem.fix) == (text.index(written) + 1, meant)
+
+
+def test_a_lower_case_none_is_still_a_name() -> None:
+    assert parse("none").ast == Name("none")
 
 
 def test_literal_equality_respects_type() -> None:
@@ -238,6 +249,9 @@ SYNTAX_ERRORS = [
     ("a not b", "expected 'in' after 'not', found name 'b'", 1, 7),
     ("1 + if a then 1 else 2", "an 'if' inside a larger expression needs parentheses", 1, 5),
     ("a = 1", "unexpected '='; write '==' to compare", 1, 3),
+    ("a =< 1", "unexpected '=<'; write '<=' (less than or equal)", 1, 3),
+    ("a => 1", "unexpected '=>'; write '>=' (greater than or equal)", 1, 3),
+    ("a <> 1", "unexpected '<>'; write '!=' (not equal)", 1, 3),
     ("a && b", "unexpected '&&'; write 'and'", 1, 3),
     ("a & b", "unexpected '&'; write 'and'", 1, 3),
     ("a || b", "unexpected '||'; write 'or'", 1, 3),
