@@ -119,11 +119,7 @@ def test_an_expression_with_a_misspelt_category_value(tmp_path):
 def test_an_expression_whose_result_is_not_what_knowledge_says(tmp_path):
     composite = PROJECT.replace("large: claim_amount > 20000", "claim_type: claim_amount * 2").replace(
         "outputs: [route]", "outputs: [route, claim_type]")
-    concepts_free = CONCEPTS.replace("claim_type: {type: category, values: [auto, home, health]}",
-                                     "claim_type: {type: category, values: [auto, home, health]}")
-    root = write_project(tmp_path / "p", composite, concepts_free,
-                         {"rules/routing.rules.yaml": RULES, "rules/timing.fuzzy.yaml": FUZZY})
-    problem = only(validate_project(root), "type.written")
+    problem = only(validate_project(project(tmp_path, composite=composite)), "type.written")
     assert (problem.file, problem.line, problem.column) == ("composite.yaml", 8, 19)
     assert problem.message.startswith("'claim_type' is text in knowledge/ (knowledge/concepts.yaml:")
     assert problem.message.endswith("but its formula gives a number")
@@ -218,6 +214,23 @@ def test_older_checks_get_a_fix_and_the_report_is_sorted_by_file_and_line(tmp_pa
     assert problem.fix == "correct the condition so that some allowed values satisfy it, or delete the rule"
     keys = [(p.file or "", p.line or 0, p.column or 0) for p in report.problems]
     assert keys == sorted(keys)
+
+
+def test_scenario_problems_join_the_report(tmp_path):
+    scenarios = pytest.importorskip("composite.scenarios")
+    if not hasattr(scenarios, "check_scenarios"):
+        pytest.skip("composite.scenarios has no check_scenarios yet")
+    scenario = """
+        scenarios:
+          - name: a late claim
+            inputs: {claim_amount: 1200, claim_type: autoo, days_to_report: 40, police_report: true}
+            expect: {route: investigate}
+    """
+    report = validate_project(project(tmp_path, extra={"scenarios/late.yaml": scenario}))
+    found = [p for p in report.problems if p.file == "scenarios/late.yaml"]
+    assert found and all(p.is_error for p in found)
+    assert found[0].line == 3
+    assert report.ok is False
 
 
 def test_a_project_that_does_not_load_is_a_report_of_its_load_errors(tmp_path):
