@@ -2,7 +2,8 @@
 
 WAL journal, one transaction per decision or per batch, and a versioned schema migrated on open.
 `sqlite:///path.db?mode=ro` (or `read_only=True`) opens an existing store read-only: nothing is
-written to it, not even at open, and an older schema is refused rather than migrated.
+written to it, not even at open, no -wal or -shm file is made beside it (see _QuietReader), and an
+older schema is refused rather than migrated.
 Every row is hash-chained in write order (see _chain.py) inside its write transaction; a
 decision's place and chain value are kept in `decision_chain`, beside its row (in the row, 50
 bytes more would leave a third fewer decisions per page); `?chain=off` writes without the chain
@@ -11,6 +12,7 @@ bytes more would leave a third fewer decisions per page); `?chain=off` writes wi
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from datetime import datetime, timezone
@@ -98,6 +100,72 @@ MIGRATIONS: dict[int, list[str | Callable[[sqlite3.Connection], None]]] = {
 }
 
 
+class _Rows:
+    """Rows read whole, answering as the cursor that read them would."""
+
+    def __init__(self, rows: list[Any]) -> None:
+        self._rows = rows
+
+    def fetchone(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[Any]:
+        return self._rows
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._rows)
+
+
+class _QuietReader:
+    """A read-only connection that leaves nothing beside the store.
+
+    SQLite's `mode=ro` on a WAL database makes the -wal and -shm files beside it when they are not
+    there (owned by the reading user: a service running as another user may then not open them).
+    When no -wal file is there, every committed write is in the database file itself, so it is read
+    as immutable, which opens nothing else; each read then checks that no writer came meanwhile
+    (a -wal appeared, or the file changed by a checkpoint) and, if one did, reads again through the
+    WAL (plain `mode=ro`) from then on."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._uri = path.resolve().as_uri()
+        self._wal = Path(f"{path}-wal")
+        self._stamp: tuple[int, int, int] | None = None
+        self._db = self._open()
+
+    def _file(self) -> tuple[int, int, int]:
+        st = os.stat(self.path)
+        return st.st_mtime_ns, st.st_size, st.st_ino
+
+    def _connect(self, query: str) -> sqlite3.Connection:
+        return sqlite3.connect(f"{self._uri}?{query}", uri=True, timeout=60.0, isolation_level=None,
+                               check_same_thread=False)
+
+    def _open(self) -> sqlite3.Connection:
+        if not self._wal.exists():
+            stamp = self._file()
+            if not self._wal.exists():
+                self._stamp = stamp
+                return self._connect("mode=ro&immutable=1")
+        self._stamp = None
+        return self._connect("mode=ro")
+
+    def _changed(self) -> bool:
+        return self._stamp is not None and (self._wal.exists() or self._file() != self._stamp)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Rows:
+        rows = self._db.execute(sql, params).fetchall()
+        if self._changed():
+            self._db.close()
+            self._stamp = None
+            self._db = self._connect("mode=ro")
+            rows = self._db.execute(sql, params).fetchall()
+        return _Rows(rows)
+
+    def close(self) -> None:
+        self._db.close()
+
+
 class SQLiteStore(SnapshotReader):
     def __init__(self, url: str, *, read_only: bool = False) -> None:
         parsed = urlparse(url)
@@ -125,7 +193,7 @@ class SQLiteStore(SnapshotReader):
                 if not self.path.is_file():
                     raise StoreError(f"cannot open the SQLite store at {self.path} read-only: there is no such file",
                                      code="store_missing", field="store")
-                self._db = self._connect_read_only()
+                self._db: Any = _QuietReader(self.path)
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None, check_same_thread=False)
@@ -139,22 +207,6 @@ class SQLiteStore(SnapshotReader):
         self._known_projects: set[str] = set()
         self._snapshots: dict[str, dict[str, Any]] = {}
         self._migrate()
-
-    def _connect_read_only(self) -> sqlite3.Connection:
-        """A connection that cannot write. SQLite makes the WAL's -shm index beside the file for
-        readers when it can; where it cannot (a read-only folder or medium) and no WAL is pending,
-        the file alone is the whole store, and it is read as immutable."""
-        uri = self.path.resolve().as_uri()
-        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=60.0, isolation_level=None, check_same_thread=False)
-        try:
-            db.execute("PRAGMA user_version").fetchone()
-            return db
-        except sqlite3.OperationalError:
-            db.close()
-            if Path(f"{self.path}-wal").exists():
-                raise
-        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=60.0, isolation_level=None,
-                               check_same_thread=False)
 
     def _migrate(self) -> None:
         with self._lock:

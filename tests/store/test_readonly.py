@@ -115,21 +115,42 @@ def test_read_only_sqlite_reads_everything_and_changes_not_a_byte(filled):
     assert _stat(db) == before
 
 
-def test_read_only_sqlite_reads_the_file_alone_where_sqlite_cannot_make_its_shm_index(filled):
-    """A read-only medium, made here by a folder in the way of the -shm file (root writes through a
-    read-only mode): with no WAL pending the file alone is the store, and it is read as it is."""
+def _beside(db) -> list[str]:
+    return sorted(p.name for p in db.parent.iterdir() if p.name.startswith(db.name))
+
+
+def test_read_only_sqlite_makes_no_wal_or_shm_file_beside_the_store(filled):
+    """SQLite's own mode=ro would make them (owned by whoever reads); the reader leaves none."""
     from composite import open_store
 
     db, decision = filled
-    (db.parent / f"{db.name}-wal").unlink(missing_ok=True)
-    (db.parent / f"{db.name}-shm").unlink(missing_ok=True)
-    (db.parent / f"{db.name}-shm").mkdir()
+    assert _beside(db) == ["d.db"]  # the writer closed: its WAL is checkpointed and gone
     before = _stat(db)
     store = open_store(f"sqlite:///{db}", read_only=True)
     assert store.get(store.resolve(decision.id[:6])).outputs == decision.outputs
     assert [row.id for row in store.recent()] == [decision.id]
+    assert _beside(db) == ["d.db"]
     store.close()
-    assert _stat(db) == before
+    assert _beside(db) == ["d.db"] and _stat(db) == before
+
+
+@pytest.mark.parametrize("writer_closes", [False, True], ids=["writer-open", "writer-closed"])
+def test_a_read_only_store_sees_what_a_writer_commits_after_it_opened(loan_project, filled, writer_closes):
+    from composite import open_store
+
+    db, decision = filled
+    store = open_store(f"sqlite:///{db}", read_only=True)
+    assert [row.id for row in store.recent()] == [decision.id]
+    engine = CompositeEngine.from_path(loan_project, store=f"sqlite:///{db}")
+    later = engine.decide({**GOOD_LOAN, "income": 800})
+    if writer_closes:
+        engine.close()  # checkpointed into the file, the WAL gone again: the file itself changed
+        assert _beside(db) == ["d.db"]
+    assert [row.id for row in store.recent()] == [later.id, decision.id]
+    assert store.get(later.id).outputs == {"decision": "refer", "ratio": 0.3125}
+    store.close()
+    if not writer_closes:
+        engine.close()
 
 
 def _version_2_store(path) -> None:
