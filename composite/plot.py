@@ -69,7 +69,8 @@ class FuzzySource:
             known = [*self.rule_base.input_names, *self.rule_base.output_names]
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ProjectError(f"{self.file} has no variable '{name}'{hint} (inputs: "
+            owner = f"fuzzy node '{self.node}'" if self.node else "the rule base"  # the file is the location
+            raise ProjectError(f"{owner} has no variable '{name}'{hint} (inputs: "
                                f"{', '.join(self.rule_base.input_names)}; outputs: "
                                f"{', '.join(self.rule_base.output_names)})", code="plot_unknown_variable",
                                file=self.file, field=name)
