@@ -26,7 +26,7 @@ from composite.rules.format import CONFLICT_POLICIES, DEFAULT_CONFLICT
 from composite.scenarios import Scenario, _ScenarioFile
 from composite.tables.table import HIT_POLICY_NAMES, parse_hit_policy
 
-__all__ = ["DIALECT", "FILE_TYPES", "FileType", "file_models", "file_schemas", "write_file_schemas"]
+__all__ = ["DIALECT", "FILE_TYPES", "FileType", "file_models", "file_schemas", "vscode_settings", "write_file_schemas"]
 
 # Draft 7, not 2020-12: the VS Code YAML extension validates with draft 7 and does not load the
 # 2020-12 meta-schema (redhat-developer/vscode-yaml#704, yaml-language-server#856). The schemas
@@ -45,7 +45,9 @@ class FileType(BaseModel):
     key: str
     title: str
     schema_file: str
-    globs: tuple[str, ...]  # relative to a project folder, for `yaml.schemas` (docs/editors.md)
+    # for `yaml.schemas` (docs/editors.md): relative to a project folder, or, starting with `**/`,
+    # anywhere (a double suffix such as .rules.yaml says what a file is wherever it lies)
+    globs: tuple[str, ...]
 
 
 FILE_TYPES: tuple[FileType, ...] = (
@@ -54,15 +56,15 @@ FILE_TYPES: tuple[FileType, ...] = (
     FileType(key="knowledge", title="knowledge/*.yaml: concepts", schema_file="knowledge.schema.json",
              globs=("knowledge/*.yaml", "knowledge/*.yml")),
     FileType(key="rules", title="*.rules.yaml: a rule set", schema_file="rules.schema.json",
-             globs=("rules/**/*.rules.yaml", "rules/**/*.rules.yml")),
+             globs=("**/*.rules.yaml", "**/*.rules.yml")),
     FileType(key="table", title="*.table.yaml: a decision table", schema_file="table.schema.json",
-             globs=("rules/**/*.table.yaml", "rules/**/*.table.yml")),
+             globs=("**/*.table.yaml", "**/*.table.yml")),
     FileType(key="fuzzy", title="*.fuzzy.yaml: a fuzzy rule base", schema_file="fuzzy.schema.json",
-             globs=("rules/**/*.fuzzy.yaml", "rules/**/*.fuzzy.yml")),
+             globs=("**/*.fuzzy.yaml", "**/*.fuzzy.yml")),
     FileType(key="model", title="*.model.yaml: a model to train", schema_file="model.schema.json",
-             globs=("models/*.model.yaml", "models/*.model.yml")),
+             globs=("**/*.model.yaml", "**/*.model.yml")),
     FileType(key="blend", title="*.blend.yaml: an expert and a model blended", schema_file="blend.schema.json",
-             globs=("models/*.blend.yaml", "models/*.blend.yml")),
+             globs=("**/*.blend.yaml", "**/*.blend.yml")),
     FileType(key="scenarios", title="scenarios/*.yaml: expected outcomes", schema_file="scenarios.schema.json",
              globs=("scenarios/*.yaml", "scenarios/*.yml")),
 )
@@ -510,6 +512,27 @@ def write_file_schemas(directory: str | Path) -> list[Path]:
         path.write_text(json.dumps(schemas[file_type.key], indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(path)
     return written
+
+
+def vscode_settings(schema_dir: str = ".schemas", projects: tuple[str, ...] = (".",)) -> dict[str, Any]:
+    """`yaml.schemas` for `.vscode/settings.json`: each schema file (under `schema_dir`, relative to
+    the workspace) mapped to its files in each project folder (relative to the workspace, globs
+    allowed: "examples/*").
+
+    Patterns start at the workspace root ("/composite.yaml"), so that `scenarios/composite.yaml`, a
+    scenario file of that name, is not taken for a project file.
+
+    >>> vscode_settings(".schemas")["yaml.schemas"][".schemas/composite.schema.json"]
+    ['/composite.yaml']
+    """
+    mapping: dict[str, list[str]] = {}
+    for file_type in FILE_TYPES:
+        patterns = [glob for glob in file_type.globs if glob.startswith("**/")]
+        for project in projects:
+            prefix = "/" if project in (".", "") else "/" + project.strip("/") + "/"
+            patterns += [prefix + glob for glob in file_type.globs if not glob.startswith("**/")]
+        mapping[f"{schema_dir.rstrip('/')}/{file_type.schema_file}"] = patterns
+    return {"yaml.schemas": mapping}
 
 
 def _portable(schema: dict[str, Any]) -> dict[str, Any]:

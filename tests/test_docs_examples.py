@@ -14,6 +14,7 @@ A page marks each code block it means to be checked, with an HTML comment on the
                                      monotone direction knowledge/ gives it (`name kind sign`)
     <!-- fragment: KEY -->           a piece of a file, valid against that file type's schema
                                      (KEY: composite, knowledge, ..., or node for node entries)
+    <!-- vscode: DIR PROJECT... -->  the `yaml.schemas` settings `vscode_settings(DIR, PROJECTS)` gives
 
 Every YAML block of these pages is one or the other, so none can drift from what composite reads.
 """
@@ -31,12 +32,13 @@ import pytest
 from composite import CompositeEngine
 from composite._yaml import load_yaml
 from composite.errors import ProjectError, RequestError
-from composite.file_schemas import file_models
+from composite.file_schemas import FILE_TYPES, file_models, vscode_settings
 from composite.project import load_project
 from tests.conftest import REPO
 
-PAGES = [page for page in ("docs/project.md", "docs/knowledge.md", "docs/editors.md") if (REPO / page).is_file()]
-_MARK = re.compile(r"<!--\s*(example\s+(?P<name>[\w-]+)\s*:\s*(?P<what>[^>]*?)|fragment\s*:\s*(?P<key>\w+))\s*-->")
+PAGES = ["docs/project.md", "docs/knowledge.md", "docs/editors.md"]
+_MARK = re.compile(r"<!--\s*(example\s+(?P<name>[\w-]+)\s*:\s*(?P<what>[^>]*?)|fragment\s*:\s*(?P<key>\w+)"
+                   r"|vscode\s*:\s*(?P<vscode>[^>]*?))\s*-->")
 _FENCE = re.compile(r"^```(\w*)\s*$")
 
 
@@ -201,7 +203,22 @@ def test_fragment_fits_its_schema(block: Block) -> None:
     if key == "node":
         entries = document if isinstance(document, list) else [document]
         file_models()["composite"].model_validate({"name": "fragment", "nodes": entries})
-    elif key == "vscode":
-        pass  # checked by test_editors_page_maps_every_schema
     else:
         file_models()[key].model_validate(document)
+    modeline = re.match(r"# yaml-language-server: \$schema=(\S+)", block.text)
+    if modeline:  # the schema file it names is the one `composite schema --files` writes for this type
+        assert Path(modeline.group(1)).name == next(t.schema_file for t in FILE_TYPES if t.key == key)
+
+
+def test_editors_page_shows_the_settings_vscode_settings_gives() -> None:
+    shown = [b for b in _blocks("docs/editors.md") if b.mark is not None and b.mark.group("vscode")]
+    assert shown
+    for block in shown:
+        schema_dir, *projects = block.mark.group("vscode").split()  # type: ignore[union-attr]
+        assert json.loads(block.text) == vscode_settings(schema_dir, tuple(projects))
+
+
+def test_editors_page_lists_every_schema_file() -> None:
+    text = (REPO / "docs/editors.md").read_text()
+    for file_type in FILE_TYPES:
+        assert f"| `{file_type.schema_file}` |" in text
