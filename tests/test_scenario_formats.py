@@ -40,7 +40,7 @@ def doc_blocks(kind: str) -> dict[str, str]:
     """The fenced blocks of docs/scenarios.md marked `<!-- KIND: PATH -->`, by path."""
     text = DOC.read_text()
     return {path: body for path, body in
-            re.findall(rf"<!-- {kind}: (\S+) -->\n```\w*\n(.*?)```", text, flags=re.DOTALL)}
+            re.findall(rf"<!-- {kind}: (.+?) -->\n```\w*\n(.*?)```", text, flags=re.DOTALL)}
 
 
 # -- docs/scenarios.md ------------------------------------------------------------------------------
@@ -371,3 +371,13 @@ def test_the_junit_report_parses_and_its_counts_match(reported, tmp_path):
     assert failure.get("message") == ("decision: expected 'refer', got 'approve'; expected 'minor' to fire; fired: "
                                       "['affordability_band:affordability_band row 1 (comfortable)']")
     assert failure.text.splitlines()[0] == "decision: expected 'refer', got 'approve'"
+
+
+def test_composite_test_prints_what_the_scenarios_doc_shows(tmp_path):
+    from tests.test_cli import run
+
+    files = {"scenarios/prescreen.yaml": doc_blocks("file")["scenarios/prescreen.yaml"], **doc_blocks("run")}
+    root = loans(tmp_path, files)
+    result = run("test", "--project", str(root), env={"NO_COLOR": "1"})
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == doc_blocks("output")["composite test"]
