@@ -252,6 +252,13 @@ def test_json_has_the_documented_shape(tmp_path):
                                  "line": 5, "column": 11, "fix": "write suspicion > 60"}]
 
 
+def test_the_json_on_docs_validate_md_is_what_the_example_project_gives(tmp_path):
+    page = (REPO / "docs" / "validate.md").read_text(encoding="utf-8")
+    block = page.split("<!-- validate-json -->", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    report = validate_project(project(tmp_path, rules=RULES.replace("suspicion > 60", 'suspicion > "60"')))
+    assert json.loads(report.to_json()) == json.loads(block)
+
+
 def test_text_lines_show_the_fix_under_the_problem(tmp_path):
     report = validate_project(project(tmp_path, rules=RULES.replace("suspicion > 60", 'suspicion > "60"')))
     assert report.lines() == [
