@@ -180,9 +180,9 @@ def table_row_lines(step: NodeTrace, table: Any, position: int) -> list[str]:
                      f"{', '.join(str(r) for r in selected if r != number)} ({table.label}): {output}")
     else:
         chosen = ", ".join(str(r) for r in selected) or "none"
-        others = ", ".join(str(r) for r in matched if r != number)
+        every = ", ".join(str(r) for r in sorted({number, *matched}))
         lines.insert(1, f"  matched, but the hit policy {table.label} chose row{'s' if len(selected) != 1 else ''} "
-                        f"{chosen}" + (f" (rows matched: {number}, {others})" if others else ""))
+                        f"{chosen} (rows matched: {every})")
     return lines
 
 
