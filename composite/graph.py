@@ -144,8 +144,9 @@ def _unknown_name(node: Any, name: str, node_place: dict[str, Any], known: set[s
     use = _use_of(node, name, sources)
     place: dict[str, Any] = dict(node_place, field=f"nodes.{node.name}.reads")
     if use is not None:
+        # A use found in a file's text has no field: composite.yaml's `nodes.<name>.reads` would not be in it.
         place = {"file": use.file or node_place.get("file"), "line": use.line, "column": use.column,
-                 "field": use.field or place["field"]}
+                 "field": use.field}
     partner = getattr(use, "compared_with", None)
     if knowledge is not None and partner is not None:
         meant = knowledge.value_meant(partner, name)

@@ -108,11 +108,13 @@ def validate(ruleset: RuleSet, knowledge: "Knowledge | None" = None, *,
             concept = knowledge.get(name) if knowledge is not None else None
             if concept is None:
                 if known is not None and name not in known:
+                    close = knowledge.closest(name, also=known | asserted) if knowledge is not None else None
+                    advice = (f"did you mean '{close}'?" if close is not None
+                              else "define the concept in knowledge/ or correct the name")
                     problems.append(Problem(
                         "rules.unknown_name",
                         f"rule '{rule.name}' tests '{name}', which neither knowledge/ defines nor any node writes; "
-                        "define the concept in knowledge/ or correct the name",
-                        file=file, line=line, column=column, field=f"rules.{rule.name}.when"))
+                        f"{advice}", file=file, line=line, column=column, field=f"rules.{rule.name}.when", fix=close))
                 continue
             problems.extend(_type_problems(rule, test, concept, file, line, column))
         for name, value in rule.then.items():

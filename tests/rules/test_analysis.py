@@ -65,7 +65,9 @@ def test_validate_messages_say_where_and_why():
     problems = {(p.field, p.code): p for p in validate(ruleset, KNOWLEDGE, defined=())}
     unknown = problems[("rules.typo_name.when", "rules.unknown_name")]
     assert (unknown.file, unknown.line, unknown.column) == ("rules/faulty.rules.yaml", 4, 29)
-    assert "'agee'" in unknown.message
+    assert unknown.message.endswith("tests 'agee', which neither knowledge/ defines nor any node writes; "
+                                    "did you mean 'age'?")
+    assert unknown.fix == "age"
     mismatch = problems[("rules.category_vs_number.when", "rules.type_mismatch")]
     assert mismatch.message == "'employment' is a category but rule 'category_vs_number' compares it with a number 3"
     below = problems[("rules.below_range.when", "rules.never_fires")]
