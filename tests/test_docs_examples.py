@@ -222,3 +222,21 @@ def test_editors_page_lists_every_schema_file() -> None:
     text = (REPO / "docs/editors.md").read_text()
     for file_type in FILE_TYPES:
         assert f"| `{file_type.schema_file}` |" in text
+
+
+def test_every_option_the_loaders_take_has_a_row_on_its_page() -> None:
+    from composite.knowledge import Concept
+    from composite.ml.blend import BlendSpec
+    from composite.ml.spec import ModelSpec
+    from composite.nodes.combiners import FallbackOptions, GuardOptions, ReviewOptions
+    from composite.project import MonitoringConfig, NodeEntry, ProjectConfig
+
+    project, knowledge = (REPO / "docs/project.md").read_text(), (REPO / "docs/knowledge.md").read_text()
+    for model in (ProjectConfig, NodeEntry, MonitoringConfig, GuardOptions, FallbackOptions, ReviewOptions,
+                  BlendSpec, ModelSpec):
+        for name in model.model_fields:
+            if name != "file" or model is NodeEntry:
+                assert f"| `{name}` |" in project, (model.__name__, name)
+    for name in Concept.model_fields:
+        if name not in ("name", "file", "line"):
+            assert f"| `{name}` |" in knowledge, name
