@@ -178,3 +178,20 @@ def test_chromium_screenshot_shows_the_highlighted_graph(decided, tmp_path):
     width, height, pixels = png_pixels(shot.read_bytes())
     assert (width, height) == (1000, 900)
     assert sum(p == DECIDING_FILL for p in pixels) > 5000  # the deciding steps' boxes were drawn
+
+
+def test_a_decision_whose_project_no_longer_loads_still_renders_its_steps(engine, monkeypatch):
+    """The evidence cannot be derived again: the page says why and shows the steps as stored."""
+    import composite.evidence
+
+    decision = engine.decide(REQUEST)
+
+    def broken(snapshot):
+        raise ValueError("a file it needs is not kept in the snapshot")
+
+    monkeypatch.setattr(composite.evidence, "project_for", broken)
+    html = explain_html(engine.store, decision.id)
+    assert "the evidence could not be derived again" in html
+    assert html.count('<section id="step-') == len(engine.store.get(decision.id).trace.nodes)
+    (graph,) = svgs(html, "decision-graph")
+    assert not svgs(html, "membership-chart") and not svgs(html, "diverging-chart")
