@@ -241,7 +241,8 @@ def surface(source: str | Path | FuzzySource, output: str, inputs: Sequence[str]
                            f"{', '.join(rb.output_names)}", code="plot_not_an_output", file=src.file, field=output)
     if inputs is None:
         if len(rb.inputs) != 2:
-            raise ProjectError(f"{src.file} has {len(rb.inputs)} inputs ({', '.join(rb.input_names)}); name the two "
+            count = f"{len(rb.inputs)} input{'s' if len(rb.inputs) != 1 else ''}"
+            raise ProjectError(f"{src.file} has {count} ({', '.join(rb.input_names)}); name the two "
                                "to draw the surface over", code="plot_surface_inputs", file=src.file)
         inputs = rb.input_names
     if len(inputs) != 2 or inputs[0] == inputs[1]:

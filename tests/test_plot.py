@@ -208,3 +208,29 @@ def test_a_surface_of_three_inputs_names_two_and_holds_the_third():
     assert s.z[0, 2] == pytest.approx(expected.outputs["affordability"], abs=1e-12)
     assert "held at checking_level = 1" in plot_surface(REPO, "affordability", ("instalment_rate_pct", "savings_level"),
                                                         points=3, fixed={"checking_level": 1.0})
+
+
+TSK = """
+fuzzy: tsk
+kind: takagi_sugeno
+inputs:
+  x: {range: [0, 10], terms: {low: [trimf, 0, 0, 10], high: [trimf, 0, 10, 10]}}
+outputs:
+  y: {range: [-100, 100], terms: {flat: [constant, 5], slope: [linear, 2, 1]}}
+rules:
+  - {name: a, if: x is low, then: y is flat}
+  - {name: b, if: x is high, then: y is slope, weight: 0.5}
+"""
+
+
+def test_takagi_sugeno_constants_are_spikes_and_linear_terms_are_named(tmp_path):
+    file = tmp_path / "tsk.fuzzy.yaml"
+    file.write_text(TSK)
+    svg = plot_variable(file, "y")
+    root = ET.fromstring(svg)
+    assert paths(svg) == {}
+    spikes = [line for line in root.iter(f"{SVG}line") if line.get("class") == "constant"]
+    assert [s.get("data-term") for s in spikes] == ["flat"]
+    assert "linear terms, not drawn: slope" in texts(svg)
+    with pytest.raises(ProjectError, match="has 1 input [(]x[)]; name the two"):
+        surface(file, "y")
