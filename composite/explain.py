@@ -213,9 +213,10 @@ def explain_short(decision: Decision, snapshot: Mapping[str, Any], *, why_not: s
     knowledge = _knowledge(snapshot)
     out: list[str] = []
     add = out.append
-    add(f"Decision {decision.id}")
-    add(f"  {decision.project} {decision.project_version}, made {decision.created_at.isoformat(timespec='milliseconds')}"
+    # what differs between two records of one decision (its id, its time) stays on the first line
+    add(f"Decision {decision.id}, made {decision.created_at.isoformat(timespec='milliseconds')}"
         + (f", batch {decision.batch_id}" if decision.batch_id else ""))
+    add(f"  project {decision.project} {decision.project_version}")
     add("")
     add("Outcome")
     for name, value in decision.outputs.items():

@@ -38,7 +38,8 @@ def lines_after(text: str, heading: str) -> list[str]:
 def test_the_short_form_gives_the_outcome_then_the_steps_that_decided_it_last_first(decided):
     engine, decision = decided
     text = engine.explain(decision.id)
-    assert text.startswith(f"Decision {decision.id}\n  german-credit 0.1.0, made ")
+    assert re.match(rf"Decision {decision.id}, made \d{{4}}-\d\d-\d\dT[\d:.]+\+00:00\n  project german-credit 0.1.0\n\n",
+                    text)
     outcome = lines_after(text, "Outcome")
     assert outcome[0] == "  decision = approve  (Credit decision)"
     assert outcome[5] == "  expert_score = 81 points  (Expert credit score, the sum of all expert points; higher means lower r…)"
