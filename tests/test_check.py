@@ -18,7 +18,7 @@ from composite.check import (
     spearman_test,
     wilson_interval,
 )
-from composite.cli_check import main
+from composite.cli.check import main
 from tests.conftest import REPO, write_project
 
 # ------------------------------------------------------------------------------------ statistics

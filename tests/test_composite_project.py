@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from composite import CompositeEngine
-from composite.cli_train import main as train_main
+from composite.cli.train import main as train_main
 from composite.ml.blend import read_blend_spec
 from composite.nodes.combiners import BlendEvidence
 from tests.conftest import REPO

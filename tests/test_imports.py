@@ -107,7 +107,7 @@ def test_history_and_explain_outside_a_project_are_refused_and_make_no_store(tmp
 
 def test_the_check_command_default_is_the_checks_own():
     from composite.check import DEFAULT_MIN_SUPPORT
-    from composite.cli_check import DEFAULT_MIN_SUPPORT as shown
+    from composite.cli.check import DEFAULT_MIN_SUPPORT as shown
 
     assert shown == DEFAULT_MIN_SUPPORT
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from composite import CompositeEngine
-from composite.cli import SAMPLES, TEMPLATES, main
+from composite.cli import main
+from composite.cli.project import SAMPLES, TEMPLATES
 from composite.project import load_project
 from composite.scenarios import load_scenarios, run_scenarios
 

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from composite import CompositeEngine, ProjectError
-from composite.cli_train import blend_files
-from composite.cli_train import main as train_main
+from composite.cli.train import blend_files
+from composite.cli.train import main as train_main
 from composite.ml.blend import (
     MIN_SLOPE,
     BlendSpec,

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from composite.cli_train import main as train_main
-from composite.cli_train import model_files
+from composite.cli.train import main as train_main
+from composite.cli.train import model_files
 from tests.ml.conftest import write_ml_project
 
 
@@ -38,13 +38,10 @@ def test_train_by_name_and_unknown_names(tmp_path, capsys):
     assert err == "" and "wrote models/risk.artifact.json" in out
 
 
-def test_train_is_part_of_the_composite_command_once_wired(tmp_path, capsys):
+def test_train_is_part_of_the_composite_command(tmp_path, capsys):
     from composite import cli
 
-    parser = cli.build_parser()
-    commands = next(a for a in parser._actions if a.dest == "command").choices
-    if "train" not in commands:
-        pytest.skip("composite.cli does not register `train` yet (add_train_command(sub))")
+    assert "train" in cli.COMMANDS
     root = write_ml_project(tmp_path / "p", n=120)
     assert cli.main(["train", "--project", str(root), "--quiet"]) == 0
     assert "AUC" in capsys.readouterr().out

@@ -9,7 +9,7 @@ import json
 import pandas as pd
 
 from composite import CompositeEngine
-from composite.cli_train import main as train_main
+from composite.cli.train import main as train_main
 from tests.ml.test_blend import write_blend_project
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from composite.cli_train import main as train_main
+from composite.cli.train import main as train_main
 from composite.errors import ProjectError
 from composite.ml.evaluation import (
     METHODS,

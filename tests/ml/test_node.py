@@ -13,7 +13,7 @@ from composite.errors import EvaluationError, ProjectError
 from composite.ml import allow_untrained_models, load_training_project, read_model_spec, training_data
 from composite.nodes.base import LoadContext, NodeSpec
 from composite.nodes.model import ModelEvidence, ModelNode
-from composite.cli_train import main as train_main
+from composite.cli.train import main as train_main
 from tests.conftest import REPO
 from tests.ml.conftest import make_data, write_ml_project
 

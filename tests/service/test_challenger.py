@@ -8,7 +8,7 @@ import os
 from fastapi.testclient import TestClient
 
 from composite import CompositeEngine, open_store
-from composite.cli import build_parser
+from composite.cli.serve import serve
 from composite.service import create_app
 from composite.service.app import CHALLENGERS_ENV, from_environment
 from tests.conftest import GOOD_LOAN, LOAN_CONCEPTS, LOAN_PROJECT, write_project
@@ -33,8 +33,8 @@ def test_a_served_request_returns_the_champion_outputs_and_stores_the_shadow(loa
 
 def test_serve_takes_challengers_and_passes_them_to_every_worker(loan_project, tmp_path, monkeypatch):
     strict = write_project(tmp_path / "strict", LOAN_PROJECT.replace("1.2.0", "1.3.0-strict"), LOAN_CONCEPTS)
-    args = build_parser().parse_args(["serve", "--challenger", str(strict), "--challenger", str(strict)])
-    assert args.challenger == [str(strict), str(strict)]
+    options = serve.make_context("serve", ["--challenger", str(strict), "--challenger", str(strict)]).params
+    assert options["challenger"] == (str(strict), str(strict))
     monkeypatch.setenv("COMPOSITE_PROJECT", str(loan_project))
     url = f"sqlite:///{tmp_path / 'served.db'}"
     monkeypatch.setenv("COMPOSITE_STORE_URL", url)

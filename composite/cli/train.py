@@ -4,7 +4,7 @@ write artifacts.
 Models train first (a model reading another's output after it), then the blends that join an
 expert score with a model's probability (`composite.ml.blend`), each after the model it weighs.
 Progress goes to standard error, one line per fold; the metrics table and the files written go
-to standard output. `add_train_command` registers the command on the `composite` parser.
+to standard output.
 
 `--data FILE` trains the same model and blend files on another data file of the project (a subset,
 a newer extract): the model file is unchanged, so the project still loads what was trained; the
@@ -13,47 +13,52 @@ artifacts and cards record FILE and its hash, and `--check` compares against FIL
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+import click
+
+from composite.cli._common import command
 from composite.errors import CompositeError, ProjectError
 
-__all__ = ["add_train_command", "blend_files", "cmd_train", "main", "model_files"]
+__all__ = ["blend_files", "main", "model_files", "train"]
 
 
-def add_train_command(subparsers: Any) -> argparse.ArgumentParser:
-    """Register `train` on the subparsers of the `composite` command."""
-    p = subparsers.add_parser(
-        "train", help="train the project's models (models/*.model.yaml) and blends (models/*.blend.yaml)",
-        description="Cross-validate, calibrate where the data allows, fit and save each model with its card; "
-                    "then estimate each blend's weight on its model's out-of-fold probabilities.")
-    p.add_argument("model", nargs="?", default=None,
-                   help="a model's or blend's name, its file, or the node that uses it (default: all); "
-                        "a model's blends are trained again after it")
-    p.add_argument("--project", default=".", help="decision project folder (default: .)")
-    p.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
-    p.add_argument("--data", default=None, metavar="FILE",
-                   help="train on FILE (CSV or JSON records, inside the project folder; relative to it or to the "
-                        "current folder) instead of the data file the model file names; the artifacts and cards "
-                        "record FILE and its hash, and --check then compares against FILE")
-    p.add_argument("--from-store", action="store_true",
-                   help="train on the stored decisions that have outcomes (their inputs, the outcome as the target), "
-                        "in a candidate project version written to --candidate DIR; the project is not changed")
-    p.add_argument("--store", default=None, metavar="URL",
-                   help="with --from-store: the store "
-                        "(default: $COMPOSITE_STORE_URL or <project>/.composite/decisions.db)")
-    p.add_argument("--since", default=None, metavar="T",
-                   help="with --from-store: decisions made at or after T (ISO 8601; UTC if no zone)")
-    p.add_argument("--until", default=None, metavar="T", help="with --from-store: decisions made before T")
-    p.add_argument("--candidate", default=None, metavar="DIR",
-                   help="with --from-store: the new folder the candidate project version is written to")
-    p.add_argument("--check", action="store_true",
-                   help="train nothing: say which models and blends are stale (their file, knowledge/, data, "
-                        "upstream nodes or, for a blend, its model changed since training); exit 1 if any is")
-    p.set_defaults(run=cmd_train)
-    return p
+@command("train", "Cross-validate, calibrate where the data allows, fit and save each model with its card; "
+                  "then estimate each blend's weight on its model's out-of-fold probabilities.\n\n"
+                  "MODEL: a model's or blend's name, its file, or the node that uses it (default: all); "
+                  "a model's blends are trained again after it.")
+@click.argument("model", required=False, default=None)
+@click.option("--project", default=".", metavar="PROJECT", help="decision project folder (default: .)")
+@click.option("--quiet", is_flag=True, help="no progress lines on standard error")
+@click.option("--data", default=None, metavar="FILE",
+              help="train on FILE (CSV or JSON records, inside the project folder; relative to it or to the "
+                   "current folder) instead of the data file the model file names; the artifacts and cards "
+                   "record FILE and its hash, and --check then compares against FILE")
+@click.option("--from-store", is_flag=True,
+              help="train on the stored decisions that have outcomes (their inputs, the outcome as the target), "
+                   "in a candidate project version written to --candidate DIR; the project is not changed")
+@click.option("--store", default=None, metavar="URL",
+              help="with --from-store: the store (default: $COMPOSITE_STORE_URL or <project>/.composite/decisions.db)")
+@click.option("--since", default=None, metavar="T",
+              help="with --from-store: decisions made at or after T (ISO 8601; UTC if no zone)")
+@click.option("--until", default=None, metavar="T", help="with --from-store: decisions made before T")
+@click.option("--candidate", default=None, metavar="DIR",
+              help="with --from-store: the new folder the candidate project version is written to")
+@click.option("--check", is_flag=True,
+              help="train nothing: say which models and blends are stale (their file, knowledge/, data, "
+                   "upstream nodes or, for a blend, its model changed since training); exit 1 if any is")
+def train(model: str | None, project: str, quiet: bool, data: str | None, from_store: bool, store: str | None,
+          since: str | None, until: str | None, candidate: str | None, check: bool) -> int:
+    root = Path(project)
+    if not (root / "composite.yaml").is_file():
+        raise ProjectError(f"'{root}' is not a decision project: it has no composite.yaml", code="not_a_project",
+                           file=str(root / "composite.yaml"))
+    if from_store or candidate:
+        return _train_from_store(root, model, quiet=quiet, data=data, from_store=from_store, store=store,
+                                 since=since, until=until, candidate=candidate, check=check)
+    return _train(root, model, quiet=quiet, data=data, check=check)
 
 
 def model_files(root: Path) -> dict[str, str | None]:
@@ -123,23 +128,17 @@ def _selected(root: Path, wanted: str | None) -> tuple[list[Any], list[Any]]:
     return ordered, [spec for spec, _ in blends]
 
 
-def cmd_train(args: argparse.Namespace) -> int:
+def _train(root: Path, model: str | None, *, quiet: bool, data: str | None, check: bool) -> int:
     from composite.ml.artifact import metrics_table, save_model
     from composite.ml.train import load_training_project, train_model, training_data
 
-    root = Path(args.project)
-    if not (root / "composite.yaml").is_file():
-        raise ProjectError(f"'{root}' is not a decision project: it has no composite.yaml", code="not_a_project",
-                           file=str(root / "composite.yaml"))
-    if getattr(args, "from_store", False) or getattr(args, "candidate", None):
-        return _train_from_store(args)
-    specs, blends = _selected(root, args.model)
+    specs, blends = _selected(root, model)
     if not specs and not blends:
         print(f"no models in {root}: add models/<name>.model.yaml (see models/README.md)")
         return 1
-    data_file = _data_override(root, args.data) if getattr(args, "data", None) else None
+    data_file = _data_override(root, data) if data else None
 
-    if args.check:
+    if check:
         from composite.ml.blend import blend_staleness
         from composite.ml.train import staleness
 
@@ -163,17 +162,17 @@ def cmd_train(args: argparse.Namespace) -> int:
         return 1 if stale else 0
 
     def progress(message: str) -> None:
-        if not args.quiet:
+        if not quiet:
             print(f"  {message}", file=sys.stderr, flush=True)
 
     for spec in specs:
         project = load_training_project(root)  # again for each: a model trained just now may feed the next
         # --data: the same model file, read from another data file (the fingerprint of the model file is
         # unchanged, so the project still loads the model; the card records which file and its hash)
-        data = training_data(project, spec.model_copy(update={"data": data_file}) if data_file else spec)
-        model = train_model(spec, data, project.knowledge, progress=progress)
-        saved = save_model(model, spec, root)
-        card = model.card
+        rows = training_data(project, spec.model_copy(update={"data": data_file}) if data_file else spec)
+        trained = train_model(spec, rows, project.knowledge, progress=progress)
+        saved = save_model(trained, spec, root)
+        card = trained.card
         info = card["data"]
         print(f"model {spec.name} ({spec.algorithm}): {info['rows']} rows of {info['file']}, "
               f"{info['positives']} with {spec.target} = 1")
@@ -191,37 +190,37 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train_from_store(args: argparse.Namespace) -> int:
+def _train_from_store(root: Path, model: str | None, *, quiet: bool, data: str | None, from_store: bool,
+                      store: str | None, since: str | None, until: str | None, candidate: str | None,
+                      check: bool) -> int:
     """--from-store: write the candidate (composite.retrain), then train it on the store's rows as --data does."""
     from composite.ml.train import load_training_project
     from composite.retrain import STORE_DATA_FILE, store_training_frame, write_candidate
-    if not (args.from_store and args.candidate):
+    if not (from_store and candidate):
         raise ProjectError("--from-store and --candidate DIR go together: the rows of the store train a candidate "
                            "project version written to DIR", code="from_store_usage")
-    if args.check or args.data:
+    if check or data:
         raise ProjectError("--from-store trains on the store's rows: it takes neither --check nor --data",
                            code="from_store_usage")
-    root, candidate = Path(args.project), Path(args.candidate)
-    specs, _ = _selected(root, args.model)
+    target_folder = Path(candidate)
+    specs, _ = _selected(root, model)
     if not specs:
         print(f"no models in {root}: add models/<name>.model.yaml (see models/README.md)")
         return 1
     project = load_training_project(root)
-    store = _existing_store(root, args.store)
+    opened = _existing_store(root, store)
     try:
-        data = store_training_frame(store, project, specs, since=args.since, until=args.until)
+        rows = store_training_frame(opened, project, specs, since=since, until=until)
     finally:
-        store.close()
-    old, new = write_candidate(root, candidate, project, specs, data)
-    target = data.frame.columns[-1]
-    positives = int((data.frame[target].astype(str).isin(["1", "True", "true"])).sum())
-    print(f"candidate {candidate}: version {old} -> {new}, {len(data.frame)} decisions with outcomes from "
-          f"{data.store_url} ({positives} with {target} = 1)"
-          + (f"; {data.skipped} left out: they lack inputs the models need" if data.skipped else ""))
-    print(f"  wrote {candidate / STORE_DATA_FILE} and its README")
-    trained = argparse.Namespace(**{**vars(args), "project": str(candidate), "data": STORE_DATA_FILE,
-                                    "from_store": False, "candidate": None, "check": False})
-    return cmd_train(trained)
+        opened.close()
+    old, new = write_candidate(root, target_folder, project, specs, rows)
+    target = rows.frame.columns[-1]
+    positives = int((rows.frame[target].astype(str).isin(["1", "True", "true"])).sum())
+    print(f"candidate {target_folder}: version {old} -> {new}, {len(rows.frame)} decisions with outcomes from "
+          f"{rows.store_url} ({positives} with {target} = 1)"
+          + (f"; {rows.skipped} left out: they lack inputs the models need" if rows.skipped else ""))
+    print(f"  wrote {target_folder / STORE_DATA_FILE} and its README")
+    return _train(target_folder, model, quiet=quiet, data=STORE_DATA_FILE, check=False)
 
 
 def _existing_store(root: Path, url: str | None) -> Any:
@@ -325,19 +324,12 @@ def _train_blend(root: Path, spec: Any, progress: Any, data_file: str | None = N
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`composite train` on its own (also `python -m composite.cli_train`)."""
-    from composite.cli import _report
+    """`composite train` on its own (also `python -m composite.cli.train`): ARGV with or without `train`."""
+    from composite.cli import main as composite
 
-    parser = argparse.ArgumentParser(prog="composite")
-    add_train_command(parser.add_subparsers(dest="command", required=True))
     words = list(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(words if words[:1] == ["train"] else ["train", *words])
-    try:
-        return args.run(args)
-    except CompositeError as error:
-        _report(error)
-        return 1
+    return composite(words if words[:1] == ["train"] else ["train", *words])
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""`composite explain`, `history`, `replay`, `verify` and `outcome`: read and audit what the store keeps.
+
+Exit codes: 0 found / identical / intact / recorded, 1 a difference, a failed replay, a finding, a
+refused outcome or a decision not found, 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from composite.cli._common import command, open_store_of, project_options, store_of, store_options
+
+__all__ = ["explain", "history", "outcome", "replay", "verify"]
+
+
+@command("explain")
+@click.argument("decision_id")
+@project_options()
+@click.option("--json", "as_json", is_flag=True, help="the stored decision and project snapshot as JSON")
+@click.option("--why-not", metavar="RULE", default=None, help="say which condition of RULE failed (or how it fired)")
+def explain(decision_id: str, project: str, store: str | None, as_json: bool, why_not: str | None) -> int:
+    from composite.explain import explain_stored
+
+    opened = store_of(project, store)
+    try:
+        from composite.audit import files_on_disk
+
+        # which of the decision's project files differ from those in the project folder now
+        text = explain_stored(opened, decision_id, format="json" if as_json else "text", why_not=why_not,
+                              current_artifacts=lambda stored: files_on_disk(project, stored))
+    finally:
+        opened.close()
+    print(text, end="" if not as_json else "\n")
+    return 0
+
+
+@command("history")
+@project_options()
+@click.option("--limit", type=int, default=20, metavar="LIMIT", help="how many decisions (default: 20)")
+def history(project: str, store: str | None, limit: int) -> int:
+    opened = store_of(project, store)
+    try:
+        rows = opened.recent(limit)
+    finally:
+        opened.close()
+    if not rows:
+        print("no decisions yet")
+        return 0
+    for row in rows:
+        outputs = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.outputs.items())
+        print(f"{row.id}  {row.created_at[:23]}  {row.project} {row.project_version}  {outputs}")
+    return 0
+
+
+@command("replay", "Each decision is decided again from its stored inputs with the project version it was made "
+                   "with (from its stored snapshot, not the files now); every node's values, the model scores "
+                   "and the outputs must come out bit for bit. Exit 1 on any difference or failed replay.\n\n"
+                   "DECISION_ID: one decision's id.")
+@click.argument("decision_id", required=False)
+@click.option("--batch", metavar="ID", default=None, help="every decision of a batch")
+@click.option("--since", metavar="T", default=None,
+              help="decisions made at or after T (ISO 8601; UTC without a zone)")
+@click.option("--all", "all_", is_flag=True, help="every stored decision")
+@click.option("--until", metavar="T", default=None, help="with --since: made before T")
+@click.option("--sample", type=int, metavar="N", default=None, help="N of the selected decisions, drawn at random")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per decision, then the counts")
+@store_options
+def replay(decision_id: str | None, batch: str | None, since: str | None, all_: bool, until: str | None,
+           sample: int | None, as_json: bool, project: str, store: str | None) -> int:
+    from composite.replay import ReplayCounts, replay as replay_one, replay_many
+
+    chosen = [bool(decision_id), bool(batch), bool(since), bool(all_)]
+    if sum(chosen) != 1:
+        print("error: name one decision ID, or one of --batch ID, --since T, --all", file=sys.stderr)
+        return 2
+    if until and not since:
+        print("error: --until goes with --since", file=sys.stderr)
+        return 2
+    if sample is not None and (decision_id or sample < 1):
+        print("error: --sample N (N >= 1) goes with --batch, --since or --all", file=sys.stderr)
+        return 2
+    opened = open_store_of(project, store)
+    try:
+        if decision_id:
+            result = replay_one(opened, decision_id)
+            print(json.dumps(result.as_dict(), default=repr) if as_json else "\n".join(result.lines()))
+            return 0 if result.identical else 1
+        counts = ReplayCounts()
+        for result in replay_many(opened, batch_id=batch, since=since, until=until, sample=sample):
+            counts.add(result)
+            if as_json:
+                print(json.dumps(result.as_dict(), default=repr))
+            elif not result.identical:
+                print("\n".join(result.lines()))
+    finally:
+        opened.close()
+    summary = {"replayed": counts.total, "identical": counts.identical, "different": counts.different,
+               "failed": counts.failed}
+    if as_json:
+        print(json.dumps(summary))
+    else:
+        print(f"{counts.total} replayed: {counts.identical} identical, {counts.different} different, "
+              f"{counts.failed} failed")
+    return 0 if counts.identical == counts.total else 1
+
+
+@command("verify", "Every decision and outcome row is chained to the one written before it; this recomputes "
+                   "each link. Exit 1 on any finding.")
+@click.option("--json", "as_json", is_flag=True, help="the findings and counts as JSON")
+@store_options
+def verify(as_json: bool, project: str, store: str | None) -> int:
+    from composite.audit import verify_store
+
+    opened = open_store_of(project, store)
+    try:
+        result = verify_store(opened)
+    finally:
+        opened.close()
+    if as_json:
+        print(json.dumps({"intact": result.intact, "rows": result.rows, "heads": result.heads,
+                          "findings": [f.as_dict() for f in result.findings]}))
+    else:
+        for finding in result.findings:
+            print(finding)
+        state = "intact" if result.intact else f"{len(result.findings)} finding(s)"
+        print(f"{state}: {result.rows['decisions']} decisions and {result.rows['outcomes']} outcomes walked")
+    return 0 if result.intact else 1
+
+
+@command("outcome", "VALUE is checked against the project's outcome concept (its model's target in "
+                    "knowledge/); JSON (1, 0.5, true, \"repaid\") or plain text.")
+@click.argument("decision_id")
+@click.argument("value")
+@click.option("--note", default=None, metavar="NOTE", help="a note kept with the outcome")
+@click.option("--at", default=None, metavar="T", help="when it happened (ISO 8601; default: now)")
+@store_options
+def outcome(decision_id: str, value: str, note: str | None, at: str | None, project: str, store: str | None) -> int:
+    from composite.engine import CompositeEngine
+
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = value  # plain text: repaid, default ...
+    engine = CompositeEngine.from_path(project, store=store)
+    try:
+        engine.record_outcome(decision_id, parsed, recorded_at=at, note=note)
+    finally:
+        engine.close()
+    print(f"recorded outcome {json.dumps(parsed)} for {decision_id}")
+    return 0
