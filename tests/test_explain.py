@@ -144,6 +144,8 @@ def test_the_service_gives_the_short_form_unless_asked_for_the_full_one(loan_pro
     with TestClient(create_app(engine)) as client:
         short = client.get(f"/decisions/{decision.id}/explain").text
         full = client.get(f"/decisions/{decision.id}/explain", params={"full": "true"}).text
+        unknown = client.get(f"/decisions/{decision.id}/explain", params={"why_not": "no_such_rule"})
+    assert unknown.status_code == 422 and unknown.json()["problems"][0]["code"] == "unknown_name"
     assert short == engine.explain(decision.id) and "Decided by" in short
     assert full == engine.explain(decision.id, full=True) and "1. burden (expression): Monthly burden" in full
 
