@@ -130,7 +130,7 @@ def test_decide_and_decide_batch_agree_on_all_1000_rows_step_by_step(engine, cre
 
 def test_explain_shows_model_reasons_blend_weights_and_every_combiner(engine):
     decision = engine.decide(SAMPLE)
-    text = engine.explain(decision.id)
+    text = engine.explain(decision.id, full=True)
     weight = json.loads((REPO / "models" / "risk_blend.blend.json").read_text())["weight"]
     assert "model 'default_risk' (lightgbm" in text and "raises it: " in text and "lowers it: " in text
     assert f"blend: {weight:.2f} x model (p=" in text and f"+ {1 - weight:.2f} x expert (p=" in text

@@ -74,13 +74,13 @@ def test_a_project_with_expression_and_model_nodes_decides_and_explains(trained_
     evidence = ModelEvidence.model_validate(step.evidence)
     assert evidence.artifact == decision.trace.artifacts["models/risk.artifact.json"]
     assert set(evidence.contributions) == {"income", "grade", "region", "homeowner", "burden"}
-    text = engine.explain(decision.id)
+    text = engine.explain(decision.id, full=True)
     assert f"model 'risk' (lightgbm, {evidence.artifact[7:15]}…): probability of bad {p:.2f}" in text
     assert "raises it:" in text and "inside its training domain" in text
     assert "debt burden: 14 points" in text or "monthly net income: 2500 EUR" in text
     outside = engine.decide({**request, "region": "islands", "income": 90000.0 - 40001})
     assert outside.outputs["in_domain"] is False
-    text = engine.explain(outside.id)
+    text = engine.explain(outside.id, full=True)
     assert "OUTSIDE its training domain" in text and "region of residence: islands never occurred" in text
     assert "monthly net income: 49999 EUR is above the training maximum" in text
 
