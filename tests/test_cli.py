@@ -33,7 +33,8 @@ def test_decide_then_explain_in_a_new_process_shows_the_same_decision(loan_proje
     assert back["trace"]["artifacts"] == decision["trace"]["artifacts"]
     assert [n["wrote"] for n in back["trace"]["nodes"]] == [n["wrote"] for n in decision["trace"]["nodes"]]
     text = run("explain", decision["id"], "--project", str(loan_project))
-    assert "Steps, in the order they ran" in text.stdout and "1. burden (expression)" in text.stdout
+    # the short form by default: the outcome and the steps that decided it (`--full` has every step)
+    assert "Decided by, last step first" in text.stdout and "  screen (expression): decision = approve" in text.stdout
 
 
 def test_bad_request_exits_nonzero_names_every_field_and_history_shows_nothing_new(loan_project):
