@@ -9,12 +9,13 @@ import shutil
 import sys
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import click
 
 from composite.cli._common import command, project_options
 
-__all__ = ["SAMPLES", "TEMPLATES", "graph", "init", "validate"]
+__all__ = ["SAMPLES", "TEMPLATES", "graph", "graph_document", "init", "validate"]
 
 TEMPLATES = {
     "credit": "a loan pre-screen: an expression, a fuzzy rule base, a decision table, a rule set with a chain",
@@ -26,27 +27,31 @@ SAMPLES = {"credit": "data/sample_application.json", "triage": "data/sample_clai
 
 @command("validate")
 @project_options(store=False)
-def validate(project: str) -> int:
-    from composite.missing import missing_value_paths
+@click.option("--json", "as_json", is_flag=True,
+              help="one JSON object: ok, counts, and each problem's severity, code, message, file, line, column, fix")
+def validate(project: str, as_json: bool) -> int:
+    from composite.validate import validate_project
+
+    if as_json:
+        # a project that does not load is a report too, so CI always gets one object to annotate from
+        report = validate_project(project)
+        from composite.cli._output import print_json
+
+        print_json(report.to_dict())
+        return 0 if report.ok else 1
     from composite.project import load_project
 
-    loaded = load_project(project)
-    problems = []
-    defined = set(loaded.graph.writer) | set(loaded.knowledge.concepts)
-    for node in loaded.graph.order:
-        check = getattr(node, "validate", None)
-        if callable(check):
-            problems.extend(check(loaded.knowledge, defined=defined) or [])
-    problems.extend(missing_value_paths(loaded))  # where a null can reach a node that cannot take it
-    errors = [p for p in problems if p.is_error]
-    for problem in problems:
-        print(f"{problem}", file=sys.stderr if problem.is_error else sys.stdout)
-    if errors:
-        print(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s) in project '{loaded.name}'",
+    report = validate_project(load_project(project))  # load errors: the usual one-headline report
+    for problem in report.problems:
+        stream = sys.stderr if problem.is_error else sys.stdout
+        print(f"{problem}", file=stream)
+        if problem.fix:
+            print(f"  fix: {problem.fix}", file=stream)
+    if not report.ok:
+        print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s) in project '{report.project}'",
               file=sys.stderr)
         return 1
-    print(f"ok: project '{loaded.name}' {loaded.version}: {len(loaded.nodes)} nodes, "
-          f"{len(loaded.graph.inputs)} inputs, outputs {', '.join(loaded.outputs)}")
+    print(f"ok: project '{report.project}' {report.version}: {report.summary}")
     return 0
 
 
@@ -54,12 +59,32 @@ def validate(project: str) -> int:
 @project_options(store=False)
 @click.option("--format", "fmt", type=click.Choice(("mermaid", "dot")), default="mermaid",
               help="mermaid or dot (default: mermaid)")
-def graph(project: str, fmt: str) -> int:
+@click.option("--json", "as_json", is_flag=True,
+              help="the graph as one JSON object: inputs, outputs, nodes (in the order they run) and edges")
+def graph(project: str, fmt: str, as_json: bool) -> int:
     from composite.project import load_project
 
     decision_graph = load_project(project).graph
+    if as_json:
+        from composite.cli._output import print_json
+
+        print_json(graph_document(decision_graph))
+        return 0
     print(decision_graph.to_dot() if fmt == "dot" else decision_graph.to_mermaid(), end="")
     return 0
+
+
+def graph_document(decision_graph: Any) -> dict[str, Any]:
+    """The decision graph as JSON: each edge carries one value from the node that writes it (`from`,
+    null for a value of the request) to a node that reads it, as the Mermaid and DOT drawings do."""
+    return {
+        "inputs": list(decision_graph.inputs),
+        "outputs": list(decision_graph.outputs),
+        "nodes": [{"name": node.name, "kind": node.kind, "reads": list(node.reads), "writes": list(node.writes)}
+                  for node in decision_graph.order],
+        "edges": [{"from": decision_graph.writer.get(name), "to": node.name, "value": name}
+                  for node in decision_graph.order for name in node.reads],
+    }
 
 
 @command("init", "Create a new decision project that validates, passes its scenarios and decides.\n\nTemplates: "
