@@ -206,3 +206,23 @@ def test_write_file_schemas_writes_one_file_per_type(tmp_path: Path) -> None:
     schemas = file_schemas()
     for file_type, path in zip(FILE_TYPES, written):
         assert json.loads(path.read_text()) == schemas[file_type.key]
+
+
+def test_composite_schema_files_writes_them_without_a_project(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from composite.cli import main
+
+    monkeypatch.chdir(tmp_path)  # not a project: --files needs none
+    assert main(["schema", "--files", "out"]) == 0
+    printed = capsys.readouterr()
+    assert printed.out.split() == [f"out/{t.schema_file}" for t in FILE_TYPES]
+    assert "docs/editors.md" in printed.err
+    assert json.loads((tmp_path / "out" / "rules.schema.json").read_text()) == file_schemas()["rules"]
+
+
+def test_composite_schema_files_takes_no_other_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from composite.cli import main
+
+    assert main(["schema", "--files", str(tmp_path), "--outputs"]) == 2
+    assert "--files" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
