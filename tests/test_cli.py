@@ -79,7 +79,7 @@ def test_init_creates_a_project_that_validates_and_decides(tmp_path):
     decided = run("decide", "--project", str(target), "--input", str(target / "data/sample_application.json"),
                   "--explain")
     assert decided.returncode == 0, decided.stderr
-    assert "decision = approve" in decided.stdout and "Steps, in the order they ran" in decided.stdout
+    assert "decision = approve" in decided.stdout and "Decided by, last step first" in decided.stdout
 
 
 def test_graph_prints_mermaid_and_dot(loan_project):
