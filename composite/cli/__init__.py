@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "compare the champion's decisions with the challengers' shadow decisions"),
     "init": ("composite.cli.project:init",
              "create a new decision project that validates, passes its scenarios and decides"),
+    "plot": ("composite.cli.plot:plot", "draw a fuzzy variable's terms, or an output's surface, as SVG or PNG"),
 }
 
 DISTRIBUTION = "composite-decisions"
