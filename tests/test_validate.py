@@ -278,3 +278,40 @@ def test_every_shipped_project_validates_without_errors_or_warnings(root):
     report = validate_project(root)
     assert [str(p) for p in report.problems] == []
     assert report.ok is True
+
+
+# -- the command ---------------------------------------------------------------------------------
+
+
+def test_composite_validate_json_prints_the_report_and_exits_1_on_an_error(tmp_path, capsys):
+    from composite.cli import main
+
+    root = project(tmp_path, rules=RULES.replace("suspicion > 60", 'suspicion > "60"'))
+    assert main(["validate", "--project", str(root), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data == validate_project(root).to_dict()
+    assert (data["ok"], data["problems"][0]["fix"]) == (False, "write suspicion > 60")
+
+
+def test_composite_validate_json_reports_a_project_that_does_not_load(tmp_path, capsys):
+    from composite.cli import main
+
+    assert main(["validate", "--project", str(tmp_path / "missing"), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert (data["ok"], data["version"], data["problems"][0]["code"]) == (False, None, "not_a_project")
+
+
+def test_composite_validate_prints_each_fix_under_its_problem_on_the_problems_stream(tmp_path, capsys):
+    from composite.cli import main
+
+    root = project(tmp_path, rules=RULES.replace("suspicion > 60", 'suspicion > "60"'))
+    assert main(["validate", "--project", str(root)]) == 1
+    printed = capsys.readouterr()
+    assert printed.err.splitlines() == [
+        "rules/routing.rules.yaml:5:11, field 'rules.suspicious.when': suspicion is a number; \"60\" is text "
+        "[type.compare]",
+        "  fix: write suspicion > 60",
+        "1 error(s), 0 warning(s) in project 'triage'",
+    ]
+    assert main(["validate", "--project", str(project(tmp_path / "ok"))]) == 0
+    assert capsys.readouterr().out == ("ok: project 'triage' 0.1.0: 3 nodes, 2 inputs, outputs route\n")
