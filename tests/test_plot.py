@@ -234,3 +234,40 @@ def test_takagi_sugeno_constants_are_spikes_and_linear_terms_are_named(tmp_path)
     assert "linear terms, not drawn: slope" in texts(svg)
     with pytest.raises(ProjectError, match="has 1 input [(]x[)]; name the two"):
         surface(file, "y")
+
+
+def test_the_command_writes_svg_to_standard_output_and_png_to_a_file(tmp_path, capsys):
+    from composite.cli import main
+
+    assert main(["plot", str(TIPPING_FILE), "food"]) == 0
+    assert set(paths(capsys.readouterr().out)) == {"poor", "average", "good"}
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "tip.png"
+    assert main(["plot", str(TIPPING_FILE), "tip", "--surface", "--points", "5", "-o", str(out),
+                 "--width", "400", "--height", "300"]) == 0
+    assert png_size(out.read_bytes()) == (400, 300)
+    assert f"PNG written to {out}" in capsys.readouterr().err
+
+
+def test_the_command_draws_a_held_surface_of_a_project_node(tmp_path, capsys):
+    from composite.cli import main
+
+    out = tmp_path / "surface.svg"
+    assert main(["plot", str(REPO), "affordability", "--surface", "--over", "instalment_rate_pct", "savings_level",
+                 "--at", "checking_level=1", "--points", "3", "-o", str(out)]) == 0
+    root = ET.fromstring(out.read_text())
+    assert len([r for r in root.iter(f"{SVG}rect") if r.get("class") == "cell"]) == 9
+    assert "held at checking_level = 1" in texts(out.read_text())
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["food2"], 1, "did you mean 'food'?"),
+    (["tip", "--format", "png"], 2, "PNG is written to a file: give -o OUT.png"),
+    (["tip", "--at", "food=1"], 2, "--over and --at shape a surface: add --surface"),
+    (["tip", "--surface", "--at", "food"], 2, "'food' is not NAME=NUMBER"),
+])
+def test_the_command_says_what_is_wrong(args, code, message, capsys):
+    from composite.cli import main
+
+    assert main(["plot", str(TIPPING_FILE), *args]) == code
+    assert message in capsys.readouterr().err
