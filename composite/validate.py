@@ -314,6 +314,9 @@ def _table_node(node: Any, env: dict[str, ValueType], project: Any, lines: Mappi
                 problems += _entry_problems(table, number, rule, table_input.name, entry, expected,
                                             positions.get((number - 1, table_input.name)))
             for output, entry in zip(table.outputs, rule.outputs):
+                if not entry.is_literal:
+                    problems += _computed_problems(table, number, rule, output.name, entry, env,
+                                                   positions.get((number - 1, output.name)))
                 target = _written_name(plan, decision.name, output.name)
                 concept = project.knowledge.get(target) if target else None
                 if concept is None or not entry.is_literal or entry.literal is None:
@@ -357,6 +360,38 @@ def _entry_problems(table: Any, number: int, rule: Any, name: str, entry: Any, e
                             f"{_from(expected)}: it is one of {', '.join(_quote(v) for v in expected.values)}",
                             fix=_did_you_mean(value, expected.values), **where)]
     return []
+
+
+def _computed_problems(table: Any, number: int, rule: Any, name: str, entry: Any, env: Mapping[str, ValueType],
+                       position: tuple[int | None, int | None] | None) -> list[Problem]:
+    """An output entry computing with a name that is text or true/false (FEEL makes that null)."""
+    tree = getattr(entry, "tree", None)
+    if not isinstance(tree, tuple):
+        return []
+    line, column = position if position is not None else (rule.line, None)
+    for operand, op in _arithmetic_names(tree):
+        kind = env.get(operand, UNKNOWN)
+        if kind.kind in (TEXT, BOOLEAN) and not (op == "+" and kind.kind == TEXT):
+            return [Problem(TABLE_ENTRY, f"table '{table.name}' row {number}: the output entry {entry.text} for {name} "
+                            f"computes with {operand}, which is {describe(kind.kind)}{_from(kind)}: the result is "
+                            "always null", file=table.source, line=line or rule.line, column=column,
+                            field=f"{table.name}.rules[{number}].{name}",
+                            fix=f"compute with numbers only, or give {name} a literal value")]
+    return []
+
+
+def _arithmetic_names(tree: tuple, op: str = "") -> Iterable[tuple[str, str]]:
+    """(name, the operation it is an operand of) for every name in an S-FEEL output entry's tree."""
+    tag = tree[0]
+    if tag == "name":
+        if op:  # a name alone is passed on as it is
+            yield tree[1], op
+    elif tag == "neg":
+        yield from _arithmetic_names(tree[1], "-")
+    elif tag != "lit":
+        for child in tree[1:]:
+            if isinstance(child, tuple):
+                yield from _arithmetic_names(child, tag)
 
 
 def _output_problems(table: Any, number: int, rule: Any, name: str, value: Any, declared: ValueType,
@@ -504,7 +539,7 @@ def _deduplicated(problems: list[Problem]) -> list[Problem]:
             continue  # the rule set's own check said it first, in its own words
         if p.code == "type.outside_range" and "never true" in p.message and (p.file, p.field) in never_fires:
             continue
-        if p.code == "table_row_never_matches" and (p.file, _row_field(p.field)) in typed_rows:
+        if p.code == "table_row_never_matches" and (p.file, p.field or "") in typed_rows:
             continue  # the entry's type problem says why
         key = (p.severity, p.code, p.message, p.file, p.line, p.column)
         if key in seen:
@@ -512,10 +547,6 @@ def _deduplicated(problems: list[Problem]) -> list[Problem]:
         seen.add(key)
         out.append(p)
     return out
-
-
-def _row_field(field: str | None) -> str:
-    return field or ""
 
 
 def _sorted(problems: Iterable[Problem]) -> list[Problem]:

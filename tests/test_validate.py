@@ -178,6 +178,49 @@ def test_a_table_output_outside_the_concepts_values(tmp_path):
     assert problem.fix == 'did you mean "investigate"? write "investigate"'
 
 
+def test_a_table_output_computing_with_text(tmp_path):
+    table = """
+        table: points
+        hit_policy: FIRST
+        inputs: [police_report]
+        outputs: [flag_points]
+        rules:
+          - {police_report: 'true', flag_points: 0}
+          - {police_report: '-', flag_points: 'claim_type * 2'}
+    """
+    composite = PROJECT + "      - {name: points, kind: table, file: rules/points.table.yaml}\n"
+    report = validate_project(project(tmp_path, composite=composite, extra={"rules/points.table.yaml": table}))
+    problem = only(report, "type.table_entry")
+    assert (problem.file, problem.line, problem.column) == ("rules/points.table.yaml", 7, 40)
+    assert problem.message.startswith("table 'points' row 2: the output entry claim_type * 2 for flag_points computes "
+                                      "with claim_type, which is text (knowledge/concepts.yaml:")
+    assert problem.message.endswith("): the result is always null")
+
+
+def test_a_fuzzy_engine_file_validates_as_a_project_of_its_own(tmp_path):
+    engine = tmp_path / "dimmer.fll"
+    engine.write_text(
+        "Engine: dimmer\n"
+        "InputVariable: ambient\n"
+        "  range: 0.000 1.000\n"
+        "  term: DARK Triangle 0.000 0.250 0.500\n"
+        "  term: BRIGHT Triangle 0.500 0.750 1.000\n"
+        "OutputVariable: power\n"
+        "  range: 0.000 1.000\n"
+        "  defuzzifier: Centroid\n"
+        "  default: nan\n"
+        "  term: LOW Triangle 0.000 0.250 0.500\n"
+        "  term: HIGH Triangle 0.500 0.750 1.000\n"
+        "RuleBlock:\n"
+        "  rule: if ambient is DARK then power is HIGH\n"
+        "  rule: if ambient is BRIGHT then power is LOW\n")
+    report = validate_project(engine)
+    problem = only(report, "fuzzy.no_rule_fires")
+    assert (problem.file, problem.line, problem.column) == ("dimmer.fll", 6, 17)
+    assert problem.message.startswith("no rule gives 'power' a value when ambient = 0 (")
+    assert report.ok is True
+
+
 def test_a_fuzzy_node_reading_text(tmp_path):
     concepts_fuzzy = FUZZY.replace("days_to_report", "claim_type").replace("range: [0, 60]", "range: [0, 3]", 1)
     problem = only(validate_project(project(tmp_path, fuzzy=concepts_fuzzy)), "type.node_input")
