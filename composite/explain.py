@@ -285,7 +285,8 @@ def _table_items(step: NodeTrace, knowledge: Knowledge) -> list[str] | None:
     items = []
     for entry in tables:
         name = step.name if len(tables) == 1 else f"{step.name}/{entry.get('table')}"
-        output = ", ".join(f"{key} = {_value(knowledge, key, value)}" for key, value in (entry.get("output") or {}).items())
+        output = ", ".join(f"{key} = {_value(knowledge, key, value)}"
+                           for key, value in (entry.get("output") or {}).items())
         matched = entry.get("matched") or []
         if not matched:
             items.append(f"{output} ({name}: no row matched{', the default' if entry.get('default') else ''})")
@@ -328,8 +329,9 @@ def _rules_summary(step: NodeTrace, needed: set[str]) -> list[str]:
     lost = {(entry.get("loser"), entry.get("name")) for entry in evidence.get("overridden") or []}
     kept = [entry for entry in fired
             if any((entry.get("rule"), key) not in lost for key in entry.get("then") or {}) or not entry.get("then")]
-    lines = [f"rule '{entry.get('rule')}' fired: {condition_with_values(entry.get('when', ''), entry.get('matched') or {})}"
-             f" -> " + ", ".join(f"{key} = {format_value(value)}" for key, value in (entry.get("then") or {}).items())
+    lines = [f"rule '{entry.get('rule')}' fired: "
+             f"{condition_with_values(entry.get('when', ''), entry.get('matched') or {})} -> "
+             + ", ".join(f"{key} = {format_value(value)}" for key, value in (entry.get("then") or {}).items())
              for entry in kept[:_SHOWN]]
     others = [str(entry.get("rule")) for entry in fired if entry not in kept[:_SHOWN]]
     if others:

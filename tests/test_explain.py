@@ -38,11 +38,12 @@ def lines_after(text: str, heading: str) -> list[str]:
 def test_the_short_form_gives_the_outcome_then_the_steps_that_decided_it_last_first(decided):
     engine, decision = decided
     text = engine.explain(decision.id)
-    assert re.match(rf"Decision {decision.id}, made \d{{4}}-\d\d-\d\dT[\d:.]+\+00:00\n  project german-credit 0.1.0\n\n",
-                    text)
+    assert re.match(rf"Decision {decision.id}, made \d{{4}}-\d\d-\d\dT[\d:.]+\+00:00\n"
+                    r"  project german-credit 0.1.0\n\n", text)
     outcome = lines_after(text, "Outcome")
     assert outcome[0] == "  decision = approve  (Credit decision)"
-    assert outcome[5] == "  expert_score = 81 points  (Expert credit score, the sum of all expert points; higher means lower r…)"
+    assert outcome[5] == ("  expert_score = 81 points  (Expert credit score, the sum of all expert points; "
+                          "higher means lower r…)")
     steps = lines_after(text, "Decided by, last step first (--full: all 19 steps, what each read, the artifacts)")
     names = [line.split(" (")[0].strip() for line in steps if not line.startswith("      ")]
     assert names[:6] == ["knockouts", "disagreement", "outcome", "domain_fallback", "risk_blend", "risk_model"]
@@ -108,7 +109,8 @@ def test_the_short_form_of_an_example_project():
     text = engine.explain(decision.id)
     assert "  decision = accept  (Credit card decision)" in text
     assert "  card_policy (rules): no rule fired; defaults: knockout = none, knockout_reason = null" in text
-    assert "  affordability_judgement (fuzzy): affordability = 82.95 /100 (good); strongest rules: high_income 1.00" in text
+    assert ("  affordability_judgement (fuzzy): affordability = 82.95 /100 (good); strongest rules: "
+            "high_income 1.00") in text
     assert "record_points = 35 points (row 1)" in text
     assert len(text.splitlines()) <= 26
 

@@ -84,7 +84,8 @@ def test_a_row_of_a_collect_sum_table_names_the_rows_it_was_summed_with(credit):
 def test_a_row_that_matched_but_lost_to_the_hit_policy(bands):
     decision = bands.decide({"score": 70, "region": "north"})
     lines = section(bands.explain(decision.id, why_not="banding:2"), "banding:2")
-    assert lines[0] == "row 2 of table 'band' (FIRST) in step 'banding', line 7 of rules/band.table.yaml: gives band = \"low\""
+    assert lines[0] == ("row 2 of table 'band' (FIRST) in step 'banding', line 7 of rules/band.table.yaml: "
+                        "gives band = \"low\"")
     assert lines[1] == "matched, but the hit policy FIRST chose row 1 (rows matched: 1, 2)"
     assert lines[2] == "matched: score >= 0 (score = 70)"
 
