@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from composite.explain import _evidence_lines, _knowledge, _one_line, _value
+from composite.explain import _evidence_lines, _knowledge, _one_line, _value, deciding_steps
 from composite.report_html import Section, bar_chart, diverging_bar_chart, page, table
 
 if TYPE_CHECKING:
@@ -104,10 +104,6 @@ def _meaning(knowledge: "Knowledge", name: str) -> str:
 def _deciding(decision: "Decision", snapshot: Mapping[str, Any]) -> tuple[set[str], dict[str, str]]:
     """The steps that decided (their values reached an output) and those whose value a later step
     did not take (name -> that step): the walk `composite explain` shows, when it has one."""
-    try:
-        from composite.explain import deciding_steps
-    except ImportError:  # an explain without the walk: every step counts as deciding
-        return {step.name for step in decision.trace.nodes}, {}
     found = deciding_steps(decision, snapshot)
     decided = {step.name for step, skipped_by in found.order if skipped_by is None}
     not_taken = {step.name: skipped_by for step, skipped_by in found.order if skipped_by is not None}

@@ -10,7 +10,6 @@ from html import escape
 
 import pytest
 
-import composite.explain
 from composite import CompositeEngine
 from composite.explain_html import explain_html
 from tests.conftest import REPO
@@ -83,7 +82,6 @@ def test_the_graph_draws_every_step_and_every_edge(decided):
     assert links["knockouts"] == f"#step-{len(decision.trace.nodes)}"
 
 
-@pytest.mark.skipif(not hasattr(composite.explain, "deciding_steps"), reason="explain has no deciding-steps walk")
 def test_the_deciding_path_is_highlighted(engine):
     """A knock-out decides: the review it overrode did not, and the outcome reached no output."""
     decision = engine.decide({**REQUEST, "credit_amount": 20000})
