@@ -226,3 +226,19 @@ def test_composite_schema_files_takes_no_other_output(tmp_path: Path, capsys: py
     assert main(["schema", "--files", str(tmp_path), "--outputs"]) == 2
     assert "--files" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+def test_a_plugin_kind_gets_a_free_form_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    import composite.nodes
+
+    monkeypatch.setattr(composite.nodes, "_plugin_kinds", lambda: {"scorecard_service": "acme.nodes:Remote"})
+    model = file_models()["composite"]
+    project = model.model_validate({"name": "p", "nodes": [
+        {"name": "remote", "kind": "scorecard_service", "url": "https://example.test"},
+        {"name": "g", "kind": "guard", "override": "k", "otherwise": "o", "output": "d"}]})
+    assert [type(node).__name__ for node in project.nodes] == ["PluginNode_scorecard_service", "GuardNode"]
+    schema = file_schemas()["composite"]
+    entries = [schema["definitions"][ref["$ref"].rsplit("/", 1)[1]]
+               for ref in schema["properties"]["nodes"]["items"]["anyOf"]]
+    plugin = next(e for e in entries if e["properties"]["kind"].get("const") == "scorecard_service")
+    assert plugin["additionalProperties"] is True
