@@ -29,7 +29,7 @@ offers it, `check_scenarios`. A project that does not load is a report too, with
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -305,7 +305,8 @@ def _table_node(node: Any, env: dict[str, ValueType], project: Any, lines: Mappi
             if output.default is not None:
                 entries.append(output.default)
             for entry in entries:
-                part = of_value(_plain(entry.literal), f"table '{table.name}'") if entry.is_literal else ValueType(NUMBER)
+                part = of_value(_plain(entry.literal), f"table '{table.name}'") if entry.is_literal \
+                    else ValueType(NUMBER)
                 kind = part if kind is None else join(kind, part)
             columns[output.name] = _widened(kind or UNKNOWN)
         for number, rule in enumerate(table.rules, start=1):

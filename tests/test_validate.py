@@ -233,7 +233,8 @@ def test_fuzzy_findings_join_the_report_at_their_own_file(tmp_path):
     problem = only(validate_project(project(tmp_path, fuzzy=fuzzy)), "fuzzy.no_rule_fires")
     assert (problem.file, problem.line, problem.column, problem.severity) == \
         ("rules/timing.fuzzy.yaml", 9, 3, "warning")
-    assert problem.fix == "add a rule that covers days_to_report = 2.4, or give 'suspicion' a default (e.g. default: 50)"
+    assert problem.fix == ("add a rule that covers days_to_report = 2.4, or give 'suspicion' a default "
+                           "(e.g. default: 50)")
 
 
 def test_a_guard_passing_a_value_the_override_never_takes(tmp_path):

@@ -224,7 +224,8 @@ class _Inference:
             self.report(node, COMPARE, f"'{node.op}' orders numbers or texts; {_shown(node.left)} is true/false",
                         f"write {_shown(node.left)} == true or == false")
             return
-        for name_side, constant_side, op in ((node.left, node.right, node.op), (node.right, node.left, _MIRROR[node.op])):
+        sides = ((node.left, node.right, node.op), (node.right, node.left, _MIRROR[node.op]))
+        for name_side, constant_side, op in sides:
             if isinstance(name_side, Name) and isinstance(constant_side, Literal):
                 self.against_constant(node, name_side, self.env.get(name_side.name, UNKNOWN), op,
                                       constant_side.value)

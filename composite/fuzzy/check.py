@@ -102,7 +102,8 @@ class _Finder:
                     problems.append(self.problem(
                         TERM_OUTSIDE, f"term '{term.name}' of '{var.name}' lies outside its range {rng}: its "
                         f"membership is 0 for every value in the range{dead}", term.line, term.name,
-                        f"draw '{term.name}' inside {rng} (its parameters are {', '.join(_num(p) for p in term.params)}), "
+                        f"draw '{term.name}' inside {rng} (its parameters are "
+                        f"{', '.join(_num(p) for p in term.params)}), "
                         f"or widen the range of '{var.name}'", field=f"{group}.{var.name}.terms.{term.name}"))
         return problems
 
@@ -135,7 +136,8 @@ class _Finder:
                 UNIVERSE_NARROWER, f"the range [{_num(var.lo)}, {_num(var.hi)}] of input '{var.name}' is narrower than "
                 f"knowledge/ allows, [{_num(low)}, {_num(high)}]{where}: values {' and '.join(parts)} are {happens}",
                 line, "range" if line != var.line else var.name,
-                f"widen the range of '{var.name}' to [{_num(low if below else var.lo)}, {_num(high if above else var.hi)}] "
+                f"widen the range of '{var.name}' to "
+                f"[{_num(low if below else var.lo)}, {_num(high if above else var.hi)}] "
                 "(and draw its terms over it), or narrow the concept's range in knowledge/",
                 severity="warning", field=f"inputs.{var.name}.range"))
         return problems
@@ -184,7 +186,8 @@ class _Finder:
         strengths = self.strengths(grids, order)
         combos = list(itertools.product(*(grids[var.name] for var in inputs)))
         for out in open_outputs:
-            writers = [i for i, rule in enumerate(self.rb.rules) if any(c.variable == out.name for c in rule.consequents)]
+            writers = [i for i, rule in enumerate(self.rb.rules)
+                       if any(c.variable == out.name for c in rule.consequents)]
             fired = np.zeros(len(combos), dtype=bool)
             for i in writers:
                 fired |= strengths[i] > 0.0

@@ -56,7 +56,8 @@ def test_a_term_outside_its_range_is_an_error_at_the_term_naming_the_rules_that_
 def test_a_range_narrower_than_the_concept_is_a_warning_at_the_range_line():
     # the upper end is no shoulder here: 'high' falls off again before 10
     text = SOUND.replace("high: [trapmf, 4, 7, 10, 10]", "high: [trimf, 4, 7, 10]")
-    found = [p for p in check(text, {"load": {"type": "number", "range": [0, 50]}}) if p.code == "fuzzy.universe_narrower"]
+    found = [p for p in check(text, {"load": {"type": "number", "range": [0, 50]}})
+             if p.code == "fuzzy.universe_narrower"]
     [problem] = found
     assert (problem.severity, problem.line, problem.column) == ("warning", 4, 5)
     assert problem.message.startswith("the range [0, 10] of input 'load' is narrower than knowledge/ allows, [0, 50]: "
