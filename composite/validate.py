@@ -133,9 +133,10 @@ def validate_project(source: str | Path | Any) -> ValidationReport:
 
     Examples
     --------
-    >>> report = validate_project("examples/tipping")  # doctest: +SKIP
-    >>> report.ok, report.to_dict()["errors"]  # doctest: +SKIP
-    (True, 0)
+    >>> from importlib import resources
+    >>> report = validate_project(resources.files("composite") / "templates" / "blank")
+    >>> report.ok, report.to_dict()["errors"], report.project
+    (True, 0, 'my-decision')
     """
     from composite.project import load_project
 
