@@ -44,6 +44,8 @@ class LineDict(dict):
         if kept is not None and isinstance(value, str) and " ".join(kept[0].split()) == " ".join(value.split()):
             return kept
         line, column = self.position_of_value(key)
+        if isinstance(value, bool):  # as the expression language spells it
+            return ("true" if value else "false"), line, column
         return str(value), line, column
 
 

@@ -297,7 +297,7 @@ class _Reader:
             self.problem("condition_type", f"the condition of rule '{name}' must be an expression such as `age < 18`, "
                                            f"got {text!r}", at_line, f"{where}.when")
             return None
-        if isinstance(text, str) and "when" in lines:
+        if isinstance(entry["when"], str) and "when" in lines:
             # Over several lines (a `|` or `>` block, or continued plain text): the text as the file
             # has it, so that every line and column maps to the file's (whitespace means nothing here).
             text, at_line, at_column = lines.source_of_value("when")

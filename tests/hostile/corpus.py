@@ -348,7 +348,8 @@ BAD_PROJECTS: list[BadProject] = [
                code="expression_too_deep"),
     BadProject("unclosed-parentheses", _expression("(" * 1_000 + "amount"), "composite.yaml", SCORE_LINE),
     BadProject("integer-literal-400-digits", _expression("amount + 1" + "0" * 400), "composite.yaml", SCORE_LINE),
-    BadProject("expression-unknown-name", _expression("amount + nobody"), "composite.yaml", NODE_LINE["arithmetic"], error=GraphError),
+    # at the formula that uses the name, not at the node
+    BadProject("expression-unknown-name", _expression("amount + nobody"), "composite.yaml", SCORE_LINE, error=GraphError),
     # tables, fuzzy bases, nodes, graphs
     BadProject("table-row-shape", _put("rules/band.csv", BAND_CSV + "< 1000, 1, 2\n"), "rules/band.csv", 5),
     BadProject("fuzzy-resolution-1e9", _replace("rules/comfort.fuzzy.yaml", "resolution: 101", "resolution: 1000000000"),
