@@ -21,7 +21,7 @@ from composite.knowledge import Concept
 from composite.ml.blend import BlendSpec
 from composite.ml.spec import ModelSpec
 from composite.nodes.combiners import FallbackOptions, GuardOptions, ReviewOptions
-from composite.project import MonitoringConfig, ProjectConfig
+from composite.project import ProjectConfig
 from composite.rules.format import CONFLICT_POLICIES, DEFAULT_CONFLICT
 from composite.scenarios import Scenario, _ScenarioFile
 from composite.tables.table import HIT_POLICY_NAMES, parse_hit_policy
@@ -75,7 +75,7 @@ FILE_TYPES: tuple[FileType, ...] = (
 # every built-in kind gets its entry, so an editor can complete and check a node's options.
 
 
-class _Node(BaseModel):
+class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name = Field(description="unique in the project; explanations and the evidence use it")
@@ -86,7 +86,7 @@ class _Node(BaseModel):
                                       "fails unless they are exactly what its file or options write")
 
 
-class ExpressionNode(_Node):
+class ExpressionEntry(_Entry):
     """Derived values in the safe expression language, each written under its name."""
 
     kind: Literal["expression"]
@@ -95,17 +95,17 @@ class ExpressionNode(_Node):
         "written above it")
 
 
-class _FileNode(_Node):
+class _FileEntry(_Entry):
     file: str = Field(description="the file the node runs, relative to the project folder")
 
 
-class RulesNode(_FileNode):
+class RulesEntry(_FileEntry):
     """Forward-chaining rules: `rules/<name>.rules.yaml` (docs/rules.md)."""
 
     kind: Literal["rules"]
 
 
-class TableNode(_FileNode):
+class TableEntry(_FileEntry):
     """A decision table: `*.table.yaml`, `*.csv`, or a `.dmn` model (docs/tables.md)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -115,7 +115,7 @@ class TableNode(_FileNode):
                              "mapping under this name, instead of one name per output (not for .dmn)")
 
 
-class FuzzyNode(_FileNode):
+class FuzzyEntry(_FileEntry):
     """A fuzzy rule base: `*.fuzzy.yaml` or a FuzzyLite `.fll` engine (docs/fuzzy.md)."""
 
     kind: Literal["fuzzy"]
@@ -123,38 +123,38 @@ class FuzzyNode(_FileNode):
         default=None, description="skfuzzy or fuzzylite; overrides the rule base's own `numerics:` (default skfuzzy)")
 
 
-class ModelNode(_FileNode):
+class ModelEntry(_FileEntry):
     """A learned model: `models/<name>.model.yaml`, trained by `composite train`."""
 
     kind: Literal["model"]
 
 
-class BlendNode(_FileNode):
+class BlendEntry(_FileEntry):
     """An expert score and a model probability blended: `models/<name>.blend.yaml`."""
 
     kind: Literal["blend"]
 
 
-class GuardNode(GuardOptions, _Node):
+class GuardEntry(GuardOptions, _Entry):
     """An expert outcome overrides everything else, with its reason, unless it is one of `passes`."""
 
     kind: Literal["guard"]
 
 
-class FallbackNode(FallbackOptions, _Node):
+class FallbackEntry(FallbackOptions, _Entry):
     """The learned value while the input is inside the model's training domain, the expert's otherwise."""
 
     kind: Literal["fallback"]
 
 
-class ReviewNode(ReviewOptions, _Node):
+class ReviewEntry(ReviewOptions, _Entry):
     """When two scores differ by more than `threshold`, the outcome becomes `refer`."""
 
     kind: Literal["review"]
 
 
-_BUILT_IN_NODES: tuple[type[_Node], ...] = (ExpressionNode, RulesNode, TableNode, FuzzyNode, ModelNode, BlendNode,
-                                            GuardNode, FallbackNode, ReviewNode)
+_BUILT_IN_ENTRIES: tuple[type[_Entry], ...] = (ExpressionEntry, RulesEntry, TableEntry, FuzzyEntry, ModelEntry,
+                                              BlendEntry, GuardEntry, FallbackEntry, ReviewEntry)
 
 
 def _plugin_nodes() -> tuple[type[BaseModel], ...]:
@@ -165,18 +165,18 @@ def _plugin_nodes() -> tuple[type[BaseModel], ...]:
 
 
 def _plugin_model(kind: str) -> type[BaseModel]:
-    class PluginNode(_Node):
+    class PluginEntry(_Entry):
         model_config = ConfigDict(extra="allow", title=f"{kind} (a plugin kind)")
         kind_: Literal[kind] = Field(alias="kind")  # type: ignore[valid-type]
         file: str | None = None
 
-    PluginNode.__name__ = f"PluginNode_{kind}"
-    return PluginNode
+    PluginEntry.__name__ = f"PluginEntry_{kind}"
+    return PluginEntry
 
 
 def _project_model() -> type[BaseModel]:
-    nodes = _BUILT_IN_NODES + _plugin_nodes()
-    entry = Annotated[Union[nodes], Field(discriminator="kind")] if len(nodes) == len(_BUILT_IN_NODES) \
+    nodes = _BUILT_IN_ENTRIES + _plugin_nodes()
+    entry = Annotated[Union[nodes], Field(discriminator="kind")] if len(nodes) == len(_BUILT_IN_ENTRIES) \
         else Union[nodes]  # a plugin entry's `kind` is an alias: no discriminator then
 
     class ProjectFile(ProjectConfig):
@@ -202,7 +202,7 @@ class KnowledgeFile(BaseModel):
 # ------------------------------------------------------------------------------ *.rules.yaml
 
 
-class RuleEntry(BaseModel):
+class RuleDefinition(BaseModel):
     """One rule: when its condition holds, it assigns the constants of `then`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -226,13 +226,13 @@ class RuleFile(BaseModel):
     conflict: Literal[tuple(CONFLICT_POLICIES)] = Field(  # type: ignore[valid-type]
         default=DEFAULT_CONFLICT, description="when two rules write one name: " + "; ".join(
             f"{k}: {v}" for k, v in CONFLICT_POLICIES.items()))
-    rules: list[RuleEntry] = Field(min_length=1, description="the rules, in file order")
+    rules: list[RuleDefinition] = Field(min_length=1, description="the rules, in file order")
 
 
 # ------------------------------------------------------------------------------ *.table.yaml
 
-_POLICY_SPELLINGS = sorted({spelling for name in HIT_POLICY_NAMES
-                            for spelling in (name, name.lower(), name.replace(" ", "_"), name.lower().replace(" ", "_"))}
+_POLICY_SPELLINGS = sorted({spelling for name in HIT_POLICY_NAMES for spelling in
+                            (name, name.lower(), name.replace(" ", "_"), name.lower().replace(" ", "_"))}
                            | {"U", "A", "P", "F", "R", "O", "C", "C+", "C<", "C>", "C#"})
 _COLUMN_TYPES = ("number", "string", "boolean", "integer", "int", "decimal", "float", "double", "category", "text")
 Cell = Union[str, int, float, bool, None]
@@ -372,13 +372,15 @@ class FuzzyFile(BaseModel):
 class ModelFile(ModelSpec):
     """*.model.yaml: a model that `composite train` fits (models/README.md)."""
 
-    name: Name | None = Field(default=None, description="the model's name (default: the file name)")  # type: ignore[assignment]
+    name: Name | None = Field(  # type: ignore[assignment]
+        default=None, description="the model's name (default: the file name)")
 
 
 class BlendFile(BlendSpec):
     """*.blend.yaml: an expert score and a model probability blended (docs/project.md#blend)."""
 
-    name: Name | None = Field(default=None, description="the blend's name (default: the file name)")  # type: ignore[assignment]
+    name: Name | None = Field(  # type: ignore[assignment]
+        default=None, description="the blend's name (default: the file name)")
 
 
 # ------------------------------------------------------------------------------ scenarios/*.yaml
@@ -448,18 +450,19 @@ _DESCRIPTIONS: dict[str, dict[str, str]] = {
         "validation": "repeated stratified k-fold", "seed": "random seed",
     },
     "ScenarioEntry": {
-        "name": "what the scenario shows", "description": "why it matters", "inputs": "the request (with the file's `given:`, when it has one)",
+        "name": "what the scenario shows", "description": "why it matters",
+        "inputs": "the request (with the file's `given:`, when it has one)",
         "expect": "outputs and their expected values; {approx: x, tol: t} for a number",
         "fired": "rules or table rows that must fire (`<table> row <n>` or a row id)",
         "rejected": "true: the request must be refused (by the input schema, or by a node that fails on it)",
     },
-    "GuardNode": {"override_reason": "the expert's reason", "otherwise_reason": "the reason of the outcome that "
+    "GuardEntry": {"override_reason": "the expert's reason", "otherwise_reason": "the reason of the outcome that "
                   "stands", "output": "the name the outcome is written under",
                   "output_reason": "the name the reason is written under"},
-    "ReviewNode": {"outcome_reason": "the reason that stands when they agree",
+    "ReviewEntry": {"outcome_reason": "the reason that stands when they agree",
                    "refer": "the outcome when they disagree", "output": "the name the outcome is written under",
                    "output_reason": "the name the reason is written under"},
-    "FallbackNode": {"output": "the name the value used is written under"},
+    "FallbackEntry": {"output": "the name the value used is written under"},
     "FuzzyInput": {"description": "what the variable measures"},
     "FuzzyOutput": {"description": "what the variable judges"},
     "FuzzyRule": {"description": "the rule's reason, for readers"},

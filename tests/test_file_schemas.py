@@ -236,7 +236,7 @@ def test_a_plugin_kind_gets_a_free_form_entry(monkeypatch: pytest.MonkeyPatch) -
     project = model.model_validate({"name": "p", "nodes": [
         {"name": "remote", "kind": "scorecard_service", "url": "https://example.test"},
         {"name": "g", "kind": "guard", "override": "k", "otherwise": "o", "output": "d"}]})
-    assert [type(node).__name__ for node in project.nodes] == ["PluginNode_scorecard_service", "GuardNode"]
+    assert [type(node).__name__ for node in project.nodes] == ["PluginEntry_scorecard_service", "GuardEntry"]
     schema = file_schemas()["composite"]
     entries = [schema["definitions"][ref["$ref"].rsplit("/", 1)[1]]
                for ref in schema["properties"]["nodes"]["items"]["anyOf"]]
