@@ -275,9 +275,9 @@ def _step_section(index: int, step: "NodeTrace", described: Mapping[str, Any], n
     title = f"{index}. {step.name} ({step.kind})"
     note = described.get("description") or described.get("summary") or None
     status = ("decided: its values reached an output" if decided
-              else f"not taken: {not_taken} did not use its value" if not_taken else "")
-    if status:
-        note = f"{note} — {status}" if note else status
+              else f"not taken: {not_taken} did not use its value" if not_taken
+              else "its values reached no output")
+    note = f"{note} — {status}" if note else status
     return Section(title, *parts, note=note, ident=f"step-{index}")
 
 
@@ -290,7 +290,37 @@ def _charts(step: "NodeTrace", node: Any, knowledge: "Knowledge") -> list[str]:
         return _table_hits(step)
     if step.kind == "rules":
         return _fired_rules(step)
+    if step.kind == "blend":
+        return _blend_chart(step)
+    if step.kind == "review":
+        return _review_chart(step)
     return []
+
+
+def _blend_chart(step: "NodeTrace") -> list[str]:
+    evidence = step.evidence
+    parts = [(f"expert ({1 - evidence['weight']:.2f})", evidence.get("expert_probability")),
+             (f"model ({evidence['weight']:.2f})", evidence.get("model_probability")),
+             ("blend", evidence.get("probability"))] if _number(evidence.get("weight")) else []
+    shown = [(label, value) for label, value in parts if _number(value)]
+    if not shown:
+        return []
+    return [bar_chart([label for label, _ in shown], [value for _, value in shown],
+                      title="the expert's and the model's probabilities (weight) and their blend")]
+
+
+def _review_chart(step: "NodeTrace") -> list[str]:
+    evidence = step.evidence
+    difference, threshold = evidence.get("difference"), evidence.get("threshold")
+    if not (_number(difference) and _number(threshold)):
+        return []
+    names = " and ".join(str(k) for k in evidence.get("scores") or {})
+    return [bar_chart(["difference"], [difference], threshold=threshold,
+                      title=f"how far apart {names} are; past the threshold, a person decides")]
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
 
 
 def _fuzzy_charts(step: "NodeTrace", node: Any, knowledge: "Knowledge") -> list[str]:

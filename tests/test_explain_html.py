@@ -193,3 +193,16 @@ def test_a_decision_whose_project_no_longer_loads_still_renders_its_steps(engine
     assert html.count('<section id="step-') == len(engine.store.get(decision.id).trace.nodes)
     (graph,) = svgs(html, "decision-graph")
     assert not svgs(html, "membership-chart") and not svgs(html, "diverging-chart")
+
+
+def test_a_blend_and_a_review_are_charted_with_their_numbers(decided):
+    decision, html = decided
+    blend = decision.trace.node("risk_blend").evidence
+    review = decision.trace.node("disagreement").evidence
+    charts = {"".join(svg.find(f"{SVG}title").itertext()): svg for svg in svgs(html, "bar-chart")}
+    (blended,) = [svg for title, svg in charts.items() if title.endswith("and their blend")]
+    values = ["".join(t.itertext()) for t in blended.iter(f"{SVG}text")][1::2]
+    assert values == [f"{blend[key]:.3f}" for key in ("expert_probability", "model_probability", "probability")]
+    (apart,) = [svg for title, svg in charts.items() if title.startswith("how far apart")]
+    assert f"{review['difference']:.3f}" in ["".join(t.itertext()) for t in apart.iter(f"{SVG}text")]
+    assert f"threshold {review['threshold']:.3f}" in ["".join(t.itertext()) for t in apart.iter(f"{SVG}text")]
