@@ -3,7 +3,9 @@
 Each command runs in a fresh subprocess (best of N, wall and CPU = user + sys), next to
 `python -c pass` in the same run as the baseline, on the default project with a temporary SQLite
 store (COMPOSITE_STORE_URL). Targets (issue 10 item 4): `composite explain ID` and
-`composite history` <= 0.6 s, `composite decide` <= 1.5 s.
+`composite history` <= 0.6 s, `composite decide` <= 1.5 s. The rows "in an empty folder" run
+`composite explain ID --store URL` (a 12-digit prefix of the id) and `composite history --store URL`
+with an empty temporary folder as the current one (issue 13: the store alone, no project folder).
 
 Two settings of Python's bytecode cache, because it decides much of a start:
   cached     compiled modules kept (in a temporary PYTHONPYCACHEPREFIX, warmed by one run first),
@@ -32,14 +34,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import table  # noqa: E402
 
-TARGETS = {"composite history": 0.6, "composite explain ID": 0.6, "composite decide": 1.5}
+EXPLAIN_ALONE = "composite explain ID --store URL, in an empty folder"
+HISTORY_ALONE = "composite history --store URL, in an empty folder"
+TARGETS = {"composite history": 0.6, "composite explain ID": 0.6, "composite decide": 1.5,
+           EXPLAIN_ALONE: 0.6, HISTORY_ALONE: 0.6}
 
 
-def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+def run(argv: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[float, float, str]:
     """(wall seconds, CPU seconds of the child, stdout) of one whole process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -68,24 +73,34 @@ def measure(cached: bool, repeat: int) -> list[tuple[str, float, float]]:
         # One decision to explain (and, when cached, a first run of everything that compiles it all).
         decided = run([python, "-m", "composite", "decide", "--input", sample, "--json"], env)[2]
         decision_id = json.loads(decided)["id"]
+        store = env["COMPOSITE_STORE_URL"]
+        empty = Path(tmp) / "empty"
+        empty.mkdir()
         commands = [
             ("python -c pass", [python, "-c", "pass"]),
             ("python -c 'import composite'", [python, "-c", "import composite"]),
             ("composite history", [python, "-m", "composite", "history"]),
             ("composite explain ID", [python, "-m", "composite", "explain", decision_id]),
+            (EXPLAIN_ALONE, [python, "-m", "composite", "explain", decision_id[:12], "--store", store]),
+            (HISTORY_ALONE, [python, "-m", "composite", "history", "--store", store]),
             ("composite decide", [python, "-m", "composite", "decide", "--input", sample]),
             ("CompositeEngine.from_path('.')",
              [python, "-c", "from composite import CompositeEngine; CompositeEngine.from_path('.')"]),
         ]
+        where = {EXPLAIN_ALONE: empty, HISTORY_ALONE: empty}
         if cached:
-            for _, argv in commands:
-                run(argv, env)
+            for name, argv in commands:
+                run(argv, env, where.get(name, ROOT))
         best: dict[str, list[float]] = {name: [float("inf"), float("inf")] for name, _ in commands}
         for _ in range(repeat):  # interleaved rounds: a busy moment hits every command alike
             for name, argv in commands:
-                wall, cpu, _ = run(argv, env)
+                wall, cpu, out = run(argv, env, where.get(name, ROOT))
+                if name in where and decision_id not in out:
+                    raise SystemExit(f"{name} did not show decision {decision_id}:\n{out}")
                 best[name][0] = min(best[name][0], wall)
                 best[name][1] = min(best[name][1], cpu)
+        if any(empty.iterdir()):  # reading the store alone writes nothing where it runs
+            raise SystemExit(f"the empty folder is not empty after the runs: {sorted(empty.iterdir())}")
     return [(name, wall, cpu) for name, (wall, cpu) in best.items()]
 
 

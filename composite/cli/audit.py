@@ -8,46 +8,96 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
-from composite.cli._common import command, open_store_of, project_options, store_of, store_options
+from composite.cli._common import command, open_store_of, store_option, store_options
 
 __all__ = ["explain", "history", "outcome", "replay", "verify"]
 
 
-@command("explain")
+READ_PROJECT_HELP = ("decision project folder, .dmn or .fll file: its store when --store names none, and its files "
+                     "compared with the decision's (default: the current folder, when it is a project)")
+READ_STORE_HELP = ("store URL: sqlite:///file.db or postgresql://... (default: $COMPOSITE_STORE_URL or "
+                   "<project>/.composite/decisions.db); opened read-only, and enough alone: no project folder needed")
+
+
+@command("explain", "A stored decision, from the store alone: the decision and the project snapshot it was made "
+                    "with (nothing is written, and no project folder is needed when --store names the store). "
+                    "Short by default: the outcome and the steps that decided it; --full for every step.\n\n"
+                    "DECISION_ID: the id, or a unique prefix of it (6 characters or more).")
 @click.argument("decision_id")
-@project_options()
+@click.option("--project", default=None, metavar="PROJECT", help=READ_PROJECT_HELP)
+@store_option(READ_STORE_HELP)
+@click.option("--full", is_flag=True, help="every step with what it read and wrote, and the artifacts")
 @click.option("--json", "as_json", is_flag=True, help="the stored decision and project snapshot as JSON")
-@click.option("--why-not", metavar="RULE", default=None, help="say which condition of RULE failed (or how it fired)")
-def explain(decision_id: str, project: str, store: str | None, as_json: bool, why_not: str | None) -> int:
+@click.option("--why-not", metavar="NAME", default=None,
+              help="why a rule, a table row (node:3) or a fuzzy rule did or did not decide; exit 1 for a name "
+                   "the decision does not know")
+@click.option("--html", metavar="FILE", default=None, type=click.Path(dir_okay=False),
+              help="also write the explanation as one HTML page (graph, evidence, charts) to FILE")
+def explain(decision_id: str, project: str | None, store: str | None, full: bool, as_json: bool,
+            why_not: str | None, html: str | None) -> int:
+    from composite.audit import files_on_disk, reading_store
     from composite.explain import explain_stored
 
-    opened = store_of(project, store)
+    opened, folder = reading_store(project, store)
     try:
-        from composite.audit import files_on_disk
-
-        # which of the decision's project files differ from those in the project folder now
+        decision_id = opened.resolve(decision_id)
+        # which of the decision's project files differ from those in the project folder now, when there is one
+        compare = None if folder is None else (lambda stored: files_on_disk(folder, stored))
         text = explain_stored(opened, decision_id, format="json" if as_json else "text", why_not=why_not,
-                              current_artifacts=lambda stored: files_on_disk(project, stored))
+                              full=full, current_artifacts=compare)
+        page = None
+        if html is not None:
+            from composite.explain_html import explain_html
+
+            page = explain_html(opened, decision_id)
     finally:
         opened.close()
+    if html is not None and page is not None:
+        Path(html).write_text(page, encoding="utf-8")
+        print(f"wrote {html}", file=sys.stderr)
     print(text, end="" if not as_json else "\n")
     return 0
 
 
-@command("history")
-@project_options()
-@click.option("--limit", type=int, default=20, metavar="LIMIT", help="how many decisions (default: 20)")
-def history(project: str, store: str | None, limit: int) -> int:
-    opened = store_of(project, store)
+@command("history", "Stored decisions, newest first, from the store alone (nothing is written, and no project "
+                    "folder is needed when --store names the store); a challenger's shadow decisions are left out.")
+@click.option("--project", default=None, metavar="PROJECT", help=READ_PROJECT_HELP)
+@store_option(READ_STORE_HELP)
+@click.option("--limit", type=click.IntRange(min=0), default=20, metavar="LIMIT",
+              help="how many decisions at most (default: 20)")
+@click.option("--since", metavar="T", default=None, help="made at or after T (ISO 8601; UTC without a zone)")
+@click.option("--until", metavar="T", default=None, help="made before T")
+@click.option("--batch", metavar="ID", default=None, help="the decisions of one batch")
+@click.option("--where", metavar="NAME=VALUE", multiple=True,
+              help="an output's value (repeatable, all must hold): numbers compare as numbers, true/false, null, "
+                   "text as it is")
+@click.option("--json", "as_json", is_flag=True,
+              help="one JSON array of {id, created_at, project, project_version, outputs, batch_id}")
+def history(project: str | None, store: str | None, limit: int, since: str | None, until: str | None,
+            batch: str | None, where: tuple[str, ...], as_json: bool) -> int:
+    from composite.audit import history as chosen, parse_where, reading_store, summary_dict
+    from composite.errors import RequestError
+
     try:
-        rows = opened.recent(limit)
+        pairs = parse_where(where)
+    except RequestError as error:
+        raise click.BadParameter(error.message, param_hint="'--where'") from None
+    opened, _ = reading_store(project, store)
+    try:
+        rows = chosen(opened, limit=limit, since=since, until=until, batch_id=batch, where=pairs)
     finally:
         opened.close()
+    if as_json:
+        from composite.cli._output import print_json
+
+        print_json([summary_dict(row) for row in rows])
+        return 0
     if not rows:
-        print("no decisions yet")
+        print("no decisions match" if (since or until or batch or pairs) else "no decisions yet")
         return 0
     for row in rows:
         outputs = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.outputs.items())
@@ -85,7 +135,7 @@ def replay(decision_id: str | None, batch: str | None, since: str | None, all_: 
     opened = open_store_of(project, store)
     try:
         if decision_id:
-            result = replay_one(opened, decision_id)
+            result = replay_one(opened, opened.resolve(decision_id))  # a unique prefix will do
             print(json.dumps(result.as_dict(), default=repr) if as_json else "\n".join(result.lines()))
             return 0 if result.identical else 1
         counts = ReplayCounts()
@@ -146,6 +196,7 @@ def outcome(decision_id: str, value: str, note: str | None, at: str | None, proj
         parsed = value  # plain text: repaid, default ...
     engine = CompositeEngine.from_path(project, store=store)
     try:
+        decision_id = engine.store.resolve(decision_id)  # a unique prefix will do
         engine.record_outcome(decision_id, parsed, recorded_at=at, note=note)
     finally:
         engine.close()
