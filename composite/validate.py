@@ -312,7 +312,9 @@ def _table_node(node: Any, env: dict[str, ValueType], project: Any, lines: Mappi
             columns[output.name] = _widened(kind or UNKNOWN)
         for number, rule in enumerate(table.rules, start=1):
             for position, (table_input, entry) in enumerate(zip(table.inputs, rule.inputs)):
-                expected = env.get(table_input.name) or _declared(table_input.type)
+                expected = env.get(table_input.name, UNKNOWN)
+                if not expected.known:  # the table's own `type:` when nothing else says
+                    expected = _declared(table_input.type)
                 problems += _entry_problems(table, number, rule, table_input.name, entry, expected,
                                             positions.get((number - 1, table_input.name)))
             for output, entry in zip(table.outputs, rule.outputs):

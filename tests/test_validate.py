@@ -160,6 +160,24 @@ def test_table_entries_of_the_wrong_type_or_outside_the_allowed_values(tmp_path)
     assert not [p for p in report.problems if p.code == "table_row_never_matches"]
 
 
+def test_a_table_entry_against_the_tables_own_type_when_nothing_else_says(tmp_path):
+    table = """
+        table: bands
+        hit_policy: FIRST
+        inputs: [{name: level, type: number}]
+        outputs: [band]
+        rules:
+          - {level: '> "2"', band: '"high"'}
+          - {level: '-', band: '"low"'}
+    """
+    composite = PROJECT.replace("large: claim_amount > 20000", 'level: if police_report then 1 else "unknown"') \
+        + "      - {name: bands, kind: table, file: rules/bands.table.yaml}\n"
+    report = validate_project(project(tmp_path, composite=composite, extra={"rules/bands.table.yaml": table}))
+    problem = only(report, "type.table_entry")
+    assert (problem.line, problem.column, problem.fix) == (6, 14, "write 2 without quotes")
+    assert "but level is a number: the row never matches" in problem.message
+
+
 def test_a_table_output_outside_the_concepts_values(tmp_path):
     table = """
         table: routes
