@@ -79,8 +79,11 @@ class DecisionGraph:
                                                   sources or {}))
         for name in outputs:
             if name not in writer and name not in known:
+                close = _closest(name, set(writer) | known, knowledge)
+                meant = f"; did you mean '{close}'?" if close else ""
                 problems.append(
-                    Problem("unknown_output", f"output '{name}' is not written by any node", file="composite.yaml", field="outputs")
+                    Problem("unknown_output", f"output '{name}' is not written by any node{meant}", file="composite.yaml",
+                            field="outputs", fix=close)
                 )
         if not problems:
             try:
@@ -156,14 +159,7 @@ def _unknown_name(node: Any, name: str, node_place: dict[str, Any], known: set[s
             fix = f"{partner} {operator} {text}" if operator not in ("in", "not in") else f"{text} in the list"
             return Problem("unquoted_text", f"'{name}' is not a name: did you mean the text {text}? write {fix}",
                            fix=fix, **place)
-    close = None
-    if knowledge is not None:
-        close = knowledge.closest(name, also=known - {name})
-    else:
-        import difflib
-
-        matches = difflib.get_close_matches(name, sorted(known - {name}), n=1, cutoff=0.75)
-        close = matches[0] if matches else None
+    close = _closest(name, known, knowledge)
     if close is not None:
         return Problem("unknown_name", f"node '{node.name}' reads '{name}', which no node writes and knowledge/ does "
                        f"not define; did you mean '{close}'?", fix=close, **place)
@@ -193,3 +189,13 @@ def _use_of(node: Any, name: str, sources: Mapping[str, str]) -> Any:
         if match is not None:
             return NameUse(name, file, number, match.start() + 1)
     return None
+
+
+def _closest(name: str, known: set[str], knowledge: "Knowledge | None") -> str | None:
+    """The defined name `name` is most likely a typo of (concepts and written names), or None."""
+    if knowledge is not None:
+        return knowledge.closest(name, also=known - {name})
+    import difflib
+
+    matches = difflib.get_close_matches(name, sorted(known - {name}), n=1, cutoff=0.75)
+    return matches[0] if matches else None

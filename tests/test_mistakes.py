@@ -248,14 +248,14 @@ def test_an_unquoted_word_without_knowledge_of_it_is_still_told_to_be_quoted(tmp
         ("claim_amount =< 2000", 24, "unexpected '=<'; write '<=' (less than or equal)", "<="),
         ("claim_amount => 2000", 24, "unexpected '=>'; write '>=' (greater than or equal)", ">="),
         ("claim_amount <> 2000", 24, "unexpected '<>'; write '!=' (not equal)", "!="),
-        ("claim_amount = 2000", 24, "unexpected '='; write '==' to compare", None),
+        ("claim_amount = 2000", 24, "unexpected '='; write '==' to compare", "=="),
         ("claim_amount <= 2000 AND", 32, "unexpected 'AND'; write 'and' (keywords are lower case)", "and"),
-        ("claim_amount <= 2000 &&", 32, "unexpected '&&'; write 'and'", None),
+        ("claim_amount <= 2000 &&", 32, "unexpected '&&'; write 'and'", "and"),
         ("claim_amount <= 2000 OR", 32, "unexpected 'OR'; write 'or' (keywords are lower case)", "or"),
     ],
 )
 def test_an_operator_from_another_language_is_named_with_the_one_to_write(
-        tmp_path: Path, written: str, column: int, message: str, fix: str | None) -> None:
+        tmp_path: Path, written: str, column: int, message: str, fix: str) -> None:
     problem = only(mistake(tmp_path, ROUTING, "claim_amount <= 2000 and", written))
     assert (problem.file, problem.line, problem.column) == (ROUTING, 5, column)
     assert (problem.message, problem.code, problem.fix) == (message, "expression_syntax", fix)
@@ -348,3 +348,19 @@ def test_validate_prints_the_place_and_the_fix(tmp_path: Path, capsys: pytest.Ca
     assert code != 0
     assert "rules/routing.rules.yaml:5:36" in out.out + out.err
     assert "did you mean 'points'?" in out.out + out.err
+
+
+def test_a_typo_in_an_output_gets_the_name_meant(tmp_path: Path) -> None:
+    problem = only(mistake(tmp_path, "composite.yaml", "outputs: [route, points, suspicion]",
+                           "outputs: [route, pionts, suspicion]"))
+    assert (problem.file, problem.field, problem.code) == ("composite.yaml", "outputs", "unknown_output")
+    assert (problem.message, problem.fix) == ("output 'pionts' is not written by any node; did you mean 'points'?",
+                                              "points")
+
+
+def test_a_row_and_a_column_spelled_differently_leave_open_which_is_the_typo(tmp_path: Path) -> None:
+    problem = only(mistake(tmp_path, "rules/flags.table.yaml", "  - {name: claim_amount, type: number}",
+                           "  - {name: claim_amout, type: number}"))
+    assert (problem.file, problem.line, problem.field) == ("rules/flags.table.yaml", 9, "rules[1].claim_amount")
+    assert problem.message == ("unknown key 'claim_amount'; did you mean 'claim_amout'? (or, if the row is right, "
+                               "correct the column's name under inputs:/outputs:)")

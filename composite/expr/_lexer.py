@@ -48,6 +48,7 @@ _HINTS = {
     "=": "unexpected '='; write '==' to compare",
     "^": "unexpected '^'; write '**' for a power",
 }
+_HINT_FIXES = {"&&": "and", "||": "or", "&": "and", "|": "or", "=": "==", "^": "**"}
 
 
 class SyntaxProblem(Exception):
@@ -189,5 +190,5 @@ def _operator(text: str, start: int) -> Token:
             return Token("op", op, start, start + len(op))
     for hint, message in _HINTS.items():
         if text.startswith(hint, start):
-            raise SyntaxProblem(message, start)
+            raise SyntaxProblem(message, start, fix=_HINT_FIXES.get(hint))
     raise SyntaxProblem(f"unexpected character '{text[start]}'", start)

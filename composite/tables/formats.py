@@ -272,8 +272,11 @@ def _yaml_rule(row: Any, index: int, line: int | None, inputs: list[TableInput],
         columns = {column.name for column in inputs} | {column.name for column in outputs}
         for key in row:
             if key not in columns and key not in _ROW_KEYS:
-                problems.add("table_unknown_column", _unknown_key(key, tuple(columns) + _ROW_KEYS),
-                             line=row.line_of(key), field=f"{field}.{key}")
+                message = _unknown_key(key, tuple(columns) + _ROW_KEYS)
+                if "did you mean" in message and not message.endswith(tuple(f"'{k}'?" for k in _ROW_KEYS)):
+                    # Rows spelling a name one way and the column list another: either may be the typo.
+                    message += " (or, if the row is right, correct the column's name under inputs:/outputs:)"
+                problems.add("table_unknown_column", message, line=row.line_of(key), field=f"{field}.{key}")
         rule_id = row.get("id") if "id" not in columns else None
         annotation = next((row.get(k) for k in ("annotation", "description") if k not in columns and k in row), None)
 
