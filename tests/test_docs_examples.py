@@ -240,3 +240,21 @@ def test_every_option_the_loaders_take_has_a_row_on_its_page() -> None:
     for name in Concept.model_fields:
         if name not in ("name", "file", "line"):
             assert f"| `{name}` |" in knowledge, name
+
+
+def test_the_blend_example_quotes_the_trained_blend() -> None:
+    import math
+
+    blend = json.loads((REPO / "models/risk_blend.blend.json").read_text())
+    page = " ".join((REPO / "docs/project.md").read_text().split())
+    w, (ea, eb), (ca, cb) = blend["weight"], (blend["expert"]["a"], blend["expert"]["b"]), \
+        (blend["calibration"]["a"], blend["calibration"]["b"])
+    request = json.loads(EXAMPLES["blend"].cases[0]["request"])
+    outputs = CompositeEngine.from_path(REPO, store="memory").decide(request).outputs
+    score, model = outputs["expert_score"], outputs["default_probability"]
+    z = w * math.log(model / (1 - model)) + (1 - w) * (ea * score + eb)
+    expert = outputs["expert_probability"]
+    for quoted in (f"a weight of {w:.2f}", f"{ea:.4f} × {score} + {eb:.3f}",
+                   f"{w:.2f} × logit({model:.3f}) + {1 - w:.2f} × logit({expert:.2f})` = {z:.3f}",
+                   f"{ca:.3f} × {z:.3f} + {cb:.3f}"):
+        assert quoted in page, quoted
