@@ -151,7 +151,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1
         result.value_positions[key] = _text_start(loader, value_node)
-        if isinstance(value_node, yaml.ScalarNode) and value_node.style in (None, "", "|", ">") \
+        if isinstance(value_node, yaml.ScalarNode) and value_node.style in (None, "", "|", ">", "'", '"') \
                 and value_node.end_mark.line > value_node.start_mark.line:
             if not hasattr(result, "value_sources"):
                 result.value_sources = {}
@@ -178,12 +178,16 @@ def _scalar_source(loader: _LineLoader, node: yaml.ScalarNode) -> tuple[str, int
             return None
         indent = len(body[0]) - len(body[0].lstrip(" "))
         return "\n".join([body[0][indent:]] + body[1:]), first + 1, indent + 1
+    quoted = 1 if node.style in ("'", '"') else 0  # the quotes are not part of the text
     body = lines[start.line : end.line + 1]
     if len(body) < 2:
         return None
-    body[-1] = body[-1][: end.column]
-    body[0] = body[0][start.column :]
-    return "\n".join(body), start.line + 1, start.column + 1
+    body[-1] = body[-1][: end.column - quoted]
+    body[0] = body[0][start.column + quoted :]
+    written = "\n".join(body)
+    if quoted and ("\\" in written or "''" in written):
+        return None  # escapes: the value is not the text as written
+    return written, start.line + 1, start.column + 1 + quoted
 
 
 def _check_flow_entry(loader: _LineLoader, mapping: yaml.MappingNode, key_node: yaml.Node, value_node: yaml.Node) -> None:
@@ -422,6 +426,24 @@ def explain_yaml_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[str
                         "with spaces, lining the line up with the lines it belongs with")
         return said(f"a tab at line {number}, column {mark.column + 1}, where YAML expects a value; replace it with "
                     "a space")
+    starts = re.match(r"found character '(.)' that cannot start any token", problem)
+    if starts and mark is not None:
+        return said(f"a value cannot start with '{starts.group(1)}' in YAML; quote the text: "
+                    f"{_quoted(_value_at(line, mark.column))}")
+    if "while scanning a block scalar" in context and opened is not None:
+        return said(f"a value starting with '{text(opened)[opened.column:opened.column + 1]}' begins a block of text "
+                    f"in YAML; quote the text: {_quoted(_value_at(text(opened), opened.column))}", opened)
+    if problem.startswith("could not determine a constructor for the tag '!") and mark is not None:
+        written = _value_at(line, mark.column)
+        negated = re.match(r"!\s*([A-Za-z_][A-Za-z0-9_]*)", written)
+        instead = f"write 'not {negated.group(1)}{written[negated.end():]}' for a negation, or " if negated else ""
+        return said(f"a value starting with '!' is a YAML tag; {instead}quote the text: {_quoted(written)}")
+    if problem.startswith("found undefined alias") and mark is not None:
+        return said(f"a value starting with '*' is a YAML alias; quote the text: {_quoted(_value_at(line, mark.column))}")
+    stray = re.match(r"expected <block end>, but found '([}\]])'", problem)
+    if stray and mark is not None:
+        return said(f"a '{stray.group(1)}' at line {number}, column {mark.column + 1} closes nothing; remove it "
+                    f"(or quote the text it belongs to)")
     if problem == "mapping values are not allowed here" and mark is not None:
         key = _KEY.match(line)
         if key and key.end(2) < mark.column:
@@ -479,6 +501,21 @@ def explain_yaml_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[str
                     f"around it (the block starting at line {opened.line + 1} has its entries at column "
                     f"{opened.column + 1}); indent it like the entries it belongs with")
     return f"{original}", mark
+
+
+def _value_at(line: str, column: int) -> str:
+    """The value written from `column` on: to the end of the line, or inside {...}/[...] to the next , } or ]."""
+    rest = line[column:]
+    if re.search(r"[{\[]", line[:column]):
+        rest = re.split(r"[,}\]]", rest, maxsplit=1)[0]
+    return rest.split(" #", 1)[0].strip()
+
+
+def _quoted(value: str) -> str:
+    """`value` in YAML quotes: single ones (which keep S-FEEL's double quotes as they are), or double."""
+    if "'" not in value:
+        return f"'{value}'"
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _line_above(lines: list[str], index: int) -> int | None:

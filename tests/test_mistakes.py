@@ -364,3 +364,33 @@ def test_a_row_and_a_column_spelled_differently_leave_open_which_is_the_typo(tmp
     assert (problem.file, problem.line, problem.field) == ("rules/flags.table.yaml", 9, "rules[1].claim_amount")
     assert problem.message == ("unknown key 'claim_amount'; did you mean 'claim_amout'? (or, if the row is right, "
                                "correct the column's name under inputs:/outputs:)")
+
+
+def test_a_typo_on_the_second_line_of_a_quoted_formula_names_that_line(tmp_path: Path) -> None:
+    problem = only(mistake(tmp_path, "composite.yaml", "early_claim: policy_age_days < 90",
+                           "early_claim: \"policy_age_days < 90\n        and claim_amout > 0\""))
+    assert (problem.file, problem.line, problem.column) == ("composite.yaml", 9, 13)
+
+
+@pytest.mark.parametrize(
+    "old, new, place, words",
+    [
+        # S-FEEL's `> 20000` in a table cell: YAML reads '>' as an indicator, not as text
+        ("{claim_amount: '> 20000', points: 2", "{claim_amount: > 20000, points: 2", ("rules/flags.table.yaml", 9, 20),
+         "a value cannot start with '>' in YAML; quote the text: '> 20000'"),
+        ("{claim_amount: '> 20000', points: 2", "{claim_amount: '> 20000'}}, points: 2", ("rules/flags.table.yaml", 9, 30),
+         "a '}' at line 9, column 30 closes nothing; remove it"),
+    ],
+)
+def test_a_yaml_indicator_at_the_start_of_a_table_cell_is_told_to_be_quoted(
+        tmp_path: Path, old: str, new: str, place: tuple[str, int, int], words: str) -> None:
+    problem = only(mistake(tmp_path, "rules/flags.table.yaml", old, new))
+    assert (problem.file, problem.line, problem.column) == place
+    assert problem.message.startswith(f"YAML syntax error: {words}")
+
+
+def test_a_bang_for_not_at_the_start_of_a_condition_is_told_to_write_not(tmp_path: Path) -> None:
+    problem = yaml_problem(tmp_path, "when: suspicion >= 60 or early_claim", "when: !early_claim or suspicion >= 60")
+    assert (problem.line, problem.column) == (9, 11)
+    assert problem.message.startswith("YAML syntax error: a value starting with '!' is a YAML tag; write "
+                                      "'not early_claim or suspicion >= 60' for a negation, or quote the text")
