@@ -6,6 +6,7 @@ mistake an editor could catch must not: the schemas stay as strict and as lenien
 
 from __future__ import annotations
 
+import functools
 import json
 import textwrap
 from pathlib import Path
@@ -242,3 +243,111 @@ def test_a_plugin_kind_gets_a_free_form_entry(monkeypatch: pytest.MonkeyPatch) -
                for ref in schema["properties"]["nodes"]["items"]["anyOf"]]
     plugin = next(e for e in entries if e["properties"]["kind"].get("const") == "scorecard_service")
     assert plugin["additionalProperties"] is True
+
+
+# -- the JSON Schemas themselves, as an editor reads them ------------------------------------------
+# jsonschema is not a dependency: a draft-7 validator of the keywords these schemas use (a keyword
+# it does not know fails the test, so a new one cannot slip past unchecked).
+
+@functools.cache
+def _schemas() -> dict[str, dict]:
+    return file_schemas()
+
+
+_ANNOTATIONS = {"$schema", "title", "description", "default", "definitions"}
+_TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
+
+
+def _is(value: object, kind: str) -> bool:
+    if kind in ("number", "integer"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        return kind == "number" or isinstance(value, int) or float(value).is_integer()
+    return isinstance(value, _TYPES[kind])
+
+
+def _errors(value: object, schema: dict, root: dict, where: str = "") -> list[str]:
+    import re
+
+    found: list[str] = []
+    for keyword, rule in schema.items():
+        if keyword in _ANNOTATIONS:
+            continue
+        if keyword == "$ref":
+            target = root
+            for part in rule.removeprefix("#/").split("/"):
+                target = target[part]
+            found += _errors(value, target, root, where)
+        elif keyword == "type":
+            if not any(_is(value, kind) for kind in ([rule] if isinstance(rule, str) else rule)):
+                found.append(f"{where}: not {rule}")
+        elif keyword in ("anyOf", "oneOf"):
+            passing = sum(not _errors(value, option, root, where) for option in rule)
+            if passing == 0 or (keyword == "oneOf" and passing > 1):
+                found.append(f"{where}: {passing} of {keyword} match")
+        elif keyword == "const":
+            if value != rule:
+                found.append(f"{where}: not {rule!r}")
+        elif keyword == "enum":
+            if not any(value == option and type(value) is type(option) or value is option for option in rule):
+                found.append(f"{where}: {value!r} not in enum")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and keyword in (
+                "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            bad = {"minimum": value < rule, "maximum": value > rule, "exclusiveMinimum": value <= rule,
+                   "exclusiveMaximum": value >= rule}[keyword]
+            if bad:
+                found.append(f"{where}: {keyword} {rule}")
+        elif isinstance(value, str) and keyword in ("pattern", "minLength"):
+            if keyword == "pattern" and not re.search(rule, value) or keyword == "minLength" and len(value) < rule:
+                found.append(f"{where}: {keyword} {rule}")
+        elif isinstance(value, list) and keyword in ("items", "minItems", "maxItems"):
+            if keyword == "items":
+                for index, item in enumerate(value):
+                    found += _errors(item, rule, root, f"{where}[{index}]")
+            elif (keyword == "minItems" and len(value) < rule) or (keyword == "maxItems" and len(value) > rule):
+                found.append(f"{where}: {keyword} {rule}")
+        elif isinstance(value, dict) and keyword in ("properties", "required", "additionalProperties",
+                                                     "patternProperties", "minProperties"):
+            if keyword == "properties":
+                for name, inner in rule.items():
+                    if name in value:
+                        found += _errors(value[name], inner, root, f"{where}.{name}")
+            elif keyword == "required":
+                found += [f"{where}: missing {name}" for name in rule if name not in value]
+            elif keyword == "minProperties" and len(value) < rule:
+                found.append(f"{where}: minProperties {rule}")
+            elif keyword == "patternProperties":
+                for name, item in value.items():
+                    for pattern, inner in rule.items():
+                        if re.search(pattern, str(name)):
+                            found += _errors(item, inner, root, f"{where}.{name}")
+            elif keyword == "additionalProperties":
+                known = set(schema.get("properties", {}))
+                patterns = list(schema.get("patternProperties", {}))
+                for name, item in value.items():
+                    if name in known or any(re.search(p, str(name)) for p in patterns):
+                        continue
+                    if rule is False:
+                        found.append(f"{where}: unknown key {name}")
+                    elif isinstance(rule, dict):
+                        found += _errors(item, rule, root, f"{where}.{name}")
+        elif keyword not in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "pattern", "minLength",
+                             "items", "minItems", "maxItems", "properties", "required", "additionalProperties",
+                             "patternProperties", "minProperties"):
+            raise AssertionError(f"the test's validator does not know the keyword {keyword!r}")
+    return found
+
+
+@pytest.mark.parametrize("key,path", SHIPPED, ids=[str(p.relative_to(REPO)) for _, p in SHIPPED])
+def test_every_shipped_file_fits_its_json_schema(key: str, path: Path) -> None:
+    schema = _schemas()[key]
+    document = json.loads(json.dumps(load_yaml(path.read_bytes(), file=str(path))))  # as an editor sees it
+    assert _errors(document, schema, schema) == []
+
+
+@pytest.mark.parametrize("key", sorted(BAD))
+def test_a_file_the_loader_refuses_does_not_fit_its_json_schema(key: str) -> None:
+    relative, text, _ = BAD[key]
+    schema = _schemas()[key]
+    errors = _errors(json.loads(json.dumps(load_yaml(textwrap.dedent(text), file=relative))), schema, schema)
+    assert errors
