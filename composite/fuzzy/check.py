@@ -164,14 +164,29 @@ class _Finder:
                     continue  # the term's own error names the rule
                 why = f"its condition is 0 for every value of {', '.join(names)} in " \
                       f"{'its range' if len(names) == 1 else 'their ranges'}"
-                pairs = _disjoint_pair(rule, self.rb)
-                if pairs:
-                    why += f": {pairs}"
+                reason = self.unsampled(rule) or _disjoint_pair(rule, self.rb)
+                if reason:
+                    why += f": {reason}"
             problems.append(self.problem(
                 RULE_NEVER_FIRES, f"fuzzy rule '{rule.name}' can never fire: {why}", rule.line, rule.name,
                 "join the contradicting conditions with 'or', redraw the terms so they overlap, or delete the rule",
                 field=f"rules[{index}]"))
         return problems
+
+    def unsampled(self, rule: Rule) -> str | None:
+        """A term inside the range that the evaluator never sees: it falls between two of the points
+        scikit-fuzzy samples the range at, so its membership is 0 at all of them."""
+        for prop in _plain(rule.antecedent):
+            var = self.rb.input(prop.variable)
+            inp = next((i for i in self.evaluator._inputs if i.name == prop.variable), None)
+            if var is None or inp is None or prop.term not in inp.term_names:
+                continue
+            memberships = inp.memberships_batch(_fine_grid(var))[inp.term_names.index(prop.term)]
+            if not np.any(memberships > 0.0):
+                return (f"'{prop.variable} is {prop.term}' lies between the {var.resolution} points its range is "
+                        f"sampled at (resolution: {var.resolution}), so it is 0 at every one of them; raise the "
+                        "resolution or widen the term")
+        return None
 
     # -- inputs for which no rule fires ----------------------------------------------------------
 

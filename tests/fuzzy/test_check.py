@@ -106,3 +106,15 @@ def test_a_default_closes_the_gap():
     text = SOUND.replace("low: [trapmf, 0, 0, 3, 6]", "low: [trapmf, 0, 0, 2, 3]")
     text = text.replace("large: [trimf, 40, 100, 100]\n", "large: [trimf, 40, 100, 100]\n    default: 50\n")
     assert check(text) == []
+
+
+def test_a_term_between_the_sampled_points_never_fires_and_says_why():
+    text = SOUND.replace("range: [0, 10]\n", "range: [0, 10]\n    resolution: 3\n", 1)
+    text += "  - {name: spike, if: load is near_two, then: risk is large}\n"
+    text = text.replace("high: [trapmf, 4, 7, 10, 10]\n",
+                        "high: [trapmf, 4, 7, 10, 10]\n      near_two: [trimf, 1.5, 2, 2.5]\n")
+    [problem] = check(text)
+    assert problem.code == "fuzzy.rule_never_fires"
+    assert problem.message.endswith("'load is near_two' lies between the 3 points its range is sampled at "
+                                    "(resolution: 3), so it is 0 at every one of them; raise the resolution or "
+                                    "widen the term")
