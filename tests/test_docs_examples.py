@@ -258,3 +258,14 @@ def test_the_blend_example_quotes_the_trained_blend() -> None:
                    f"{w:.2f} × logit({model:.3f}) + {1 - w:.2f} × logit({expert:.2f})` = {z:.3f}",
                    f"{ca:.3f} × {z:.3f} + {cb:.3f}"):
         assert quoted in page, quoted
+
+
+def test_every_kinds_evidence_is_described() -> None:
+    from composite.nodes import NODE_KINDS, node_class
+
+    page = (REPO / "docs/project.md").read_text()
+    section = page[page.index("## What each step records"):page.index("## monitoring")]
+    for kind in NODE_KINDS:
+        row = next(line for line in section.splitlines() if line.startswith(f"| `{kind}` |"))
+        for name in node_class(kind).evidence_model.model_fields:
+            assert f"`{name}`" in row, (kind, name)
