@@ -1,4 +1,5 @@
-"""The `composite` command in real subprocesses: decide, explain later, history, validate, init."""
+"""The `composite` command: decide, explain later, history, validate, init in real subprocesses; and the
+command itself (click, imported lazily): --version, --debug, usage errors, completion, plain output on a pipe."""
 
 from __future__ import annotations
 
@@ -88,3 +89,136 @@ def test_graph_prints_mermaid_and_dot(loan_project):
     assert "burden -->|ratio| screen" in mermaid.stdout
     dot = run("graph", "--project", str(loan_project), "--format", "dot")
     assert dot.stdout.startswith("digraph decision {")
+
+
+# ------------------------------------------------------------------ the command itself: click, lazily
+
+
+def test_version_is_the_installed_distributions(capsys):
+    from importlib.metadata import version
+
+    from composite.cli import main
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"composite {version('composite-decisions')}\n"
+
+
+def test_help_lists_every_command_with_its_own_one_line_help(capsys):
+    from composite.cli import COMMANDS, composite, main
+
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for name, (_, short) in COMMANDS.items():
+        assert f"  {name} " in out
+        command = composite.get_command(None, name)  # type: ignore[arg-type]
+        assert command.name == name and command.short_help == short  # what --help shows without importing it
+
+
+def test_wrong_usage_exits_2_with_clicks_message_on_one_error_line(capsys):
+    from composite.cli import main
+
+    assert main(["frobnicate"]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == "error: No such command 'frobnicate'."
+    assert main(["graph", "--format", "svg"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Usage: composite graph [OPTIONS]\n")
+    assert err.splitlines()[-1] == "error: Invalid value for '--format': 'svg' is not one of 'mermaid', 'dot'."
+
+
+def test_an_unexpected_error_is_one_line_and_its_traceback_only_with_debug(loan_project, monkeypatch, capsys):
+    import composite.project
+    from composite.cli import main
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the graph fell over")
+
+    monkeypatch.setattr(composite.project, "load_project", broken)
+    assert main(["graph", "--project", str(loan_project)]) == 1
+    err = capsys.readouterr().err
+    assert err == "error: RuntimeError: the graph fell over (run with --debug for the traceback)\n"
+    assert main(["--debug", "graph", "--project", str(loan_project)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):") and "in broken" in err
+    assert err.splitlines()[-1] == "RuntimeError: the graph fell over"
+    # a CompositeError stays the one line it always was
+    monkeypatch.undo()
+    assert main(["graph", "--project", str(loan_project / "nowhere")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "is not a decision project" in err and "Traceback" not in err
+
+
+def test_history_help_imports_only_click_and_the_history_module():
+    code = ("import sys; from composite.cli import main; main(['history', '--help']); "
+            "print(sorted(m for m in sys.modules if m.startswith(('composite.cli', 'rich'))), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert "--limit" in done.stdout
+    assert done.stderr.strip() == "['composite.cli', 'composite.cli._common', 'composite.cli.audit']"
+
+
+def test_shell_completion_offers_the_command_names_without_importing_them():
+    source = run(env={"_COMPOSITE_COMPLETE": "bash_source"})
+    assert source.returncode == 0 and "_COMPOSITE_COMPLETE=bash_complete" in source.stdout
+    names = run(env={"_COMPOSITE_COMPLETE": "bash_complete", "COMP_WORDS": "composite h", "COMP_CWORD": "1"})
+    assert names.stdout.splitlines() == ["plain,history"]
+    code = ("import os, sys; from composite.cli import main; main([]); "
+            "print(sorted(m for m in sys.modules if m.startswith('composite.cli.')), file=sys.stderr)")
+    every = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True,
+                           env={**os.environ, "_COMPOSITE_COMPLETE": "zsh_complete", "COMP_WORDS": "composite ",
+                                "COMP_CWORD": "1"})
+    from composite.cli import COMMANDS
+
+    assert every.stdout.splitlines()[::3] == ["plain"] * len(COMMANDS)  # zsh: type, value, help
+    assert every.stdout.splitlines()[1::3] == list(COMMANDS)
+    assert every.stderr.strip() == "[]"
+    options = run("replay", "--s", env={"_COMPOSITE_COMPLETE": "bash_complete", "COMP_WORDS": "composite replay --s",
+                                        "COMP_CWORD": "2"})
+    assert options.stdout.splitlines() == ["plain,--since", "plain,--sample", "plain,--store"]
+
+
+def test_graph_json_has_the_inputs_outputs_nodes_and_edges(loan_project):
+    done = run("graph", "--project", str(loan_project), "--json")
+    assert done.returncode == 0, done.stderr
+    graph = json.loads(done.stdout)
+    assert sorted(graph) == ["edges", "inputs", "nodes", "outputs"]
+    assert [node["name"] for node in graph["nodes"]] == ["burden", "screen"]
+    assert {"from": "burden", "to": "screen", "value": "ratio"} in graph["edges"]
+    assert {"from": None, "to": "burden", "value": "amount"} in graph["edges"]
+    assert set(graph["inputs"]) >= {"amount", "months", "income"} and "decision" in graph["outputs"]
+
+
+def test_pass_and_fail_are_coloured_only_where_colour_is_wanted(monkeypatch):
+    from composite.cli._output import status
+
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    assert (status(True), status(False)) == ("PASS", "FAIL")  # standard output is not a terminal here
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert status(True) == "\x1b[32m\x1b[1mPASS\x1b[0m" and status(False) == "\x1b[31m\x1b[1mFAIL\x1b[0m"
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert status(False) == "FAIL"
+
+
+def test_a_table_off_a_terminal_is_aligned_plain_text(capsys):
+    from composite.cli._output import table
+
+    table(("name", "value"), [("a", 1), ("longer", None)])
+    assert capsys.readouterr().out == "name    value\na       1\nlonger\n"
+
+
+def test_progress_off_a_terminal_passes_the_items_through_and_writes_nothing(capsys):
+    from composite.cli._output import progress
+
+    assert list(progress(iter(range(5)), 5, "counting")) == [0, 1, 2, 3, 4]
+    assert capsys.readouterr() == ("", "")
+
+
+def test_the_check_report_colours_its_verdicts_and_ends_with_pass_or_fail_only_on_a_colour_terminal(monkeypatch):
+    from composite.cli.check import _coloured
+
+    text = "composite check: project p\n\nCONTRADICTED: the data says the opposite (1)\n  concept x\n\n1 contradicted -> exit 1\n"
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    assert _coloured(text, 1) == text
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    lines = _coloured(text, 1).splitlines()
+    assert lines[2] == "\x1b[31m\x1b[1mCONTRADICTED: the data says the opposite (1)\x1b[0m"
+    assert lines[3] == "  concept x" and lines[-1] == "\x1b[31m\x1b[1mFAIL\x1b[0m  1 contradicted -> exit 1"

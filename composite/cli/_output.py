@@ -11,7 +11,7 @@ from typing import Any, Iterable, Iterator, Sequence, TextIO, TypeVar
 
 from composite.errors import CompositeError, RequestError
 
-__all__ = ["colour", "console", "print_json", "progress", "report_error", "status", "table"]
+__all__ = ["colour", "console", "paint", "print_json", "progress", "report_error", "status", "table"]
 
 T = TypeVar("T")
 
@@ -30,14 +30,15 @@ def colour(stream: TextIO | None = None) -> bool:
     return bool(isatty and isatty())
 
 
-def console(stderr: bool = False) -> Any:
-    """A rich Console on standard output (or error), made at each call so that it writes to the stream
-    `sys.stdout` is now (a test's capture, a redirect); rich is imported here, never at start."""
+def console(stream: TextIO | None = None) -> Any:
+    """A rich Console on `stream` (default: standard output), made at each call so that it writes to the
+    stream `sys.stdout` is now (a test's capture, a redirect); rich is imported here, never at start."""
     from rich.console import Console
 
-    stream = sys.stderr if stderr else sys.stdout
-    on = colour(stream)
-    return Console(file=stream, force_terminal=on, no_color=not on, highlight=False, soft_wrap=True)
+    stream = stream or sys.stdout
+    isatty = getattr(stream, "isatty", None)
+    return Console(file=stream, force_terminal=bool(isatty and isatty()), no_color=not colour(stream),
+                   highlight=False)
 
 
 def print_json(value: Any) -> None:
@@ -49,24 +50,32 @@ def print_json(value: Any) -> None:
 
 def status(passed: bool) -> str:
     """PASS in green or FAIL in red on a colour terminal, the bare word elsewhere."""
-    word = "PASS" if passed else "FAIL"
+    return paint("PASS" if passed else "FAIL", "green" if passed else "red", bold=True)
+
+
+def paint(text: str, colour_name: str, bold: bool = False) -> str:
+    """`text` in `colour_name` (a click colour: red, green, yellow ...) when standard output takes
+    colour, else `text` unchanged: what is grepped on a pipe stays the same."""
     if not colour():
-        return word
+        return text
     import click
 
-    return click.style(word, fg="green" if passed else "red", bold=True)
+    return click.style(text, fg=colour_name, bold=bold)
 
 
 def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None) -> None:
     """Print rows under their column names: a rich table on a terminal; elsewhere plain text, one row a
-    line, columns aligned with two spaces, so that `grep` and `cut` still work."""
+    line, columns aligned with two spaces, so that `grep` and `cut` still work. On a terminal every
+    column but the last keeps its values whole (ids are copied from it); the last one wraps."""
     rows = [["" if cell is None else str(cell) for cell in row] for row in rows]
     if sys.stdout.isatty():
+        from rich import box
         from rich.table import Table
 
-        shown = Table(title=title, header_style="bold", title_justify="left")
-        for name in columns:
-            shown.add_column(name)
+        shown = Table(title=title, header_style="bold", title_justify="left", box=box.SIMPLE_HEAD)
+        for at, name in enumerate(columns):
+            last = at == len(columns) - 1
+            shown.add_column(name, no_wrap=not last, overflow="fold" if last else "ellipsis", min_width=len(name))
         for row in rows:
             shown.add_row(*row)
         console().print(shown)
@@ -86,8 +95,11 @@ def progress(items: Iterable[T], total: int | None, label: str) -> Iterator[T]:
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    # what the command prints meanwhile goes above the bar when both share the terminal, and stays on
+    # standard output when that is a file
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console(stderr=True), transient=True) as bar:
+                  console=console(sys.stderr), transient=True, redirect_stdout=sys.stdout.isatty(),
+                  redirect_stderr=False) as bar:
         task = bar.add_task(label, total=total)
         for item in items:
             yield item

@@ -99,9 +99,17 @@ def history(project: str | None, store: str | None, limit: int, since: str | Non
     if not rows:
         print("no decisions match" if (since or until or batch or pairs) else "no decisions yet")
         return 0
-    for row in rows:
-        outputs = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.outputs.items())
-        print(f"{row.id}  {row.created_at[:23]}  {row.project} {row.project_version}  {outputs}")
+    lines = [(row.id, row.created_at[:23], row.project, row.project_version,
+              ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.outputs.items()))
+             for row in rows]
+    if sys.stdout.isatty():
+        from composite.cli._output import table
+
+        table(("decision", "made (UTC)", "project", "outputs"),
+              [(decision_id, made[:19], f"{name} {version}", outputs) for decision_id, made, name, version, outputs in lines])
+        return 0
+    for decision_id, made, name, version, outputs in lines:  # one line each on a pipe, for grep and cut
+        print(f"{decision_id}  {made}  {name} {version}  {outputs}")
     return 0
 
 
@@ -138,8 +146,11 @@ def replay(decision_id: str | None, batch: str | None, since: str | None, all_: 
             result = replay_one(opened, opened.resolve(decision_id))  # a unique prefix will do
             print(json.dumps(result.as_dict(), default=repr) if as_json else "\n".join(result.lines()))
             return 0 if result.identical else 1
+        from composite.cli._output import progress
+
         counts = ReplayCounts()
-        for result in replay_many(opened, batch_id=batch, since=since, until=until, sample=sample):
+        results = replay_many(opened, batch_id=batch, since=since, until=until, sample=sample)
+        for result in progress(results, sample, "replaying"):  # a bar on a terminal's standard error
             counts.add(result)
             if as_json:
                 print(json.dumps(result.as_dict(), default=repr))

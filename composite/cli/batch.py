@@ -37,13 +37,15 @@ def progress_line(done: int, total: int | None, elapsed: float, rejected: int = 
 
 def progress_reporter(total: int | None, *, stream: TextIO | None = None, quiet: bool = False,
                       every: float | None = None) -> tuple[Callable[[int, int], None], Callable[[], None]]:
-    """(report(done, rejected), finish()): the one place progress is drawn. On a terminal, one line
-    redrawn in place with a carriage return at most ten times a second; elsewhere (a log, a pipe), a
-    plain line every `every` seconds (default 10)."""
+    """(report(done, rejected), finish()): the one place progress is drawn. On a terminal, a progress
+    bar (rich) with the rows, rate, ETA and rejects, left as one line when done; elsewhere (a log, a
+    pipe), a plain line every `every` seconds (default 10)."""
     stream = stream or sys.stderr
     if quiet:
         return (lambda done, rejected: None), (lambda: None)
     live = stream.isatty()
+    if live and every is None:
+        return _progress_bar(total, stream)
     interval = every if every is not None else 0.1 if live else 10.0
     started = time.monotonic()
     state = {"shown": started, "last": "", "drawn": ""}
@@ -64,6 +66,33 @@ def progress_reporter(total: int | None, *, stream: TextIO | None = None, quiet:
     def finish() -> None:
         if state["last"] and (live or state["last"] != state["drawn"]):
             stream.write(("\r\033[K" if live else "") + state["last"] + "\n")
+            stream.flush()
+
+    return report, finish
+
+
+def _progress_bar(total: int | None, stream: TextIO) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A rich bar on the terminal `stream`, redrawn ten times a second from its own thread; the last
+    progress line stays once it is gone."""
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from composite.cli._output import console
+
+    bar = Progress(BarColumn(), TextColumn("{task.description}"), console=console(stream), transient=True,
+                   redirect_stdout=False, redirect_stderr=False)
+    started = time.monotonic()
+    task = bar.add_task(progress_line(0, total, 0.0), total=total)
+    state = {"last": ""}
+    bar.start()
+
+    def report(done: int, rejected: int) -> None:
+        state["last"] = progress_line(done, total, time.monotonic() - started, rejected)
+        bar.update(task, completed=done, description=state["last"])
+
+    def finish() -> None:
+        bar.stop()
+        if state["last"]:
+            stream.write(state["last"] + "\n")
             stream.flush()
 
     return report, finish

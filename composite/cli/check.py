@@ -40,8 +40,30 @@ def check(project: str, data: str | None, outcome: str | None, as_json: bool, mi
     if as_json:
         print(json.dumps(report.to_dict(), indent=2, default=str))
     else:
-        print(render_report(report), end="")
+        print(_coloured(render_report(report), report.exit_code), end="")
     return report.exit_code
+
+
+# the headings of composite.check.render_report, by the colour of their verdict
+VERDICT_COLOURS = {"CONTRADICTED": "red", "WEAK": "yellow", "UNCLEAR": "blue", "SUPPORTED": "green",
+                   "NOT ASSESSED": "white"}
+
+
+def _coloured(text: str, exit_code: int) -> str:
+    """The report with its verdict headings in colour and PASS or FAIL before the closing counts, on a
+    colour terminal; unchanged elsewhere."""
+    from composite.cli._output import colour, paint, status
+
+    if not colour():
+        return text
+    lines = text.split("\n")
+    for at, line in enumerate(lines):
+        heading = line.split(":", 1)[0]
+        if heading in VERDICT_COLOURS and not line.startswith(" "):
+            lines[at] = paint(line, VERDICT_COLOURS[heading], bold=True)
+        elif " -> exit " in line and not line.startswith(" "):
+            lines[at] = f"{status(exit_code == 0)}  {line}"
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
