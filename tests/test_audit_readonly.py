@@ -162,6 +162,8 @@ def test_history_refuses_a_malformed_filter_or_time(store, empty, capsys):
     assert "NAME=VALUE" in capsys.readouterr().err
     assert main(["history", "--store", url, "--since", "last week"]) != 0
     assert "not an ISO 8601 time" in capsys.readouterr().err
+    assert main(["history", "--store", url, "--limit", "-1"]) == 2
+    assert "'--limit': -1 is not 0 or more" in capsys.readouterr().err
 
 
 def test_without_a_project_or_a_store_it_is_the_clear_not_a_project_error(empty, capsys):

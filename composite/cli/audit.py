@@ -67,7 +67,7 @@ def explain(decision_id: str, project: str | None, store: str | None, full: bool
                     "folder is needed when --store names the store); a challenger's shadow decisions are left out.")
 @click.option("--project", default=None, metavar="PROJECT", help=READ_PROJECT_HELP)
 @store_option(READ_STORE_HELP)
-@click.option("--limit", type=click.IntRange(min=0), default=20, metavar="LIMIT",
+@click.option("--limit", type=int, default=20, metavar="LIMIT",
               help="how many decisions at most (default: 20)")
 @click.option("--since", metavar="T", default=None, help="made at or after T (ISO 8601; UTC without a zone)")
 @click.option("--until", metavar="T", default=None, help="made before T")
@@ -82,6 +82,8 @@ def history(project: str | None, store: str | None, limit: int, since: str | Non
     from composite.audit import history as chosen, parse_where, reading_store, summary_dict
     from composite.errors import RequestError
 
+    if limit < 0:
+        raise click.BadParameter(f"{limit} is not 0 or more", param_hint="'--limit'")
     try:
         pairs = parse_where(where)
     except RequestError as error:
