@@ -222,3 +222,18 @@ def test_the_check_report_colours_its_verdicts_and_ends_with_pass_or_fail_only_o
     lines = _coloured(text, 1).splitlines()
     assert lines[2] == "\x1b[31m\x1b[1mCONTRADICTED: the data says the opposite (1)\x1b[0m"
     assert lines[3] == "  concept x" and lines[-1] == "\x1b[31m\x1b[1mFAIL\x1b[0m  1 contradicted -> exit 1"
+
+
+def test_train_check_json_lists_each_model_with_its_reasons(tmp_path, capsys):
+    from composite.cli import main
+    from tests.ml.conftest import write_ml_project
+
+    root = write_ml_project(tmp_path / "p", n=120)
+    assert main(["train", "--project", str(root), "--check", "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"stale": 1, "models": [{"name": "risk", "kind": "model", "file": "models/risk.model.yaml",
+                                                       "reasons": ["not trained: models/risk.artifact.json does not exist"],
+                                                       "up_to_date": False}]}
+    assert err == f"retrain with: composite train --project {root}\n"
+    assert main(["train", "--project", str(root), "--json"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == "error: --json goes with --check (training itself reports in text)"

@@ -49,8 +49,11 @@ __all__ = ["blend_files", "main", "model_files", "train"]
 @click.option("--check", is_flag=True,
               help="train nothing: say which models and blends are stale (their file, knowledge/, data, "
                    "upstream nodes or, for a blend, its model changed since training); exit 1 if any is")
+@click.option("--json", "as_json", is_flag=True,
+              help="with --check: one JSON object, the count of stale ones and each model and blend with its "
+                   "reasons")
 def train(model: str | None, project: str, quiet: bool, data: str | None, from_store: bool, store: str | None,
-          since: str | None, until: str | None, candidate: str | None, check: bool) -> int:
+          since: str | None, until: str | None, candidate: str | None, check: bool, as_json: bool) -> int:
     root = Path(project)
     if not (root / "composite.yaml").is_file():
         raise ProjectError(f"'{root}' is not a decision project: it has no composite.yaml", code="not_a_project",
@@ -58,7 +61,9 @@ def train(model: str | None, project: str, quiet: bool, data: str | None, from_s
     if from_store or candidate:
         return _train_from_store(root, model, quiet=quiet, data=data, from_store=from_store, store=store,
                                  since=since, until=until, candidate=candidate, check=check)
-    return _train(root, model, quiet=quiet, data=data, check=check)
+    if as_json and not check:
+        raise click.UsageError("--json goes with --check (training itself reports in text)")
+    return _train(root, model, quiet=quiet, data=data, check=check, as_json=as_json)
 
 
 def model_files(root: Path) -> dict[str, str | None]:
@@ -128,7 +133,7 @@ def _selected(root: Path, wanted: str | None) -> tuple[list[Any], list[Any]]:
     return ordered, [spec for spec, _ in blends]
 
 
-def _train(root: Path, model: str | None, *, quiet: bool, data: str | None, check: bool) -> int:
+def _train(root: Path, model: str | None, *, quiet: bool, data: str | None, check: bool, as_json: bool = False) -> int:
     from composite.ml.artifact import metrics_table, save_model
     from composite.ml.train import load_training_project, train_model, training_data
 
@@ -143,11 +148,10 @@ def _train(root: Path, model: str | None, *, quiet: bool, data: str | None, chec
         from composite.ml.train import staleness
 
         project = load_training_project(root)
-        stale = 0
+        found: list[dict[str, Any]] = []
         for spec in specs:
             reasons = _other_data(root, spec.artifact_file, spec.data, staleness(project, spec))
-            stale += bool(reasons)
-            print(f"{spec.name}: " + ("stale: " + "; ".join(reasons) if reasons else "up to date"))
+            found.append({"name": spec.name, "kind": "model", "file": spec.file, "reasons": reasons})
         for blend_spec in blends:
             model_data = next((m.data for m in specs if m.output == blend_spec.model), None)
             reasons = blend_staleness(project, blend_spec)
@@ -155,8 +159,15 @@ def _train(root: Path, model: str | None, *, quiet: bool, data: str | None, chec
                 model_data = _model_data(root, blend_spec)
             if model_data is not None:
                 reasons = _other_data(root, blend_spec.artifact_file, model_data, reasons)
-            stale += bool(reasons)
-            print(f"{blend_spec.name} (blend): " + ("stale: " + "; ".join(reasons) if reasons else "up to date"))
+            found.append({"name": blend_spec.name, "kind": "blend", "file": blend_spec.file, "reasons": reasons})
+        stale = sum(bool(item["reasons"]) for item in found)
+        if as_json:
+            from composite.cli._output import print_json
+
+            print_json({"stale": stale, "models": [{**item, "up_to_date": not item["reasons"]} for item in found]})
+        for item in found if not as_json else ():
+            name = item["name"] + (" (blend)" if item["kind"] == "blend" else "")
+            print(f"{name}: " + ("stale: " + "; ".join(item["reasons"]) if item["reasons"] else "up to date"))
         if stale:
             print(f"retrain with: composite train --project {root}", file=sys.stderr)
         return 1 if stale else 0
