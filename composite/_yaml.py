@@ -463,6 +463,12 @@ def explain_yaml_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[str
                             f"{above + 1} and cannot place its ':'; align '{this_key}:' with "
                             f"'{above_key.group(2).strip()}:' (column {column}), or quote the text if the line "
                             "belongs to it")
+            if not above_key and lines[above].strip():
+                shown = lines[above].strip()
+                shown = shown if len(shown) <= 40 else shown[:37] + "..."
+                return said(f"line {number} ('{this_key}:') follows line {above + 1} ('{shown}'), which has no "
+                            f"'key:', so YAML reads both lines as one text and cannot place the ':'; add the "
+                            f"missing ':' on line {above + 1}, or quote its text")
         return said(f"a ':' at line {number}, column {mark.column + 1} where YAML cannot start a key: check this "
                     "line's indentation, and quote text that contains ': '")
     if "quoted scalar" in context and opened is not None:
@@ -497,6 +503,21 @@ def explain_yaml_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[str
         if "<scalar>" in problem and mark.line == (exc.context_mark.line if exc.context_mark else -1):
             return said(f"text follows the value at line {number}, column {mark.column + 1}; if it is all one "
                         "text, quote the whole of it")
+        if context == "while parsing a block collection" and indent == opened.column:
+            above = _line_above(lines, mark.line)
+            above_key = _KEY.match(lines[above]) if above is not None else None
+            this_key = _KEY.match(line)
+            shown = f" ('{this_key.group(2).strip()}:')" if this_key else ""
+            belong = (f"indent it to column {above_key.start(2) + 1}, like '{above_key.group(2).strip()}:' on line "
+                      f"{above + 1}, to belong to the item above, or " if above_key and above is not None else "")
+            return said(f"line {number}{shown} starts at the column of the list's '- ' items (column {indent + 1}) "
+                        f"but is not an item: {belong}start it with '- ' to make it an item of its own")
+        above = _line_above(lines, mark.line)
+        above_key = _KEY.match(lines[above]) if above is not None else None
+        if above_key and above_key.start(2) != opened.column:
+            return said(f"line {number} starts at column {indent + 1}, between the entries at column "
+                        f"{opened.column + 1} (from line {opened.line + 1}) and at column {above_key.start(2) + 1} "
+                        f"(line {above + 1}); indent it to the column of the entries it belongs with")
         return said(f"line {number} starts at column {indent + 1}, which lines up with none of the entries "
                     f"around it (the block starting at line {opened.line + 1} has its entries at column "
                     f"{opened.column + 1}); indent it like the entries it belongs with")

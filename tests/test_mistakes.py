@@ -394,3 +394,27 @@ def test_a_bang_for_not_at_the_start_of_a_condition_is_told_to_write_not(tmp_pat
     assert (problem.line, problem.column) == (9, 11)
     assert problem.message.startswith("YAML syntax error: a value starting with '!' is a YAML tag; write "
                                       "'not early_claim or suspicion >= 60' for a negation, or quote the text")
+
+
+def test_a_line_back_at_the_column_of_the_list_dashes_is_told_where_to_indent_it(tmp_path: Path) -> None:
+    problem = yaml_problem(tmp_path, "    then: {route: investigate}", "  then: {route: investigate}")
+    assert (problem.line, problem.column) == (10, 3)
+    assert problem.message.startswith(
+        "YAML syntax error: line 10 ('then:') starts at the column of the list's '- ' items (column 3) but is not "
+        "an item: indent it to column 5, like 'when:' on line 9, to belong to the item above, or start it with "
+        "'- ' to make it an item of its own")
+
+
+def test_a_line_between_two_indentations_names_both_columns(tmp_path: Path) -> None:
+    problem = yaml_problem(tmp_path, "    then: {route: investigate}", "   then: {route: investigate}")
+    assert (problem.line, problem.column) == (10, 4)
+    assert problem.message.startswith("YAML syntax error: line 10 starts at column 4, between the entries at "
+                                      "column 3 (from line 4) and at column 5 (line 9)")
+
+
+def test_a_key_missing_its_colon_is_named_on_its_own_line(tmp_path: Path) -> None:
+    problem = yaml_problem(tmp_path, "    description: Suspicious timing is investigated.",
+                           "    description Suspicious timing is investigated.")
+    assert (problem.line, problem.column) == (8, 5)
+    assert problem.message.startswith("YAML syntax error: line 8 holds text that is neither 'key: value' nor a '- ' "
+                                      "item: add the missing ':' after the key")
