@@ -219,7 +219,7 @@ def _check_flow_entry(loader: _LineLoader, mapping: yaml.MappingNode, key_node: 
         f"entries, so '{key_node.value}' was read as a key of its own; quote the text: "
         f"{name}: \"{written}\"",
         code="yaml_flow_comma", file=getattr(loader, "_composite_file", None),
-        line=mark.line + 1, column=mark.column + 1, field=str(name))
+        line=mark.line + 1, column=mark.column + 1, field=str(name), fix=f'{name}: "{written}"')
 
 
 def _slice(lines: list[str], start: Any, end: Any) -> str | None:

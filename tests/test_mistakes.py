@@ -328,6 +328,7 @@ def test_a_comma_in_unquoted_text_inside_braces_is_said_to_split_it(tmp_path: Pa
     assert problem.message == (
         "the ',' before '000 km)' split the text 'cars (over 20,000 km)': inside {...} a comma separates entries, "
         "so '000 km)' was read as a key of its own; quote the text: description: \"cars (over 20,000 km)\"")
+    assert problem.fix == 'description: "cars (over 20,000 km)"'
 
 
 def test_a_key_written_with_a_colon_and_no_value_inside_braces_is_still_null(tmp_path: Path) -> None:
