@@ -190,10 +190,12 @@ def _scalar_source(loader: _LineLoader, node: yaml.ScalarNode) -> tuple[str, int
     return written, start.line + 1, start.column + 1 + quoted
 
 
-def _check_flow_entry(loader: _LineLoader, mapping: yaml.MappingNode, key_node: yaml.Node, value_node: yaml.Node) -> None:
+def _check_flow_entry(loader: _LineLoader, mapping: yaml.MappingNode, key_node: yaml.Node,
+                      value_node: yaml.Node) -> None:
     """In `{...}` a comma ends an entry: `{note: large (over 20,000 easily)}` is `note: large (over 20`
     and a key `000 easily)` with no value. A key with no `:` after a plain text is that split."""
-    if not mapping.flow_style or not isinstance(key_node, yaml.ScalarNode) or key_node.style not in (None, ""):  # the C parser says "" for plain
+    # Plain scalars have style None from the Python parser and "" from the C one.
+    if not mapping.flow_style or not isinstance(key_node, yaml.ScalarNode) or key_node.style not in (None, ""):
         return
     if not (isinstance(value_node, yaml.ScalarNode) and value_node.value == "" and value_node.style in (None, "")):
         return
@@ -439,7 +441,8 @@ def explain_yaml_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[str
         instead = f"write 'not {negated.group(1)}{written[negated.end():]}' for a negation, or " if negated else ""
         return said(f"a value starting with '!' is a YAML tag; {instead}quote the text: {_quoted(written)}")
     if problem.startswith("found undefined alias") and mark is not None:
-        return said(f"a value starting with '*' is a YAML alias; quote the text: {_quoted(_value_at(line, mark.column))}")
+        return said("a value starting with '*' is a YAML alias; quote the text: "
+                    f"{_quoted(_value_at(line, mark.column))}")
     stray = re.match(r"expected <block end>, but found '([}\]])'", problem)
     if stray and mark is not None:
         return said(f"a '{stray.group(1)}' at line {number}, column {mark.column + 1} closes nothing; remove it "
@@ -480,7 +483,7 @@ def explain_yaml_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[str
         opener = text(opened)[opened.column :]
         for quote in ('"', "'"):
             if opener.count(quote) % 2:  # an odd quote on the opening line: the text's quote is not closed
-                at = opened.column + opener.index(quote) if opener.count(quote) == 1 else opened.column + opener.rindex(quote)
+                at = opened.column + (opener.index(quote) if opener.count(quote) == 1 else opener.rindex(quote))
                 return said(f"the {quote} opened at line {opened.line + 1}, column {at + 1} is not closed on its line; "
                             f"add the closing {quote} at the end of the text",
                             yaml.Mark("", 0, opened.line, at, None, None))

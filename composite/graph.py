@@ -82,8 +82,8 @@ class DecisionGraph:
                 close = _closest(name, set(writer) | known, knowledge)
                 meant = f"; did you mean '{close}'?" if close else ""
                 problems.append(
-                    Problem("unknown_output", f"output '{name}' is not written by any node{meant}", file="composite.yaml",
-                            field="outputs", fix=close)
+                    Problem("unknown_output", f"output '{name}' is not written by any node{meant}",
+                            file="composite.yaml", field="outputs", fix=close)
                 )
         if not problems:
             try:

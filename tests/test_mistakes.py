@@ -172,7 +172,8 @@ def test_a_typo_on_the_second_line_of_a_folded_formula_names_that_line(tmp_path:
 
 def test_a_typo_in_a_table_input_names_the_table_file_at_the_name(tmp_path: Path) -> None:
     problems = mistake(tmp_path, "rules/flags.table.yaml", "  - {name: claim_type, values: [auto, home, health]}\n",
-                       "  - {name: claim_type, values: [auto, home, health]}\n  - {name: days_to_reprot, type: number}\n")
+                       "  - {name: claim_type, values: [auto, home, health]}\n"
+                       "  - {name: days_to_reprot, type: number}\n")
     problem = only(problems)
     assert str(problem).startswith("rules/flags.table.yaml:7:12: ")
     assert problem.message.endswith("reads 'days_to_reprot', which no node writes and knowledge/ does not define; "
@@ -296,7 +297,8 @@ def test_a_colon_inside_unquoted_text_is_told_to_quote_the_text(tmp_path: Path) 
 
 
 def test_a_quote_left_open_is_reported_where_it_opens(tmp_path: Path) -> None:
-    problem = yaml_problem(tmp_path, 'reason: "small claim without red flags"}', 'reason: "small claim without red flags}')
+    problem = yaml_problem(tmp_path, 'reason: "small claim without red flags"}',
+                           'reason: "small claim without red flags}')
     assert (problem.line, problem.column) == (6, 39)
     assert problem.message.startswith('YAML syntax error: the " opened at line 6, column 39 is never closed; '
                                       'add the closing " at the end of the text')
@@ -379,7 +381,8 @@ def test_a_typo_on_the_second_line_of_a_quoted_formula_names_that_line(tmp_path:
         # S-FEEL's `> 20000` in a table cell: YAML reads '>' as an indicator, not as text
         ("{claim_amount: '> 20000', points: 2", "{claim_amount: > 20000, points: 2", ("rules/flags.table.yaml", 9, 20),
          "a value cannot start with '>' in YAML; quote the text: '> 20000'"),
-        ("{claim_amount: '> 20000', points: 2", "{claim_amount: '> 20000'}}, points: 2", ("rules/flags.table.yaml", 9, 30),
+        ("{claim_amount: '> 20000', points: 2", "{claim_amount: '> 20000'}}, points: 2",
+         ("rules/flags.table.yaml", 9, 30),
          "a '}' at line 9, column 30 closes nothing; remove it"),
     ],
 )

@@ -333,7 +333,8 @@ class _Reader:
                 continue
             text = '"' + str(meant).replace("\\", "\\\\").replace('"', '\\"') + '"'
             operator = use.operator or "=="
-            fix = f"{use.compared_with} {operator} {text}" if operator not in ("in", "not in") else f"{text} in the list"
+            fix = (f"{use.compared_with} {operator} {text}" if operator not in ("in", "not in")
+                   else f"{text} in the list")
             return Problem("rules.unquoted_text", f"'{name}' is not a name: did you mean the text {text}? write {fix}",
                            file=self.file, line=use.line, column=use.column, fix=fix)
         return None
