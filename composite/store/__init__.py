@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol, Sequence, runtime_checkable
 
 from composite.errors import StoreError
 
 STORE_ENV = "COMPOSITE_STORE_URL"
-from composite.schemas import Decision
+
+if TYPE_CHECKING:  # annotations only: listing decisions needs no pydantic model
+    from composite.schemas import Decision
 
 
 @dataclass(frozen=True)

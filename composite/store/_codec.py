@@ -13,9 +13,18 @@ import decimal
 import json
 import math
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from composite.schemas import LAZY_SCHEMA_VERSION, Decision, NodeTrace, Trace, on_demand
+if TYPE_CHECKING:
+    from composite.schemas import Decision, Trace
+
+
+def _schemas() -> Any:
+    """composite.schemas (pydantic), imported when a decision is first written or read whole:
+    listing stored decisions (`composite history`) needs none of it."""
+    from composite import schemas
+
+    return schemas
 
 try:  # orjson is a dependency, but keep the store usable if a vendor build lacks it
     import orjson
@@ -77,7 +86,7 @@ def decision_record(decision: Decision) -> dict[str, Any]:
     inputs, outputs, the other derived values, each step's duration (`us`, in the order of the
     snapshot's nodes) and the steps' witnesses; `record_decision` derives the trace again.
     """
-    if decision.schema_version == LAZY_SCHEMA_VERSION:
+    if decision.schema_version == _schemas().LAZY_SCHEMA_VERSION:
         return _lazy_record(decision)
     return _eager_record(decision)
 
@@ -188,8 +197,10 @@ def _eager_record(decision: Decision) -> dict[str, Any]:
 
 def record_decision(record: dict[str, Any], snapshot: dict[str, Any]) -> Decision:
     """A stored record back into a validated Decision, with the snapshot of its project version."""
-    if record.get("schema_version") == LAZY_SCHEMA_VERSION:
+    schemas = _schemas()
+    if record.get("schema_version") == schemas.LAZY_SCHEMA_VERSION:
         return _lazy_decision(record, snapshot)
+    Decision, NodeTrace, Trace = schemas.Decision, schemas.NodeTrace, schemas.Trace
     described = {node["name"]: node for node in snapshot.get("nodes", [])}
     nonfinite = record.get("nonfinite") or {}
     derived = restore_nonfinite(record.get("derived", {}), nonfinite.get("derived"))
@@ -225,7 +236,7 @@ def stored_values(record: dict[str, Any], snapshot: dict[str, Any]) -> dict[str,
     floats put back: what each node read and wrote, for replaying it."""
     nonfinite = record.get("nonfinite") or {}
     outputs = restore_nonfinite(record["outputs"], nonfinite.get("outputs"))
-    if record.get("schema_version") == LAZY_SCHEMA_VERSION:
+    if record.get("schema_version") == _schemas().LAZY_SCHEMA_VERSION:
         return _lazy_values(record, snapshot, outputs, nonfinite)
     derived = restore_nonfinite(record.get("derived", {}), nonfinite.get("derived"))
     return {**record["inputs"], **derived, **outputs}
@@ -250,6 +261,7 @@ def _lazy_values(record: dict[str, Any], snapshot: dict[str, Any], outputs: dict
 
 def _lazy_decision(record: dict[str, Any], snapshot: dict[str, Any]) -> Decision:
     """A stored decision of schema version 2: every field now, the trace when it is read."""
+    schemas = _schemas()
     nonfinite = record.get("nonfinite") or {}
     outputs = restore_nonfinite(record["outputs"], nonfinite.get("outputs"))
     inputs = record["inputs"]
@@ -266,15 +278,15 @@ def _lazy_decision(record: dict[str, Any], snapshot: dict[str, Any]) -> Decision
 
         return stored_trace(snapshot, values, timings, artifacts, witness)
 
-    fields = Decision.model_validate({
+    fields = schemas.Decision.model_validate({
         "id": record["id"], "created_at": record["created_at"], "project": record["project"],
         "project_version": record["project_version"], "project_hash": record.get("project_hash", ""),
         "batch_id": record.get("batch_id"), "duration_us": record.get("duration_us", 0.0),
-        "schema_version": LAZY_SCHEMA_VERSION, "inputs": inputs, "outputs": outputs,
+        "schema_version": schemas.LAZY_SCHEMA_VERSION, "inputs": inputs, "outputs": outputs,
         "trace": {"nodes": [], "artifacts": {}}})
     values_of = dict(fields.__dict__)
     del values_of["trace"]
-    decision = on_demand(values_of, timings, build)
+    decision = schemas.on_demand(values_of, timings, build)
     decision.__pydantic_private__.update(values=values, witness=witness, derived_names=names)
     return decision
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from composite.errors import DecisionNotFound
-from composite.schemas import Decision
 from composite.store import DecisionSummary, Outcome
 from composite.store._chain import (GENESIS, SHOWN, Link, check_limit, decision_digest, digest, id_range, in_window,
                                     link, resolve_prefix, utc_text)
 from composite.store._codec import (decision_record, dumps, loads, record_body, record_decision,
                                     restore_nonfinite)
+
+if TYPE_CHECKING:
+    from composite.schemas import Decision
 
 
 def _fields(record: dict[str, Any]) -> tuple[str | None, ...]:

@@ -17,17 +17,19 @@ import random
 import threading
 import time
 from datetime import datetime, timezone
-from typing import Any, Callable, ContextManager, Iterable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Iterable, Iterator, Sequence, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from composite.errors import DecisionNotFound, StoreError
-from composite.schemas import Decision
 from composite.store import DecisionSummary, Outcome
 from composite.store._chain import (GENESIS, PAGE as _PAGE, SHOWN, Link, decision_digest, digest, id_range, link,
                                     paged_rows, resolve_prefix, summary_clauses, utc_text)
 from composite.store._snapshots import SnapshotReader
 from composite.store._codec import (COLUMNS, decision_record, dumps, join_record, loads, record_body, record_decision,
                                     restore_nonfinite)
+
+if TYPE_CHECKING:
+    from composite.schemas import Decision
 
 try:
     import psycopg

@@ -17,17 +17,19 @@ import sqlite3
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 from urllib.parse import parse_qs, urlparse
 
 from composite.errors import DecisionNotFound, StoreError
-from composite.schemas import Decision
 from composite.store import DecisionSummary, Outcome
 from composite.store._chain import (GENESIS, PAGE as _PAGE, SHOWN, Link, decision_digest, digest, extend, id_range,
                                     link, paged_rows, resolve_prefix, summary_clauses, utc_text)
 from composite.store._snapshots import SnapshotReader
 from composite.store._codec import (decision_record, dumps, join_record, loads, record_body, record_decision,
                                     restore_nonfinite)
+
+if TYPE_CHECKING:
+    from composite.schemas import Decision
 
 SCHEMA_VERSION = 3
 
