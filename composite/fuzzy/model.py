@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
@@ -144,6 +145,8 @@ class Rule:
     weight: float = 1.0
     text: str = ""
     line: int | None = None
+    # where the `if` text starts in its file, when it is written on one line: errors point into it
+    if_at: tuple[int, int] | None = field(default=None, compare=False)
 
 
 def propositions(expr: Expr) -> list[Proposition]:
@@ -198,8 +201,8 @@ def check_rule_base(rb: FuzzyRuleBase) -> list[Problem]:
     """Every inconsistency of `rb`, each located at its line of `rb.source`."""
     problems: list[Problem] = []
 
-    def problem(code: str, message: str, line: int | None, where: str) -> None:
-        problems.append(Problem(code, message, file=rb.source, line=line, field=where))
+    def problem(code: str, message: str, line: int | None, where: str, column: int | None = None) -> None:
+        problems.append(Problem(code, message, file=rb.source, line=line, column=column, field=where))
 
     if rb.kind not in ("mamdani", "takagi_sugeno"):
         problem("fuzzy_kind", f"kind must be mamdani or takagi_sugeno, not '{rb.kind}'", None, "kind")
@@ -265,8 +268,9 @@ def check_rule_base(rb: FuzzyRuleBase) -> list[Problem]:
                 hint = " (it is an output)" if rb.output(prop.variable) else ""
                 known = f"did you mean '{close[0]}'? (inputs: {', '.join(rb.input_names)})" if close and not hint \
                     else f"inputs: {', '.join(rb.input_names)}"
+                line, column = _in_condition(rule, prop.variable)
                 problem("fuzzy_unknown_variable", f"rule '{rule.name}' reads '{prop.variable}', which is not an input"
-                        f"{hint}; {known}", rule.line, f"{where}.if")
+                        f"{hint}; {known}", line, f"{where}.if", column)
             elif var.term(prop.term) is None:
                 problem("fuzzy_unknown_term", f"rule '{rule.name}': '{prop.variable}' has no term '{prop.term}'; "
                         f"terms: {', '.join(var.term_names)}", rule.line, f"{where}.if")
@@ -284,6 +288,16 @@ def check_rule_base(rb: FuzzyRuleBase) -> list[Problem]:
                 problem("fuzzy_unknown_term", f"rule '{rule.name}': '{cons.variable}' has no term '{cons.term}'; "
                         f"terms: {', '.join(out.term_names)}", rule.line, f"{where}.then")
     return problems
+
+
+def _in_condition(rule: Rule, name: str) -> tuple[int | None, int | None]:
+    """(line, column) of `name` in the rule's `if` text, when the file position of that text is known."""
+    if rule.if_at is None:
+        return rule.line, None
+    condition = rule.text[3:].split(" then ", 1)[0]  # `text` is "if <condition> then <consequents>"
+    found = re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", condition)
+    line, column = rule.if_at
+    return line, (column + found.start()) if found else None
 
 
 def _term_problems(rb: FuzzyRuleBase, var: Variable, term: Term, group: str, where: str) -> list[Problem]:

@@ -227,7 +227,9 @@ class _Reader:
             if condition is None or consequents is None:
                 continue
             text = f"if {spec['if']} then {spec['then']}"
-            result.append(Rule(name, condition, consequents, 1.0 if weight is None else weight, text, line))
+            if_line, if_column = spec.position_of_value("if") if isinstance(spec, LineDict) else (None, None)
+            if_at = (if_line, if_column) if if_line and if_column and "\n" not in spec["if"] else None
+            result.append(Rule(name, condition, consequents, 1.0 if weight is None else weight, text, line, if_at))
         return tuple(result)
 
     def parse(self, spec: Mapping[str, Any], key: str, field: str, name: str, parser: Any) -> Any:
