@@ -255,7 +255,7 @@ def test_explain_and_history_from_the_store_alone_import_none_of_the_model_stack
     """The default project has a rule set, a fuzzy rule base, tables and a LightGBM model; explaining
     its decision in an empty folder derives every step's evidence without scikit-learn, LightGBM,
     pandas, scikit-fuzzy or the durable_rules package (the rules replay on durable_rules_engine, its
-    C core, as deciding does)."""
+    C core, as deciding does). History lists summaries without building a decision at all."""
     env = {k: v for k, v in os.environ.items() if k != "COMPOSITE_STORE_URL"}
     url = f"sqlite:///{(tmp_path / 'd.db').as_posix()}"
     done = subprocess.run([sys.executable, "-m", "composite", "decide", "--input", "data/sample_application.json",
@@ -264,7 +264,7 @@ def test_explain_and_history_from_the_store_alone_import_none_of_the_model_stack
     decision_id = json.loads(done.stdout)["id"]
     empty = tmp_path / "empty"
     empty.mkdir()
-    shown = {}
+    shown, modules = {}, {}
     for args in (["explain", decision_id[:10], "--store", url, "--full"], ["history", "--store", url]):
         done = subprocess.run([sys.executable, "-c", RUN_CLI, *args], cwd=empty, env=env, capture_output=True,
                               text=True, timeout=300)
@@ -272,6 +272,9 @@ def test_explain_and_history_from_the_store_alone_import_none_of_the_model_stack
         assert report["code"] == 0, done.stderr
         assert sorted(set(report["modules"]) & set(HEAVY)) == []
         shown[args[0]] = done.stdout
+        modules[args[0]] = set(report["modules"])
+    # listing summaries builds no decision: no pydantic model, no numpy
+    assert not {"pydantic", "numpy", "networkx"} & modules["history"]
     assert decision_id in shown["history"] and decision_id in shown["explain"]
     # the evidence was derived: the rule set's, the model's (from the snapshot, not the files here)
     assert "no rule fired" in shown["explain"] and "risk_model (model)" in shown["explain"]
