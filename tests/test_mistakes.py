@@ -190,7 +190,7 @@ def test_a_typo_in_a_table_output_entry_names_the_table_file_at_the_name(tmp_pat
 def test_a_typo_in_a_fuzzy_rule_names_the_rule_and_the_input_meant(tmp_path: Path) -> None:
     problem = only(mistake(tmp_path, "rules/suspicion.fuzzy.yaml", "if: days_to_report is late",
                            "if: days_to_reprot is late"))
-    assert str(problem).startswith("rules/suspicion.fuzzy.yaml:18:24, field 'rules[1].if': ")
+    assert str(problem).startswith("rules/suspicion.fuzzy.yaml:18:22, field 'rules[1].if': ")
     assert problem.message == ("rule 'late' reads 'days_to_reprot', which is not an input; "
                                "did you mean 'days_to_report'? (inputs: days_to_report)")
 
