@@ -119,6 +119,13 @@ def test_explain_of_an_unknown_or_too_short_id_exits_1_saying_so(store, empty, c
     assert "at least 6 characters" in capsys.readouterr().err
 
 
+def test_explain_why_not_an_unknown_name_exits_1_naming_it(store, empty, capsys):
+    url, _, ids, _ = store
+    assert main(["explain", ids[0], "--store", url, "--why-not", "no_such_rule"]) == 1
+    err = capsys.readouterr().err
+    assert "'no_such_rule'" in err and "[unknown_name]" in err
+
+
 def test_history_in_an_empty_folder_lists_the_store_newest_first_and_writes_nothing(store, empty, capsys):
     url, db, ids, batch = store
     before = _stat(db)
