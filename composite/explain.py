@@ -356,6 +356,9 @@ def _review_summary(evidence: Mapping[str, Any]) -> str:
     gap = f"{difference:.3g}" if isinstance(difference, (int, float)) else "n/a"
     if evidence.get("disagree"):
         return f"sources disagree: {scores} (difference {gap} > {threshold:g}): referred to a person"
+    if isinstance(difference, (int, float)) and difference > threshold:
+        # apart beyond the threshold, but the outcome is one `keep` lists (a knock-out): not referred
+        return f"sources differ: {scores} (difference {gap} > {threshold:g}), but the outcome {evidence.get('outcome')} is kept"
     return f"sources agree: {scores} (difference {gap} <= {threshold:g}); the outcome stands"
 
 

@@ -406,6 +406,10 @@ class ReviewNode(_Combiner):
                     f"{evidence.get('threshold'):g}): referred to a person"]
         diff = evidence.get("difference")
         shown = f"{diff:.3g}" if isinstance(diff, (int, float)) else "n/a"
+        if isinstance(diff, (int, float)) and diff > evidence.get("threshold", float("inf")):
+            # apart beyond the threshold, but the outcome is one `keep` lists (a knock-out): not referred
+            return [f"sources differ ({scores}; difference {shown} > {evidence.get('threshold'):g}), but the "
+                    f"outcome {evidence.get('outcome')} is kept: not referred"]
         return [f"sources agree within {evidence.get('threshold'):g} ({scores}; difference {shown})"]
 
 

@@ -90,6 +90,11 @@ def test_a_knockout_decline_is_not_softened_by_a_disagreement(engine):
     decision = engine.decide({**BASE, "knockout": "decline", "knockout_reason": "fraud", "model_p": 0.1,
                               "expert_p": 0.9})
     assert decision.outputs["decision"] == "decline" and decision.outputs["reason"] == "fraud"
+    # the sources are 0.8 apart: the explanation says so, and that the knock-out is kept, not "agree"
+    full = engine.explain(decision.id, full=True)
+    assert "sources differ (expert_p = 0.9, model_p = 0.1; difference 0.8 > 0.3), but the outcome decline is kept" in full
+    assert "sources agree" not in full
+    assert "sources agree" not in engine.explain(decision.id)
 
 
 def test_batch_agrees_with_single(engine):
