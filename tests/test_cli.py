@@ -237,3 +237,15 @@ def test_train_check_json_lists_each_model_with_its_reasons(tmp_path, capsys):
     assert err == f"retrain with: composite train --project {root}\n"
     assert main(["train", "--project", str(root), "--json"]) == 2
     assert capsys.readouterr().err.splitlines()[-1] == "error: --json goes with --check (training itself reports in text)"
+
+
+def test_a_reader_that_goes_away_ends_the_command_with_exit_0(loan_project, monkeypatch, capsys):
+    import composite.project
+    from composite.cli import main
+
+    def closed(*args, **kwargs):
+        raise BrokenPipeError(32, "Broken pipe")  # what print raises after `| head` has exited
+
+    monkeypatch.setattr(composite.project, "load_project", closed)
+    assert main(["graph", "--project", str(loan_project)]) == 0
+    assert capsys.readouterr().err == ""
