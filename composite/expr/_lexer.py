@@ -81,19 +81,51 @@ class Token(NamedTuple):
 
 
 class Positions:
-    """Maps offsets in the expression text to 1-based (line, column) in the file it came from."""
+    """Maps offsets in the expression text to 1-based (line, column) in the file it came from.
 
-    def __init__(self, text: str, line: int = 1, column: int = 1) -> None:
-        self._line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    `written`: the text as the file has it, when YAML changed its whitespace (a `>` block folds
+    lines, a `|` block strips their indentation); the same characters otherwise. Offsets are then
+    carried over, character for character, to where the file has them.
+    """
+
+    def __init__(self, text: str, line: int = 1, column: int = 1, written: str | None = None) -> None:
+        placed = text if written is None else written
+        self._line_starts = [0] + [i + 1 for i, ch in enumerate(placed) if ch == "\n"]
         self.line = line
         self.column = column
+        self._to_written = _alignment(text, written) if written is not None and written != text else None
 
     def __call__(self, offset: int) -> tuple[int, int]:
+        if self._to_written is not None:
+            offset = self._to_written[min(max(offset, 0), len(self._to_written) - 1)]
         index = bisect.bisect_right(self._line_starts, offset) - 1
         column = offset - self._line_starts[index] + 1
         if index == 0:  # only the first line starts mid-line in the file
             column += self.column - 1
         return self.line + index, column
+
+
+def _alignment(text: str, written: str) -> list[int]:
+    """For each offset of `text` (and its end), the offset in `written` of the same character:
+    the two differ only in whitespace, so every other character is met in the same order. A
+    whitespace offset (or the end) goes right after the character before it."""
+    out: list[int] = []
+    j = 0  # the next offset of `written` to look at
+    after = 0  # right after the last character matched
+    for ch in text:
+        if ch in _WHITESPACE:
+            out.append(after)
+            continue
+        while j < len(written) and written[j] != ch:
+            j += 1
+        if j == len(written):  # not the same characters after all: stay where we were
+            out.append(after)
+            continue
+        out.append(j)
+        j += 1
+        after = j
+    out.append(after)
+    return out
 
 
 def tokenize(text: str) -> list[Token]:

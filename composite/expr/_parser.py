@@ -48,7 +48,8 @@ TOO_DEEP = "expression_too_deep"
 _ROWS_LISTED = 5
 
 
-def parse(text: str, *, source: str | None = None, line: int = 1, column: int = 1) -> Expression:
+def parse(text: str, *, source: str | None = None, line: int = 1, column: int = 1,
+          written: str | None = None) -> Expression:
     """Parse expression text once, for evaluation on rows or on columns.
 
     Parameters
@@ -60,6 +61,10 @@ def parse(text: str, *, source: str | None = None, line: int = 1, column: int = 
     line, column : int
         Where the text starts in that file (1-based). Error lines are shifted by `line - 1`;
         error columns by `column - 1` on the first line only.
+    written : str, optional
+        The text as the file has it, when YAML changed its whitespace (a folded `>` block, a `|`
+        block's stripped indentation): positions are then those of `written`, starting at
+        `line`, `column`, while `text` stays the expression's text.
 
     Raises
     ------
@@ -76,12 +81,12 @@ def parse(text: str, *, source: str | None = None, line: int = 1, column: int = 
     >>> parse("if age < 25 then 10 else 20").evaluate({"age": 30})
     20
     """
-    positions = Positions(text, line, column)
+    positions = Positions(text, line, column, written)
     try:
         parser = _Parser(text, tokenize(text), positions)
         try:
             tree = parser.parse()
-            return Expression(text, tree, source=source, line=line, column=column)
+            return Expression(text, tree, source=source, line=line, column=column, written=written)
         except RecursionError:  # the caller's own stack was already deep: still a located error
             raise parser.too_deep() from None
     except SyntaxProblem as problem:
@@ -97,7 +102,7 @@ class Expression:
     Build it with `parse`. Instances are immutable and can be pickled (they re-parse).
     """
 
-    __slots__ = ("_columns", "_positions", "_row", "ast", "column", "line", "names", "source", "text")
+    __slots__ = ("_columns", "_positions", "_row", "ast", "column", "line", "names", "source", "text", "written")
 
     text: str
     ast: Node
@@ -105,12 +110,14 @@ class Expression:
     source: str | None
     line: int
     column: int
+    written: str | None  # the text as the file has it, when YAML changed its whitespace
     _positions: Positions
     _row: RowFn
     _columns: ColumnFn
 
     def __init__(
-        self, text: str, tree: Node, *, source: str | None = None, line: int = 1, column: int = 1
+        self, text: str, tree: Node, *, source: str | None = None, line: int = 1, column: int = 1,
+        written: str | None = None,
     ) -> None:
         set_ = object.__setattr__
         set_(self, "text", text)
@@ -119,7 +126,8 @@ class Expression:
         set_(self, "source", source)
         set_(self, "line", line)
         set_(self, "column", column)
-        set_(self, "_positions", Positions(text, line, column))
+        set_(self, "written", written if written != text else None)
+        set_(self, "_positions", Positions(text, line, column, self.written))
         set_(self, "_row", compile_row(tree))
         set_(self, "_columns", compile_columns(tree))
 
@@ -127,7 +135,7 @@ class Expression:
         raise AttributeError("Expression is immutable")
 
     def __reduce__(self) -> tuple[Callable[..., Expression], tuple[Any, ...]]:
-        return _reparse, (self.text, self.source, self.line, self.column)
+        return _reparse, (self.text, self.source, self.line, self.column, self.written)
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
@@ -190,8 +198,8 @@ class Expression:
         return error
 
 
-def _reparse(text: str, source: str | None, line: int, column: int) -> Expression:
-    return parse(text, source=source, line=line, column=column)
+def _reparse(text: str, source: str | None, line: int, column: int, written: str | None = None) -> Expression:
+    return parse(text, source=source, line=line, column=column, written=written)
 
 
 class _Parser:

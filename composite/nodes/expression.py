@@ -60,10 +60,11 @@ class ExpressionNode:
         problems: list[Problem] = []
         formulas: dict[str, Expression] = {}
         for target, text in formulas_spec.items():
+            written = None
             if isinstance(formulas_spec, LineDict):
                 line, column = formulas_spec.position_of_value(target)
-                if isinstance(text, str):  # over several lines, as written, so later lines map to the file too
-                    text, line, column = formulas_spec.source_of_value(target)
+                if isinstance(text, str):  # over several lines: as written, so that later lines map to the file
+                    written, line, column = formulas_spec.source_of_value(target)
             else:
                 line, column = spec.line, None
             if not isinstance(text, (str, int, float)):
@@ -73,7 +74,8 @@ class ExpressionNode:
             if isinstance(text, bool):
                 text = "true" if text else "false"
             try:
-                formulas[str(target)] = parse(str(text), source=spec.source, line=line or 1, column=column or 1)
+                formulas[str(target)] = parse(str(text), source=spec.source, line=line or 1, column=column or 1,
+                                              written=written)
             except CompositeError as exc:
                 problems.extend(exc.problems)
         if problems:

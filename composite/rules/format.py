@@ -297,12 +297,18 @@ class _Reader:
             self.problem("condition_type", f"the condition of rule '{name}' must be an expression such as `age < 18`, "
                                            f"got {text!r}", at_line, f"{where}.when")
             return None
+        if at_line != lines.line_of("when") and at_column and "\n" in text.strip("\n"):
+            # A `|` block: YAML strips the indentation of every line; put it back, so that columns
+            # past the first line are the file's columns too (whitespace means nothing here).
+            first, *rest = text.split("\n")
+            text = "\n".join([first] + [" " * (at_column - 1) + line if line else line for line in rest])
+        written = None
         if isinstance(entry["when"], str) and "when" in lines:
-            # Over several lines (a `|` or `>` block, or continued plain text): the text as the file
-            # has it, so that every line and column maps to the file's (whitespace means nothing here).
-            text, at_line, at_column = lines.source_of_value("when")
+            # Over several lines (a `>` block, continued plain or quoted text): positions from the
+            # text as the file has it, so that every line and column is the file's.
+            written, at_line, at_column = lines.source_of_value("when")
         try:
-            expression = parse(text, source=self.file, line=at_line or 1, column=at_column or 1)
+            expression = parse(text, source=self.file, line=at_line or 1, column=at_column or 1, written=written)
             unquoted = self.unquoted_text(expression)
             if unquoted is not None:
                 self.problems.append(dataclasses.replace(unquoted, field=f"{where}.when"))
