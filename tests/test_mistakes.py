@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from composite import expr
 from composite.errors import Problem, ProjectError
 from composite.project import load_project
 
@@ -422,3 +423,17 @@ def test_a_key_missing_its_colon_is_named_on_its_own_line(tmp_path: Path) -> Non
     assert (problem.line, problem.column) == (8, 5)
     assert problem.message.startswith("YAML syntax error: line 8 holds text that is neither 'key: value' nor a '- ' "
                                       "item: add the missing ':' after the key")
+
+
+def test_a_folded_formula_keeps_yamls_text_while_its_positions_are_the_files(tmp_path: Path) -> None:
+    import pickle
+
+    project = load_project(write(tmp_path, "composite.yaml", "early_claim: policy_age_days < 90",
+                                 "early_claim: >\n        policy_age_days < 90\n        and claim_amount > 0"))
+    formula = project.graph.nodes["facts"].formulas["early_claim"]
+    # the text (what descriptions and fingerprints hold) is YAML's, folded; the places are the file's
+    assert formula.text == "policy_age_days < 90 and claim_amount > 0\n"
+    claim_amount = next(node for node in expr.walk(formula.ast) if getattr(node, "name", None) == "claim_amount")
+    assert formula.location(claim_amount) == (10, 13)
+    again = pickle.loads(pickle.dumps(formula))
+    assert (again.text, again.location(claim_amount)) == (formula.text, (10, 13))
