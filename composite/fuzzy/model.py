@@ -266,7 +266,9 @@ def check_rule_base(rb: FuzzyRuleBase) -> list[Problem]:
             if var is None:
                 close = difflib.get_close_matches(prop.variable, list(rb.input_names), n=1, cutoff=0.75)
                 hint = " (it is an output)" if rb.output(prop.variable) else ""
-                known = f"did you mean '{close[0]}'? (inputs: {', '.join(rb.input_names)})" if close and not hint \
+                # Rules spelling a name one way and `inputs:` another: either may be the typo.
+                known = (f"did you mean '{close[0]}'? (inputs: {', '.join(rb.input_names)}; or, if the rule is right, "
+                         "correct the input's name under inputs:)") if close and not hint \
                     else f"inputs: {', '.join(rb.input_names)}"
                 line, column = _in_condition(rule, prop.variable)
                 problem("fuzzy_unknown_variable", f"rule '{rule.name}' reads '{prop.variable}', which is not an input"
