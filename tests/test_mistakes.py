@@ -193,8 +193,8 @@ def test_a_typo_in_a_fuzzy_rule_names_the_rule_and_the_input_meant(tmp_path: Pat
                            "if: days_to_reprot is late"))
     assert str(problem).startswith("rules/suspicion.fuzzy.yaml:18:22, field 'rules[1].if': ")
     assert problem.message == ("rule 'late' reads 'days_to_reprot', which is not an input; "
-                               "did you mean 'days_to_report'? (inputs: days_to_report; or, if the rule is right, correct the input's "
-                               "name under inputs:)")
+                               "did you mean 'days_to_report'? (inputs: days_to_report; or, if the rule is right, "
+                               "correct the input's name under inputs:)")
 
 
 def test_a_typo_in_a_fuzzy_input_names_the_fuzzy_file_at_the_name(tmp_path: Path) -> None:
