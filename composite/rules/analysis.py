@@ -170,7 +170,7 @@ def _type_problems(rule: Rule, test: Comparison, concept: "Concept", file: str |
     elif concept.values is not None and value not in concept.values:
         code = "rules.value_not_allowed"
         problem = (f"rule '{rule.name}' compares '{name}' with {_show(value)}, which is not one of its values "
-                   f"({', '.join(_show(v) for v in concept.values)})")
+                   f"({', '.join(_show(v) for v in concept.values)}){_meant(concept, value)}")
     if problem is None and kind in ("number", "integer") and concept.values is not None and test.op in ("==", "!="):
         if not any(value == v for v in concept.values):
             code = "rules.value_not_allowed"
@@ -209,7 +209,18 @@ def _value_problem(concept: "Concept", value: Any) -> str | None:
     if value is None:
         return None
     _, error = concept.check(value)
-    return f"'{concept.name}' {error}" if error else None
+    return f"'{concept.name}' {error}{_meant(concept, value)}" if error else None
+
+
+def _meant(concept: "Concept", value: Any) -> str:
+    """"; did you mean 'fast_track'?" for a near miss of one of the concept's text values, else ""."""
+    import difflib
+
+    if not isinstance(value, str) or not concept.values or len(value) > 200:
+        return ""
+    texts = [v for v in concept.values if isinstance(v, str)]
+    close = difflib.get_close_matches(value, texts, n=1, cutoff=0.75)
+    return f"; did you mean {_show(close[0])}?" if close else ""
 
 
 # -- rules that can never fire ---------------------------------------------------------------
