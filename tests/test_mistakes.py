@@ -438,3 +438,12 @@ def test_a_folded_formula_keeps_yamls_text_while_its_positions_are_the_files(tmp
     assert formula.location(claim_amount) == (10, 13)
     again = pickle.loads(pickle.dumps(formula))
     assert (again.text, again.location(claim_amount)) == (formula.text, (10, 13))
+
+
+def test_validate_gives_the_allowed_value_meant_for_a_misspelled_assignment(tmp_path: Path) -> None:
+    project = load_project(write(tmp_path, ROUTING, "then: {route: investigate}", "then: {route: investgate}"))
+    routing = project.graph.nodes["routing"]
+    found = [p for p in routing.validate(project.knowledge, defined=project.graph.writer) if p.is_error]
+    problem = only(found)
+    assert (problem.file, problem.line, problem.code) == (ROUTING, 10, "rules.assigned_value")
+    assert problem.message.endswith("did you mean \"investigate\"?")
