@@ -150,15 +150,12 @@ def _unknown_name(node: Any, name: str, node_place: dict[str, Any], known: set[s
         # A use found in a file's text has no field: composite.yaml's `nodes.<name>.reads` would not be in it.
         place = {"file": use.file or node_place.get("file"), "line": use.line, "column": use.column,
                  "field": use.field}
-    partner = getattr(use, "compared_with", None)
-    if knowledge is not None and partner is not None:
-        meant = knowledge.value_meant(partner, name)
-        if meant is not None:
-            text = '"' + str(meant).replace("\\", "\\\\").replace('"', '\\"') + '"'
-            operator = getattr(use, "operator", None) or "=="
-            fix = f"{partner} {operator} {text}" if operator not in ("in", "not in") else f"{text} in the list"
-            return Problem("unquoted_text", f"'{name}' is not a name: did you mean the text {text}? write {fix}",
-                           fix=fix, **place)
+    if knowledge is not None and use is not None and getattr(use, "compared_with", None) is not None:
+        from composite.expr._uses import unquoted_text
+
+        unquoted = unquoted_text(use, knowledge)
+        if unquoted is not None:
+            return Problem("unquoted_text", unquoted[0], fix=unquoted[1], **place)
     close = _closest(name, known, knowledge)
     if close is not None:
         return Problem("unknown_name", f"node '{node.name}' reads '{name}', which no node writes and knowledge/ does "

@@ -447,3 +447,12 @@ def test_validate_gives_the_allowed_value_meant_for_a_misspelled_assignment(tmp_
     problem = only(found)
     assert (problem.file, problem.line, problem.code) == (ROUTING, 10, "rules.assigned_value")
     assert problem.message.endswith("did you mean \"investigate\"?")
+
+
+def test_allowed_values_left_unquoted_in_a_list_are_all_quoted_in_the_fix(tmp_path: Path) -> None:
+    problem = only(mistake(tmp_path, ROUTING, "when: suspicion >= 60 or early_claim",
+                           "when: suspicion >= 60 or claim_type in [auto, \"home\", helth]"))
+    assert (problem.line, problem.column, problem.code) == (9, 45, "rules.unquoted_text")
+    assert problem.fix == 'claim_type in ["auto", "home", "health"]'
+    assert problem.message == ("'auto' is not a name: did you mean the text \"auto\"? "
+                               "write claim_type in [\"auto\", \"home\", \"health\"]")

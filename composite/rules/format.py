@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from composite._yaml import LineDict, LineList, load_yaml
 from composite.errors import CompositeError, Problem, ProjectError
 from composite.expr import Expression, first_use, parse
+from composite.expr._uses import unquoted_text
 from composite.expr._ast import KEYWORDS
 from composite.rules.compile import Condition, Const, compile_condition, names
 from composite.rules.limits import check_condition
@@ -332,17 +333,10 @@ class _Reader:
             if name in self.knowledge:
                 continue
             use = first_use(expression, name)
-            if use is None or use.compared_with is None:
-                continue
-            meant = self.knowledge.value_meant(use.compared_with, name)
-            if meant is None:
-                continue
-            text = '"' + str(meant).replace("\\", "\\\\").replace('"', '\\"') + '"'
-            operator = use.operator or "=="
-            fix = (f"{use.compared_with} {operator} {text}" if operator not in ("in", "not in")
-                   else f"{text} in the list")
-            return Problem("rules.unquoted_text", f"'{name}' is not a name: did you mean the text {text}? write {fix}",
-                           file=self.file, line=use.line, column=use.column, fix=fix)
+            unquoted = unquoted_text(use, self.knowledge) if use is not None else None
+            if unquoted is not None:
+                return Problem("rules.unquoted_text", unquoted[0], file=self.file, line=use.line, column=use.column,
+                               fix=unquoted[1])
         return None
 
     def assignments(self, mapping: Any, where: str, line: int | None,
