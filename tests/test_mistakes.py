@@ -198,11 +198,10 @@ def test_a_typo_in_a_fuzzy_rule_names_the_rule_and_the_input_meant(tmp_path: Pat
 
 
 def test_a_typo_in_a_fuzzy_input_names_the_fuzzy_file_at_the_name(tmp_path: Path) -> None:
-    text = SUSPICION_FUZZY.replace("days_to_report", "days_to_reprot")
-    FILES_WITH = dict(FILES, **{"rules/suspicion.fuzzy.yaml": text})
-    for relative, content in FILES_WITH.items():
-        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / relative).write_text(content)
+    # The input and both rules spelled alike: the rule base is consistent, the graph is not.
+    write(tmp_path)
+    fuzzy = tmp_path / "rules/suspicion.fuzzy.yaml"
+    fuzzy.write_text(SUSPICION_FUZZY.replace("days_to_report", "days_to_reprot"))
     with pytest.raises(ProjectError) as caught:
         load_project(tmp_path)
     problem = only(caught.value.problems)
