@@ -1,0 +1,19 @@
+"""DMN 1.1-1.5 models, whole: read every element of a `.dmn` file and evaluate its decisions with FEEL.
+
+`load_model(path)` reads a model (and the models it imports from the same folder); `DmnModel.evaluate`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["DmnModel", "load_model", "read_model"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so `composite.dmn.tck` and the tables loader import no FEEL until a model is read.
+    if name in __all__:
+        from composite.dmn import model
+
+        return getattr(model, name)
+    raise AttributeError(name)
