@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, model_validator
 
+from composite import temporal
 from composite._yaml import LineDict, load_yaml, pydantic_problems
 from composite.errors import Problem, ProjectError, RequestError
 from composite.limits import DEFAULT_LIMITS, INT64_MAX, INT64_MIN, Limits, short, show
 
-ConceptType = Literal["number", "integer", "category", "boolean", "string"]
+ConceptType = Literal["number", "integer", "category", "boolean", "string", "date", "datetime", "time", "duration",
+                      "years_months"]
 Influence = Literal["increases", "decreases"]
 
 
@@ -35,7 +37,9 @@ class Concept(BaseModel):
     name: str = ""
     type: ConceptType = "number"
     unit: str | None = None
-    range: tuple[float | None, float | None] | None = None
+    # Numbers for a number or an integer; ISO text (or YAML dates) for a date, time or duration,
+    # turned into values by `_check`. Left to right, so that a number stays a number.
+    range: tuple[float | None, float | None] | tuple[Any, Any] | None = Field(default=None, union_mode="left_to_right")
     values: tuple[Any, ...] | None = None
     ordered: bool = False
     description: str | None = None
@@ -52,14 +56,48 @@ class Concept(BaseModel):
         if self.values is not None and self.type not in ("category", "integer", "string"):
             raise ValueError(f"'values' is for category concepts, not {self.type}")
         if self.range is not None:
-            if self.type not in ("number", "integer"):
-                raise ValueError(f"'range' is for number and integer concepts, not {self.type}")
+            if self.type in temporal.KINDS:
+                object.__setattr__(self, "range", self._temporal_range())
+            elif self.type not in ("number", "integer"):
+                raise ValueError(f"'range' is for number, integer, date, time and duration concepts, not {self.type}")
+            elif not all(bound is None or isinstance(bound, float) for bound in self.range):
+                raise ValueError(f"the range of a {self.type} concept holds numbers, got {short(list(self.range))}")
             lo, hi = self.range
             if lo is not None and hi is not None and lo > hi:
                 raise ValueError(f"range [{lo}, {hi}] is empty: the minimum is above the maximum")
         if self.ordered and not self.values:
             raise ValueError("'ordered: true' needs the ordered 'values'")
         return self
+
+    def _temporal_range(self) -> tuple[Any, Any]:
+        bounds = []
+        for bound in self.range or ():
+            if bound is None:
+                bounds.append(None)
+                continue
+            if isinstance(bound, float) and bound.is_integer():
+                bound = str(int(bound))  # what the left-to-right union made of a bare year
+            try:
+                bounds.append(temporal.coerce(self.type, bound))
+            except ValueError as exc:
+                raise ValueError(f"range bound {short(bound)}: {exc}") from None
+        lo, hi = bounds
+        if lo is not None and hi is not None:
+            try:
+                empty = lo > hi
+            except TypeError:  # a naive and an offset date-time
+                raise ValueError("the range mixes date-times with and without an offset") from None
+            if empty:
+                raise ValueError(f"range [{temporal.iso(lo)}, {temporal.iso(hi)}] is empty: the minimum is above "
+                                 "the maximum")
+        return lo, hi
+
+    @field_serializer("range", when_used="json")
+    def _range_text(self, bounds: Any) -> Any:
+        # A date or duration bound is written as the ISO text it was read from.
+        if bounds is None:
+            return None
+        return [temporal.iso(b) if temporal.is_temporal(b) else b for b in bounds]
 
     def sign(self, outcome: str) -> int:
         """+1 when the concept increases `outcome`, -1 when it decreases it, 0 when unknown."""
@@ -72,6 +110,8 @@ class Concept(BaseModel):
         """The value as an auditor reads it: with its unit, rounded sensibly."""
         if isinstance(value, bool):
             return "true" if value else "false"
+        if self.type in temporal.KINDS and temporal.is_temporal(value):
+            return temporal.iso(value)
         if isinstance(value, float):
             text = f"{value:.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
         else:
@@ -138,6 +178,8 @@ class Concept(BaseModel):
             if isinstance(value, (bool, np.bool_)):
                 return bool(value), None
             return None, ("expected true or false", f"expected true or false, got {show(value)}")
+        if kind in temporal.KINDS:
+            return self._check_temporal(value)
         if not isinstance(value, str):
             return None, ("expected a string", f"expected a string, got {show(value)}")
         if not value.isascii() and not _is_unicode(value):
@@ -147,8 +189,43 @@ class Concept(BaseModel):
             return None, (f"is not one of {allowed}", f"is {short(value)}, not one of {allowed}")
         return value, None
 
+    def _check_temporal(self, value: Any) -> tuple[Any, tuple[str, str] | None]:
+        """ISO text (or the value itself, from Python or a YAML scenario) of a date, time or duration."""
+        if isinstance(value, np.datetime64):
+            value = _from_datetime64(value)
+            if value is None:  # NaT: numpy's missing date
+                return self.check_value(None)
+        try:
+            value = temporal.coerce(self.type, value)
+        except ValueError as exc:
+            return None, (str(exc), f"{exc}, got {show(value)}")
+        if self.range is not None:
+            lo, hi = self.range
+            try:
+                if lo is not None and value < lo:
+                    return None, (f"is before the minimum {temporal.iso(lo)}",
+                                  f"is {temporal.iso(value)}, before the minimum {temporal.iso(lo)}")
+                if hi is not None and value > hi:
+                    return None, (f"is after the maximum {temporal.iso(hi)}",
+                                  f"is {temporal.iso(value)}, after the maximum {temporal.iso(hi)}")
+            except TypeError:  # Python cannot order a naive date-time against one with an offset
+                with_offset = "with" if value.tzinfo is not None else "without"
+                return None, ("cannot be compared with the range's bounds (one has an offset, the other not)",
+                              f"is {temporal.iso(value)}, {with_offset} an offset, unlike the range's bounds")
+        return value, None
+
     def _unit(self) -> str:
         return f" {self.unit}" if self.unit else ""
+
+
+def _from_datetime64(value: np.datetime64) -> Any:
+    """A numpy datetime64 as Python's date (day precision) or date-time (to the microsecond)."""
+    if np.isnat(value):
+        return None
+    unit = np.datetime_data(value.dtype)[0]
+    if unit in ("Y", "M", "W", "D"):
+        return value.astype("datetime64[D]").item()
+    return value.astype("datetime64[us]").item()
 
 
 _NOT_UNICODE = "is not valid Unicode text (it holds a lone surrogate, which no JSON or UTF-8 store can hold)"
@@ -509,6 +586,8 @@ def _check_column(concept: Concept, series: Any, limits: Limits) -> tuple[np.nda
     size = len(series)
     nulls = series.isna().to_numpy()
     kind = concept.type
+    if kind in temporal.KINDS:  # ISO text parsed value by value, exactly as `check_value` parses it
+        return _per_value(concept, series, nulls, limits)
     if kind == "category" and series.dtype != object and size:
         # A few distinct values in many rows: one Python object per distinct value, not one per row
         # (a string column of pandas 3 would make a new str per row: most of a batch's memory).
