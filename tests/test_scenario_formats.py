@@ -381,3 +381,17 @@ def test_composite_test_prints_what_the_scenarios_doc_shows(tmp_path):
     result = run("test", "--project", str(root), env={"NO_COLOR": "1"})
     assert result.returncode == 1, result.stderr
     assert result.stdout == doc_blocks("output")["composite test"]
+
+
+def test_json_mode_keeps_standard_output_json_when_nothing_is_selected(tmp_path, capsys):
+    import json
+
+    from composite.cli import main
+
+    project = tmp_path / "p"
+    assert main(["init", str(project), "--template", "blank"]) == 0
+    capsys.readouterr()
+    assert main(["test", "--project", str(project), "--json", "--filter", "no such scenario"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["totals"] == {"scenarios": 0, "passed": 0, "failed": 0}
+    assert "no scenario name matches --filter 'no such scenario'" in report["error"]

@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("composite.cli.audit:history", "recent decisions, newest first"),
     "validate": ("composite.cli.project:validate",
                  "load the project and report every problem with file and line"),
-    "test": ("composite.cli.scenarios:test", "run scenarios/*.yaml and report failures and coverage"),
+    "test": ("composite.cli.scenarios:test", "run scenarios (scenarios/*.yaml, *.csv grids) and report failures and coverage"),
     "graph": ("composite.cli.project:graph", "print the decision graph"),
     "train": ("composite.cli.train:train",
               "train the project's models (models/*.model.yaml) and blends (models/*.blend.yaml)"),

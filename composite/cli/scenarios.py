@@ -32,13 +32,18 @@ def test(project: str, filters: tuple[str, ...], as_json: bool, junit: str | Non
 
     engine = CompositeEngine.from_path(project, store="memory")
     scenarios = load_scenarios(Path(project), knowledge=engine.project.knowledge)
+    nothing = None
     if not scenarios:
-        print(f"no scenarios in {Path(project) / 'scenarios'}; add scenarios/*.yaml or a scenarios/*.csv grid")
-        return 1
-    if filters and not select_scenarios(scenarios, filters):
+        nothing = f"no scenarios in {Path(project) / 'scenarios'}; add scenarios/*.yaml or a scenarios/*.csv grid"
+    elif filters and not select_scenarios(scenarios, filters):
         shown = ", ".join(repr(text) for text in filters)
-        print(f"no scenario name matches --filter {shown} "
-              f"({len(scenarios)} scenarios in {Path(project) / 'scenarios'})")
+        nothing = (f"no scenario name matches --filter {shown} "
+                   f"({len(scenarios)} scenarios in {Path(project) / 'scenarios'})")
+    if nothing:
+        if as_json:  # standard output stays JSON for the CI step that parses it
+            print_json({"error": nothing, "scenarios": [], "totals": {"scenarios": 0, "passed": 0, "failed": 0}})
+        else:
+            print(nothing)
         return 1
     report = run_scenarios(engine, scenarios, name_filter=list(filters) or None)
     if junit:
