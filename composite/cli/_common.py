@@ -12,7 +12,7 @@ import click
 from composite.errors import CompositeError, ProjectError
 
 __all__ = ["PROJECT_HELP", "STORE_HELP", "command", "engine_of", "open_store_of", "project_options",
-           "read_input", "store_of", "store_options"]
+           "read_input", "store_options"]
 
 PROJECT_HELP = "decision project folder, .dmn or .fll file (default: .)"
 STORE_HELP = ("store URL: memory, sqlite:///file.db (default: $COMPOSITE_STORE_URL or "
@@ -59,20 +59,6 @@ def engine_of(project: str, store: str | None) -> Any:
     from composite.engine import CompositeEngine
 
     return CompositeEngine.from_path(project, store=store)
-
-
-def store_of(project: str, store: str | None) -> Any:
-    """The project's store alone, for `explain` and `history`: they read what was stored (the
-    decision and its project snapshot), so the project, its models and tables are not loaded."""
-    from composite.store import project_store
-
-    source = Path(project)
-    if not source.is_file() and not (source / "composite.yaml").is_file():
-        # what loading it would say; and no .composite/ folder is made where there is no project
-        raise ProjectError(f"'{source}' is not a decision project: it has no composite.yaml "
-                           "(create one with `composite init DIR`)", code="not_a_project",
-                           file=str(source / "composite.yaml"))
-    return project_store(source, store)
 
 
 def open_store_of(project: str, store: str | None) -> Any:
