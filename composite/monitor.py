@@ -4,7 +4,7 @@ The reference is the model's training data (decided again by the project, so out
 score have a reference too) or another window of the store. Per input and output: the population
 stability index and a KS (numbers) or chi-squared (categories) test; rule and table-row hit rates
 from the evidence of a sample; with outcomes, AUC, Brier score and calibration with intervals.
-`monitor(...)` returns a `MonitorReport`; `composite monitor` (cli_monitor.py) prints it.
+`monitor(...)` returns a `MonitorReport`; `composite monitor` (composite/cli/monitor.py) prints it.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ candidate project version, a copy of the running project that `composite train` 
 
 `store_training_frame` reads the rows (stored inputs plus the outcome as each model's target);
 `write_candidate` copies the project, bumps its version and writes the data file with its README.
-The running project is only read. `composite train --from-store` (composite/cli_train.py) joins them.
+The running project is only read. `composite train --from-store` (composite/cli/train.py) joins them.
 """
 
 from __future__ import annotations

@@ -321,7 +321,7 @@ class FittedComposite:
 
 def fit_composite(context: EvaluationContext, frame: "pd.DataFrame") -> FittedComposite:
     """Train the project's model file and blend file on `frame` exactly as `composite train` does
-    (composite/cli_train.py: `train_model` on the model's training rows, then `train_project_blend`,
+    (composite/cli/train.py: `train_model` on the model's training rows, then `train_project_blend`,
     which is `train_blend` on the same rows with the trained model's calibration method). The only
     difference is a shortcut that gives the same model: see below."""
     from composite.ml.blend import train_blend
