@@ -1,0 +1,1198 @@
+"""FEEL's values (DMN 1.5 chapter 10.3.2): decimals, strings, temporals, durations, ranges, functions.
+
+Equality, ordering, arithmetic, `string()` and `instance of` over them, as the spec defines, for the evaluator and the built-ins.
+
+FEEL value      Python value
+--------------  ----------------------------------------------------------------
+null            None
+boolean         bool
+number          decimal.Decimal (never int or float), arithmetic in FEEL_CONTEXT
+string          str
+date            datetime.date (exactly; a datetime.datetime is a date and time)
+time            datetime.time (tzinfo None = local, a fixed offset, or a ZoneInfo)
+date and time   datetime.datetime (the same three kinds of zone)
+durations       DayTimeDuration(seconds: Decimal), YearMonthDuration(months: int)
+list            list
+context         dict[str, Any] (insertion ordered)
+range           Range(start, end, start_included, end_included) (None end = open)
+function        FeelFunction
+
+Runtime problems (wrong types, impossible dates) raise `FeelRuntimeError`; the evaluator turns
+one into null plus a note in the trace, as DMN prescribes.
+
+>>> feel_equal(Decimal("1"), Decimal("1.0"))
+True
+>>> feel_string(feel_add(datetime.date(2021, 1, 31), parse_duration("P1M")))
+'2021-02-28'
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import decimal
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable, Iterable, Mapping, Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = [
+    "FEEL_CONTEXT",
+    "DayTimeDuration",
+    "FeelFunction",
+    "FeelRuntimeError",
+    "Range",
+    "YearMonthDuration",
+    "feel_add",
+    "feel_compare",
+    "feel_divide",
+    "feel_equal",
+    "feel_is",
+    "feel_multiply",
+    "feel_negate",
+    "feel_power",
+    "feel_string",
+    "feel_subtract",
+    "from_feel",
+    "instance_of",
+    "is_number",
+    "parse_date",
+    "parse_date_and_time",
+    "parse_duration",
+    "parse_temporal",
+    "parse_time",
+    "temporal_property",
+    "to_feel",
+    "type_name",
+]
+
+# decimal128, as the spec asks of FEEL numbers (34 significant digits, round half even).
+FEEL_CONTEXT = decimal.Context(
+    prec=34, rounding=decimal.ROUND_HALF_EVEN, Emax=6144, Emin=-6143, capitals=1, clamp=1, traps=[]
+)
+
+
+class FeelRuntimeError(Exception):
+    """A FEEL evaluation problem the spec answers with null: the message goes into the trace."""
+
+
+def is_number(value: Any) -> bool:
+    """True for a FEEL number: a finite Decimal (bool is not a number)."""
+    return type(value) is Decimal and value.is_finite()
+
+
+def _num(value: Decimal) -> Decimal:
+    """A result back into decimal128 (34 digits), with -0 read as 0."""
+    result = FEEL_CONTEXT.plus(value)
+    if not result.is_finite():
+        raise FeelRuntimeError(f"number out of range: {value}")
+    return result if result or not result.is_signed() else Decimal(0)
+
+
+# --------------------------------------------------------------------------- durations
+
+
+_SECONDS_PER_DAY = 86400
+
+
+@dataclass(frozen=True)
+class DayTimeDuration:
+    """A days and time duration: an exact, possibly negative, number of seconds."""
+
+    seconds: Decimal
+
+    def __post_init__(self) -> None:
+        if type(self.seconds) is not Decimal:
+            object.__setattr__(self, "seconds", Decimal(str(self.seconds)))
+
+    @classmethod
+    def of(cls, *, days: int | Decimal = 0, hours: int | Decimal = 0, minutes: int | Decimal = 0,
+           seconds: int | Decimal = 0) -> DayTimeDuration:
+        total = (Decimal(days) * _SECONDS_PER_DAY + Decimal(hours) * 3600 + Decimal(minutes) * 60
+                 + Decimal(seconds))
+        return cls(_num(total))
+
+    @classmethod
+    def from_timedelta(cls, delta: datetime.timedelta) -> DayTimeDuration:
+        micros = (delta.days * _SECONDS_PER_DAY + delta.seconds) * 1_000_000 + delta.microseconds
+        return cls(_num(Decimal(micros).scaleb(-6)).normalize(FEEL_CONTEXT) if micros % 1_000_000 else
+                   Decimal(micros // 1_000_000))
+
+    def to_timedelta(self) -> datetime.timedelta:
+        # timedelta keeps microseconds: finer fractions of a second are dropped here only
+        micros = int(self.seconds.scaleb(6).to_integral_value(rounding=decimal.ROUND_DOWN))
+        return datetime.timedelta(microseconds=micros)
+
+    def negate(self) -> DayTimeDuration:
+        return DayTimeDuration(_num(-self.seconds))
+
+    def add(self, other: DayTimeDuration) -> DayTimeDuration:
+        return DayTimeDuration(_num(self.seconds + other.seconds))
+
+    def subtract(self, other: DayTimeDuration) -> DayTimeDuration:
+        return DayTimeDuration(_num(self.seconds - other.seconds))
+
+    def multiply(self, factor: Decimal) -> DayTimeDuration:
+        return DayTimeDuration(_num(FEEL_CONTEXT.multiply(self.seconds, factor)))
+
+    def divide(self, divisor: Decimal) -> DayTimeDuration:
+        if not divisor:
+            raise FeelRuntimeError("division of a duration by zero")
+        return DayTimeDuration(_num(FEEL_CONTEXT.divide(self.seconds, divisor)))
+
+    def compare(self, other: DayTimeDuration) -> int:
+        return (self.seconds > other.seconds) - (self.seconds < other.seconds)
+
+    @property
+    def days(self) -> int:
+        return _truncated(self.seconds / _SECONDS_PER_DAY)
+
+    # the fields of `P1DT2H3M4S`, each signed like the duration (as java.time's toXxxPart)
+    @property
+    def hours(self) -> int:
+        return _signed_part(self.seconds, 3600, 24)
+
+    @property
+    def minutes(self) -> int:
+        return _signed_part(self.seconds, 60, 60)
+
+    @property
+    def whole_seconds(self) -> Decimal:
+        """The seconds field (0 to 59.999..., signed like the duration), as `P1DT2H3M4.5S` writes it."""
+        magnitude = abs(self.seconds) % 60
+        return -magnitude if self.seconds < 0 else magnitude
+
+    def iso(self) -> str:
+        """ISO 8601 / XML Schema text, days as the largest unit: `P1DT2H3M4.5S`, `-PT1S`, `PT0S`."""
+        magnitude = abs(self.seconds)
+        whole = int(magnitude.to_integral_value(rounding=decimal.ROUND_DOWN))
+        fraction = magnitude - whole
+        days, rest = divmod(whole, _SECONDS_PER_DAY)
+        hours, rest = divmod(rest, 3600)
+        minutes, secs = divmod(rest, 60)
+        text = "P"
+        if days:
+            text += f"{days}D"
+        clock = ""
+        if hours:
+            clock += f"{hours}H"
+        if minutes:
+            clock += f"{minutes}M"
+        if secs or fraction:
+            clock += _plain(Decimal(secs) + fraction) + "S"
+        if clock:
+            text += "T" + clock
+        if text == "P":
+            return "PT0S"
+        return ("-" if self.seconds < 0 else "") + text
+
+    def __str__(self) -> str:
+        return self.iso()
+
+
+@dataclass(frozen=True)
+class YearMonthDuration:
+    """A years and months duration: a whole, possibly negative, number of months."""
+
+    months: int
+
+    def negate(self) -> YearMonthDuration:
+        return YearMonthDuration(-self.months)
+
+    def add(self, other: YearMonthDuration) -> YearMonthDuration:
+        return YearMonthDuration(self.months + other.months)
+
+    def subtract(self, other: YearMonthDuration) -> YearMonthDuration:
+        return YearMonthDuration(self.months - other.months)
+
+    def multiply(self, factor: Decimal) -> YearMonthDuration:
+        # the spec multiplies the months and keeps whole months (java truncation, as the TCK expects)
+        return YearMonthDuration(_truncated(FEEL_CONTEXT.multiply(Decimal(self.months), factor)))
+
+    def divide(self, divisor: Decimal) -> YearMonthDuration:
+        if not divisor:
+            raise FeelRuntimeError("division of a duration by zero")
+        return YearMonthDuration(_truncated(FEEL_CONTEXT.divide(Decimal(self.months), divisor)))
+
+    def compare(self, other: YearMonthDuration) -> int:
+        return (self.months > other.months) - (self.months < other.months)
+
+    @property
+    def years(self) -> int:
+        return int(self.months / 12)
+
+    @property
+    def months_part(self) -> int:
+        return self.months - 12 * int(self.months / 12)
+
+    def iso(self) -> str:
+        """ISO 8601 text, normalised: `P1Y2M`, `-P3M`, `P0M`."""
+        years, months = divmod(abs(self.months), 12)
+        text = "P" + (f"{years}Y" if years else "") + (f"{months}M" if months or not years else "")
+        return ("-" if self.months < 0 else "") + text
+
+    def __str__(self) -> str:
+        return self.iso()
+
+
+def _truncated(value: Decimal) -> int:
+    return int(value.to_integral_value(rounding=decimal.ROUND_DOWN))
+
+
+def _signed_part(seconds: Decimal, unit: int, modulus: int) -> int:
+    """The field `unit` of a duration (as java.time's toXxxPart), signed like the duration."""
+    magnitude = _truncated(abs(seconds) / unit) % modulus
+    return -magnitude if seconds < 0 else magnitude
+
+
+def _plain(number: Decimal) -> str:
+    """A decimal without exponent or trailing fractional zeros: 4.50 -> '4.5', 1E+2 -> '100'."""
+    if number == number.to_integral_value():
+        return format(number.quantize(Decimal(1)), "f")
+    return format(number.normalize(FEEL_CONTEXT), "f")
+
+
+_DURATION = re.compile(
+    r"(?P<sign>-)?P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?!$)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?"
+)
+
+
+def parse_duration(text: str) -> DayTimeDuration | YearMonthDuration:
+    """An ISO 8601 duration: `P1Y2M` is years and months, `P1DT2H` or `PT0.5S` days and time.
+
+    >>> parse_duration("-P1DT2H").seconds
+    Decimal('-93600')
+    >>> parse_duration("P14M").iso()
+    'P1Y2M'
+    """
+    match = _DURATION.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise FeelRuntimeError(f"not an ISO 8601 duration: {text!r}")
+    parts = match.groupdict()
+    sign = -1 if parts["sign"] else 1
+    ym = parts["years"] is not None or parts["months"] is not None
+    dt = any(parts[k] is not None for k in ("days", "hours", "minutes", "seconds"))
+    if ym and dt:
+        # XML Schema allows P1Y2DT3H; FEEL has no duration kind that holds both
+        raise FeelRuntimeError(f"a duration is either years and months or days and time, not both: {text!r}")
+    if ym:
+        return YearMonthDuration(sign * (int(parts["years"] or 0) * 12 + int(parts["months"] or 0)))
+    seconds = DayTimeDuration.of(
+        days=int(parts["days"] or 0), hours=int(parts["hours"] or 0), minutes=int(parts["minutes"] or 0),
+        seconds=Decimal(parts["seconds"] or 0),
+    ).seconds
+    return DayTimeDuration(_num(sign * seconds))
+
+
+# --------------------------------------------------------------------------- temporals
+
+
+def _zone_name(tz: datetime.tzinfo | None) -> str | None:
+    return tz.key if isinstance(tz, ZoneInfo) else None
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """The IANA zone `name` (`Europe/Paris`, `Etc/UTC`), or a FeelRuntimeError naming it."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise FeelRuntimeError(f"unknown time zone: {name!r}") from None
+
+
+def offset_zone(delta: datetime.timedelta) -> datetime.timezone:
+    """A fixed offset; zero is UTC so that `Z` and `+00:00` are one value."""
+    if not -datetime.timedelta(hours=18) <= delta <= datetime.timedelta(hours=18):
+        raise FeelRuntimeError(f"time offset out of range: {delta}")
+    return datetime.timezone.utc if not delta else datetime.timezone(delta)
+
+
+_DATE = r"(?P<year>-?\d{4,9})-(?P<month>\d\d)-(?P<day>\d\d)"
+_TIME = (r"(?P<hour>\d\d):(?P<minute>\d\d):(?P<second>\d\d)(?P<fraction>\.\d+)?"
+         r"(?:(?P<utc>[zZ])|(?P<offset>[+-]\d\d:\d\d(?::\d\d)?)|@(?P<zone>[A-Za-z][A-Za-z0-9_+\-/]*))?")
+_DATE_RE = re.compile(_DATE)
+_TIME_RE = re.compile(_TIME)
+_DATE_TIME_RE = re.compile(_DATE + "T" + _TIME)
+
+
+def _date_of(match: re.Match[str]) -> datetime.date:
+    year = int(match["year"])
+    if not 1 <= year <= 9999:
+        raise FeelRuntimeError(f"year {year} is outside the years this engine supports (1 to 9999)")
+    if match["year"].startswith("-") or (len(match["year"]) > 4 and match["year"].startswith("0")):
+        raise FeelRuntimeError(f"not a date: {match.group(0)!r}")
+    try:
+        return datetime.date(year, int(match["month"]), int(match["day"]))
+    except ValueError as error:
+        raise FeelRuntimeError(f"not a date: {match.group(0)!r} ({error})") from None
+
+
+def _zone_of_match(match: re.Match[str]) -> datetime.tzinfo | None:
+    if match["utc"]:
+        return datetime.timezone.utc
+    if match["offset"]:
+        text = match["offset"]
+        sign = -1 if text[0] == "-" else 1
+        pieces = [int(p) for p in text[1:].split(":")]
+        hours, minutes, seconds = (pieces + [0])[:3]
+        if minutes > 59 or seconds > 59:
+            raise FeelRuntimeError(f"not a time offset: {text!r}")
+        return offset_zone(sign * datetime.timedelta(hours=hours, minutes=minutes, seconds=seconds))
+    if match["zone"]:
+        return zone_of(match["zone"])
+    return None
+
+
+def _time_of(match: re.Match[str]) -> datetime.time:
+    hour, minute, second = int(match["hour"]), int(match["minute"]), int(match["second"])
+    micro = int((match["fraction"] or ".")[1:7].ljust(6, "0"))
+    if hour > 23 or minute > 59 or second > 59:
+        raise FeelRuntimeError(f"not a time: {match.group(0)!r}")
+    return datetime.time(hour, minute, second, micro, tzinfo=_zone_of_match(match))
+
+
+def parse_date(text: str) -> datetime.date:
+    """`YYYY-MM-DD`: `date("2018-12-10")`."""
+    match = _DATE_RE.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        raise FeelRuntimeError(f"not a date (YYYY-MM-DD): {text!r}")
+    return _date_of(match)
+
+
+def parse_time(text: str) -> datetime.time:
+    """`hh:mm:ss[.fff][Z|+hh:mm|@Zone/Name]`."""
+    match = _TIME_RE.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        raise FeelRuntimeError(f"not a time (hh:mm:ss with an optional offset or @zone): {text!r}")
+    return _time_of(match)
+
+
+def parse_date_and_time(text: str) -> datetime.datetime:
+    """`YYYY-MM-DDThh:mm:ss[...]`, or a date alone (midnight, local)."""
+    if not isinstance(text, str):
+        raise FeelRuntimeError(f"not a date and time: {text!r}")
+    match = _DATE_TIME_RE.fullmatch(text)
+    if match is None:
+        if _DATE_RE.fullmatch(text):
+            return datetime.datetime.combine(parse_date(text), datetime.time())
+        raise FeelRuntimeError(f"not a date and time (YYYY-MM-DDThh:mm:ss): {text!r}")
+    return datetime.datetime.combine(_date_of(match), _time_of(match))
+
+
+def parse_temporal(text: str) -> Any:
+    """An `@"..."` literal: a date, time, date and time or duration, by its shape."""
+    if not isinstance(text, str):
+        raise FeelRuntimeError(f"not a temporal literal: {text!r}")
+    if _DATE_TIME_RE.fullmatch(text):
+        return parse_date_and_time(text)
+    if _DATE_RE.fullmatch(text):
+        return parse_date(text)
+    if _TIME_RE.fullmatch(text):
+        return parse_time(text)
+    if _DURATION.fullmatch(text):
+        return parse_duration(text)
+    raise FeelRuntimeError(f"not a date, time, date and time or duration: {text!r}")
+
+
+def _fraction(micro: int) -> str:
+    return ("." + f"{micro:06d}".rstrip("0")) if micro else ""
+
+
+def _offset_text(delta: datetime.timedelta) -> str:
+    if not delta:
+        return "Z"
+    sign = "-" if delta < datetime.timedelta(0) else "+"
+    total = int(abs(delta).total_seconds())
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{sign}{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
+
+
+def _zone_text(tz: datetime.tzinfo | None, moment: datetime.datetime | None) -> str:
+    if tz is None:
+        return ""
+    name = _zone_name(tz)
+    if name is not None:
+        return "@" + name
+    offset = tz.utcoffset(moment)
+    return _offset_text(offset) if offset is not None else ""
+
+
+def _time_text(t: datetime.time | datetime.datetime) -> str:
+    return f"{t.hour:02d}:{t.minute:02d}:{t.second:02d}{_fraction(t.microsecond)}"
+
+
+def _date_text(d: datetime.date) -> str:
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
+
+
+def time_offset(t: datetime.time) -> datetime.timedelta | None:
+    """A time's offset from UTC, None for a local time.
+
+    A named zone's offset depends on the date, which a time lacks; the offset the zone has today
+    would make answers change with the calendar, so a zone's time uses its offset on 2000-01-01.
+    """
+    if t.tzinfo is None:
+        return None
+    if isinstance(t.tzinfo, ZoneInfo):
+        return datetime.datetime.combine(datetime.date(2000, 1, 1), t.replace(tzinfo=None),
+                                         tzinfo=t.tzinfo).utcoffset()
+    return t.utcoffset()
+
+
+# --------------------------------------------------------------------------- ranges and functions
+
+
+@dataclass(frozen=True)
+class Range:
+    """A FEEL range: `[1..10)`, `> 5` (start 5 open, no end), `<= @"2020-01-01"`."""
+
+    start: Any
+    end: Any
+    start_included: bool = True
+    end_included: bool = True
+
+    def contains(self, value: Any) -> bool | None:
+        """Whether `value` lies in the range; None when it cannot be compared with the endpoints."""
+        if value is None:
+            return None
+        if self.start is not None:
+            c = feel_compare(self.start, value)
+            if c is None:
+                return None
+            if c > 0 or (c == 0 and not self.start_included):
+                return False
+        if self.end is not None:
+            c = feel_compare(value, self.end)
+            if c is None:
+                return None
+            if c > 0 or (c == 0 and not self.end_included):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class Signature:
+    """One way of calling a function: its parameter names, how many are required, and a body.
+
+    The body takes the parameters positionally in `params` order; optional trailing parameters
+    not given are left out (the body's own defaults apply). A variadic signature passes its last
+    parameter the list of the remaining positional arguments.
+    """
+
+    params: tuple[str, ...]
+    body: Callable[..., Any]
+    required: int
+    variadic: bool = False
+
+
+class FeelFunction:
+    """A FEEL function value: a built-in, a user-defined `function(a, b) ...`, or a BKM.
+
+    >>> add = FeelFunction(("a", "b"), lambda a, b: a + b, name="add")
+    >>> add.call([Decimal(1), Decimal(2)]), add.call(named={"b": Decimal(2), "a": Decimal(1)})
+    (Decimal('3'), Decimal('3'))
+    """
+
+    def __init__(self, params: Sequence[str], body: Callable[..., Any], *, name: str = "anonymous",
+                 required: int | None = None, variadic: bool = False,
+                 overloads: Iterable[Signature] = (),
+                 param_types: Sequence[str | None] | None = None, result_type: str | None = None) -> None:
+        params = tuple(params)
+        first = Signature(params, body, len(params) if required is None else required, variadic)
+        self.signatures: tuple[Signature, ...] = (first, *overloads)
+        self.name = name
+        # declared types (FEEL type text) for `instance of function<...> -> ...`; None = Any
+        self.param_types = tuple(param_types) if param_types is not None else (None,) * len(params)
+        self.result_type = result_type
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return self.signatures[0].params
+
+    @property
+    def variadic(self) -> bool:
+        return self.signatures[0].variadic
+
+    def call(self, args: Sequence[Any] | None = None, named: Mapping[str, Any] | None = None) -> Any:
+        """Call with positional `args`, or named arguments `named` (spec parameter names).
+
+        Raises FeelRuntimeError when no signature takes those arguments.
+        """
+        args = list(args or ())
+        if named:
+            if args:
+                raise FeelRuntimeError(f"{self.name}: positional and named arguments cannot be mixed")
+            for sig in self.signatures:
+                bound = _bind_named(sig, named)
+                if bound is not None:
+                    return sig.body(*bound)
+            raise FeelRuntimeError(
+                f"{self.name} takes no parameters named {', '.join(named)}; "
+                f"its parameters: {' | '.join('(' + ', '.join(s.params) + ')' for s in self.signatures)}")
+        for sig in self.signatures:
+            if sig.variadic:
+                fixed = len(sig.params) - 1
+                if len(args) >= min(sig.required, fixed):
+                    if len(args) < fixed:
+                        return sig.body(*args)
+                    return sig.body(*args[:fixed], args[fixed:])
+            elif sig.required <= len(args) <= len(sig.params):
+                return sig.body(*args)
+        counts = sorted({len(s.params) for s in self.signatures})
+        raise FeelRuntimeError(f"{self.name} was given {len(args)} argument{'s' if len(args) != 1 else ''}; "
+                               f"it takes {' or '.join(str(c) for c in counts)}")
+
+    def __repr__(self) -> str:
+        return f"FeelFunction({self.name}({', '.join(self.params)}))"
+
+
+def _bind_named(sig: Signature, named: Mapping[str, Any]) -> list[Any] | None:
+    if not set(named) <= set(sig.params):
+        return None
+    if any(p not in named for p in sig.params[:sig.required]):
+        return None
+    last = max((sig.params.index(n) for n in named), default=-1)
+    # a parameter left out before the last one given is null, as for user-defined functions
+    bound = [named.get(p) for p in sig.params[:last + 1]]
+    if sig.variadic and len(bound) == len(sig.params):
+        rest = bound[-1]
+        bound[-1] = rest if isinstance(rest, list) else [rest]
+    return bound
+
+
+# --------------------------------------------------------------------------- type names
+
+
+def type_name(value: Any) -> str:
+    """The FEEL type of a value: "number", "date and time", "days and time duration", "Null", ..."""
+    if value is None:
+        return "Null"
+    t = type(value)
+    if t is bool:
+        return "boolean"
+    if t is Decimal:
+        return "number"
+    if t is str:
+        return "string"
+    if t is datetime.datetime:
+        return "date and time"
+    if t is datetime.date:
+        return "date"
+    if t is datetime.time:
+        return "time"
+    if t is DayTimeDuration:
+        return "days and time duration"
+    if t is YearMonthDuration:
+        return "years and months duration"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "context"
+    if t is Range:
+        return "range"
+    if isinstance(value, FeelFunction):
+        return "function"
+    if isinstance(value, (int, float)):
+        return "number"  # tolerated from careless callers; to_feel turns them into Decimals
+    return t.__name__
+
+
+# --------------------------------------------------------------------------- equality and order
+
+
+def _instant(value: datetime.datetime) -> datetime.datetime:
+    return value.astimezone(datetime.timezone.utc)
+
+
+def _time_seconds(t: datetime.time) -> Decimal:
+    """A time's seconds since midnight UTC (local: since local midnight), as the spec's valuet."""
+    seconds = Decimal(t.hour * 3600 + t.minute * 60 + t.second) + Decimal(t.microsecond).scaleb(-6)
+    offset = time_offset(t)
+    if offset is not None:
+        seconds -= Decimal(int(offset.total_seconds()))
+    return seconds
+
+
+def feel_compare(a: Any, b: Any) -> int | None:
+    """-1, 0 or 1 for FEEL `<`, `=`, `>`; None when the two values have no order between them.
+
+    Date-times (and times) compare as instants when both carry a zone or offset and as wall
+    clock when neither does; one of each has no order.
+    """
+    if a is None or b is None:
+        return None
+    ta, tb = type(a), type(b)
+    if ta is Decimal and tb is Decimal:
+        return (a > b) - (a < b)
+    if ta is str and tb is str:
+        return (a > b) - (a < b)
+    if ta is datetime.date and tb is datetime.date:
+        return (a > b) - (a < b)
+    if ta is datetime.datetime and tb is datetime.datetime:
+        if (a.tzinfo is None) != (b.tzinfo is None):
+            return None
+        if a.tzinfo is not None:
+            a, b = _instant(a), _instant(b)
+        return (a > b) - (a < b)
+    if ta is datetime.time and tb is datetime.time:
+        if (a.tzinfo is None) != (b.tzinfo is None):
+            return None
+        sa, sb = _time_seconds(a), _time_seconds(b)
+        return (sa > sb) - (sa < sb)
+    if ta is DayTimeDuration and tb is DayTimeDuration:
+        return a.compare(b)
+    if ta is YearMonthDuration and tb is YearMonthDuration:
+        return a.compare(b)
+    if ta is bool and tb is bool:
+        # booleans have equality but no order in FEEL; answer only equality
+        return 0 if a == b else None
+    return None
+
+
+def feel_equal(a: Any, b: Any) -> bool | None:
+    """FEEL `=`: null = null is true, null = anything else false, different types null.
+
+    Deep on lists and contexts; 1 = 1.0; date-times (and times) are equal when they are the same
+    instant (one with a zone and one without never is).
+    """
+    if a is None or b is None:
+        return a is None and b is None
+    ta, tb = type(a), type(b)
+    if ta is bool or tb is bool:
+        return a == b if ta is tb else None
+    if ta is datetime.datetime and tb is datetime.datetime or ta is datetime.time and tb is datetime.time:
+        if (a.tzinfo is None) != (b.tzinfo is None):
+            return False
+        return feel_compare(a, b) == 0
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return False
+        return _all_equal(zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        if set(a) != set(b):
+            return False
+        return _all_equal((a[k], b[k]) for k in a)
+    if ta is Range and tb is Range:
+        return (a.start_included == b.start_included and a.end_included == b.end_included
+                and feel_equal(a.start, b.start) is True and feel_equal(a.end, b.end) is True)
+    if isinstance(a, FeelFunction) and isinstance(b, FeelFunction):
+        return a is b
+    c = feel_compare(a, b)
+    return None if c is None else c == 0
+
+
+def _all_equal(pairs: Iterable[tuple[Any, Any]]) -> bool | None:
+    unknown = False
+    for x, y in pairs:
+        e = feel_equal(x, y)
+        if e is False:
+            return False
+        if e is None:
+            unknown = True
+    return None if unknown else True
+
+
+def feel_is(a: Any, b: Any) -> bool:
+    """The `is(value1, value2)` built-in: same type and same value, zones and offsets included."""
+    if type(a) is not type(b) and not (isinstance(a, list) and isinstance(b, list)) and not (
+            isinstance(a, dict) and isinstance(b, dict)):
+        return False
+    if type(a) in (datetime.time, datetime.datetime):
+        if _zone_name(a.tzinfo) != _zone_name(b.tzinfo):
+            return False
+        if (a.tzinfo is None) != (b.tzinfo is None):
+            return False
+        if a.tzinfo is not None and _zone_name(a.tzinfo) is None:
+            if type(a) is datetime.time:
+                if a.utcoffset() != b.utcoffset():
+                    return False
+            elif a.utcoffset() != b.utcoffset():
+                return False
+        return a.replace(tzinfo=None) == b.replace(tzinfo=None)
+    return feel_equal(a, b) is True
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+
+def _add_months(d: datetime.date | datetime.datetime, months: int) -> Any:
+    """Calendar months added, the day clamped to the month's end (Jan 31 + 1 month = Feb 28/29)."""
+    index = d.year * 12 + (d.month - 1) + months
+    year, month = divmod(index, 12)
+    if not 1 <= year <= 9999:
+        raise FeelRuntimeError(f"year {year} is outside the years this engine supports (1 to 9999)")
+    day = min(d.day, calendar.monthrange(year, month + 1)[1])
+    return d.replace(year=year, month=month + 1, day=day)
+
+
+def _shift_date_time(dt: datetime.datetime, delta: datetime.timedelta) -> datetime.datetime:
+    try:
+        if isinstance(dt.tzinfo, ZoneInfo):
+            # a zone's wall clock jumps at DST: add elapsed time, then read the wall clock again
+            return (_instant(dt) + delta).astimezone(dt.tzinfo)
+        return dt + delta
+    except OverflowError:
+        raise FeelRuntimeError("date and time out of range (years 1 to 9999)") from None
+
+
+def _midnight(d: datetime.date, zone: datetime.tzinfo | None = None) -> datetime.datetime:
+    return datetime.datetime.combine(d, datetime.time(), tzinfo=zone)
+
+
+def _shift_time(t: datetime.time, delta: datetime.timedelta) -> datetime.time:
+    # times wrap around midnight
+    moment = datetime.datetime.combine(datetime.date(2000, 1, 2), t.replace(tzinfo=None)) + delta
+    return moment.time().replace(tzinfo=t.tzinfo)
+
+
+def _mismatch(op: str, a: Any, b: Any) -> FeelRuntimeError:
+    return FeelRuntimeError(f"cannot {op} {type_name(a)} and {type_name(b)}")
+
+
+def feel_add(a: Any, b: Any) -> Any:
+    """FEEL `a + b`: numbers, strings (concatenated), durations, temporal + duration."""
+    if a is None or b is None:
+        return None
+    ta, tb = type(a), type(b)
+    if ta is Decimal and tb is Decimal:
+        return _num(FEEL_CONTEXT.add(a, b))
+    if ta is str and tb is str:
+        return a + b
+    if ta is tb and ta in (DayTimeDuration, YearMonthDuration):
+        return a.add(b)
+    if tb in (datetime.date, datetime.datetime, datetime.time) and ta in (DayTimeDuration, YearMonthDuration):
+        a, b, ta, tb = b, a, tb, ta
+    if tb is YearMonthDuration and ta in (datetime.date, datetime.datetime):
+        return _add_months(a, b.months)
+    if tb is DayTimeDuration:
+        if ta is datetime.datetime:
+            return _shift_date_time(a, b.to_timedelta())
+        if ta is datetime.date:
+            # DMN 1.4+: date + duration is a date (the time of day the duration reaches is dropped)
+            try:
+                return (_midnight(a) + b.to_timedelta()).date()
+            except OverflowError:
+                raise FeelRuntimeError("date out of range (years 1 to 9999)") from None
+        if ta is datetime.time:
+            return _shift_time(a, b.to_timedelta())
+    raise _mismatch("add", a, b)
+
+
+def feel_subtract(a: Any, b: Any) -> Any:
+    """FEEL `a - b`: numbers, durations, temporal - duration, temporal - temporal (a duration)."""
+    if a is None or b is None:
+        return None
+    ta, tb = type(a), type(b)
+    if ta is Decimal and tb is Decimal:
+        return _num(FEEL_CONTEXT.subtract(a, b))
+    if ta is tb and ta in (DayTimeDuration, YearMonthDuration):
+        return a.subtract(b)
+    if tb in (DayTimeDuration, YearMonthDuration) and ta in (datetime.date, datetime.datetime, datetime.time):
+        return feel_add(a, b.negate())
+    if ta in (datetime.date, datetime.datetime) and tb in (datetime.date, datetime.datetime):
+        x = a if ta is datetime.datetime else _midnight(a, b.tzinfo if tb is datetime.datetime else None)
+        y = b if tb is datetime.datetime else _midnight(b, x.tzinfo)
+        if (x.tzinfo is None) != (y.tzinfo is None):
+            # a local date-time against a zoned one: read the local one in UTC, as the TCK's vendors do
+            x = x if x.tzinfo else x.replace(tzinfo=datetime.timezone.utc)
+            y = y if y.tzinfo else y.replace(tzinfo=datetime.timezone.utc)
+        if x.tzinfo is not None:
+            x, y = _instant(x), _instant(y)
+        return DayTimeDuration.from_timedelta(x - y)
+    if ta is datetime.time and tb is datetime.time:
+        return DayTimeDuration(_num(_time_seconds(a) - _time_seconds(b))
+                               if (a.tzinfo is None) == (b.tzinfo is None) else
+                               _num(_time_seconds(a.replace(tzinfo=None)) - _time_seconds(b.replace(tzinfo=None))))
+    raise _mismatch("subtract", a, b)
+
+
+def feel_multiply(a: Any, b: Any) -> Any:
+    """FEEL `a * b`: numbers, and a duration times a number (either way round)."""
+    if a is None or b is None:
+        return None
+    ta, tb = type(a), type(b)
+    if ta is Decimal and tb is Decimal:
+        return _num(FEEL_CONTEXT.multiply(a, b))
+    if ta is Decimal and tb in (DayTimeDuration, YearMonthDuration):
+        return b.multiply(a)
+    if tb is Decimal and ta in (DayTimeDuration, YearMonthDuration):
+        return a.multiply(b)
+    raise _mismatch("multiply", a, b)
+
+
+def feel_divide(a: Any, b: Any) -> Any:
+    """FEEL `a / b`: numbers (null on division by zero), duration / number, duration / duration."""
+    if a is None or b is None:
+        return None
+    ta, tb = type(a), type(b)
+    if ta is Decimal and tb is Decimal:
+        if not b:
+            raise FeelRuntimeError("division by zero")
+        return _num(FEEL_CONTEXT.divide(a, b))
+    if tb is Decimal and ta in (DayTimeDuration, YearMonthDuration):
+        return a.divide(b)
+    if ta is tb is DayTimeDuration:
+        if not b.seconds:
+            raise FeelRuntimeError("division by a zero duration")
+        return _num(FEEL_CONTEXT.divide(a.seconds, b.seconds))
+    if ta is tb is YearMonthDuration:
+        if not b.months:
+            raise FeelRuntimeError("division by a zero duration")
+        return _num(FEEL_CONTEXT.divide(Decimal(a.months), Decimal(b.months)))
+    raise _mismatch("divide", a, b)
+
+
+def feel_power(a: Any, b: Any) -> Any:
+    """FEEL `a ** b`: decimal power (an integer exponent is exact to 34 digits)."""
+    if a is None or b is None:
+        return None
+    if type(a) is not Decimal or type(b) is not Decimal:
+        raise _mismatch("raise to a power", a, b)
+    try:
+        if b == b.to_integral_value():
+            return _num(FEEL_CONTEXT.power(a, int(b)))
+        return _num(FEEL_CONTEXT.power(a, b))
+    except (decimal.InvalidOperation, decimal.DivisionByZero, OverflowError, ValueError):
+        raise FeelRuntimeError(f"{a} ** {b} is not a number") from None
+
+
+def feel_negate(a: Any) -> Any:
+    """FEEL unary `-a`: numbers and durations."""
+    if a is None:
+        return None
+    if type(a) is Decimal:
+        return _num(-a)
+    if type(a) in (DayTimeDuration, YearMonthDuration):
+        return a.negate()
+    raise FeelRuntimeError(f"cannot negate a {type_name(a)}")
+
+
+# --------------------------------------------------------------------------- string()
+
+
+def number_text(n: Decimal) -> str:
+    """A number as FEEL's string() writes it: plain digits, never an exponent."""
+    return format(n, "f")
+
+
+def feel_string(value: Any) -> str:
+    """FEEL's `string(value)` text of any value (null writes as "null" inside lists)."""
+    if value is None:
+        return "null"
+    t = type(value)
+    if t is bool:
+        return "true" if value else "false"
+    if t is Decimal:
+        return number_text(value)
+    if t is str:
+        return value
+    if t is datetime.date:
+        return _date_text(value)
+    if t is datetime.time:
+        return _time_text(value) + _zone_text(value.tzinfo, None)
+    if t is datetime.datetime:
+        return _date_text(value) + "T" + _time_text(value) + _zone_text(value.tzinfo, value)
+    if t in (DayTimeDuration, YearMonthDuration):
+        return value.iso()
+    if isinstance(value, list):
+        return "[" + ", ".join(_nested(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_nested(v)}" for k, v in value.items()) + "}"
+    if t is Range:
+        if value.start is None:
+            return ("<= " if value.end_included else "< ") + _nested(value.end)
+        if value.end is None:
+            return (">= " if value.start_included else "> ") + _nested(value.start)
+        return (("[" if value.start_included else "(") + _nested(value.start) + ".." + _nested(value.end)
+                + ("]" if value.end_included else ")"))
+    if isinstance(value, FeelFunction):
+        return f"function({', '.join(value.params)})"
+    return str(value)
+
+
+def _nested(value: Any) -> str:
+    # strings inside a list or context keep their quotes, so ["a"] and [a] do not look alike
+    if type(value) is str:
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return feel_string(value)
+
+
+# --------------------------------------------------------------------------- Python <-> FEEL
+
+
+def to_feel(value: Any) -> Any:
+    """A Python value as FEEL's: int/float become Decimals (via str), containers are converted deeply.
+
+    ISO strings stay strings: a string becomes a date only when the model says so.
+    """
+    if value is None or type(value) in (bool, str, Decimal, datetime.date, datetime.datetime, datetime.time,
+                                        DayTimeDuration, YearMonthDuration):
+        return value
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None  # FEEL has no NaN or infinity
+        return Decimal(repr(value))
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    if isinstance(value, datetime.timedelta):
+        return DayTimeDuration.from_timedelta(value)
+    if isinstance(value, Mapping):
+        return {str(k): to_feel(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_feel(v) for v in value]
+    if isinstance(value, (Range, FeelFunction)):
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if hasattr(value, "item"):  # numpy scalars
+        return to_feel(value.item())
+    raise FeelRuntimeError(f"no FEEL value for a Python {type(value).__name__}")
+
+
+def from_feel(value: Any) -> Any:
+    """A FEEL value for JSON: integral Decimals -> int, others -> float; temporals and durations -> text."""
+    if value is None or type(value) in (bool, str):
+        return value
+    if type(value) is Decimal:
+        if value == value.to_integral_value():
+            return int(value)
+        return float(value)
+    if isinstance(value, list):
+        return [from_feel(v) for v in value]
+    if isinstance(value, dict):
+        return {k: from_feel(v) for k, v in value.items()}
+    if type(value) is Range:
+        return feel_string(value)
+    if isinstance(value, FeelFunction):
+        return feel_string(value)
+    return feel_string(value)
+
+
+# --------------------------------------------------------------------------- instance of
+
+
+class _TypeParser:
+    """FEEL's type grammar: names, `list<T>`, `context<a: T, ...>`, `range<T>`, `function<T, ...> -> T`."""
+
+    _NAMES = (
+        "days and time duration", "years and months duration", "date and time", "dayTimeDuration",
+        "yearMonthDuration", "dateTime", "number", "string", "boolean", "date", "time", "duration", "Any",
+        "Null", "context", "list", "range", "function",
+    )
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def fail(self, what: str) -> FeelRuntimeError:
+        return FeelRuntimeError(f"not a FEEL type: {self.text!r} ({what} at column {self.pos + 1})")
+
+    def skip(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+
+    def take(self, token: str) -> bool:
+        self.skip()
+        if self.text.startswith(token, self.pos):
+            self.pos += len(token)
+            return True
+        return False
+
+    def name(self) -> str:
+        self.skip()
+        start = self.pos
+        # names may hold spaces and dots (`date and time`, `tns.tPerson`); stop at punctuation
+        while self.pos < len(self.text) and self.text[self.pos] not in "<>,:()-":
+            self.pos += 1
+        name = " ".join(self.text[start:self.pos].split())
+        if not name:
+            raise self.fail("a type name expected")
+        return name
+
+    def parse(self) -> tuple:
+        node = self.type_()
+        self.skip()
+        if self.pos != len(self.text):
+            raise self.fail("unexpected text")
+        return node
+
+    def type_(self) -> tuple:
+        name = self.name()
+        if name in ("list", "range") and self.take("<"):
+            inner = self.type_()
+            if not self.take(">"):
+                raise self.fail("'>' expected")
+            return (name, inner)
+        if name == "context" and self.take("<"):
+            fields: list[tuple[str, tuple]] = []
+            if not self.take(">"):
+                while True:
+                    key = self.name()
+                    if not self.take(":"):
+                        raise self.fail("':' expected")
+                    fields.append((key, self.type_()))
+                    if self.take(">"):
+                        break
+                    if not self.take(","):
+                        raise self.fail("',' or '>' expected")
+            return ("context", tuple(fields))
+        if name == "function" and self.take("<"):
+            params: list[tuple] = []
+            if not self.take(">"):
+                while True:
+                    params.append(self.type_())
+                    if self.take(">"):
+                        break
+                    if not self.take(","):
+                        raise self.fail("',' or '>' expected")
+            if not self.take("->"):
+                raise self.fail("'->' expected")
+            return ("function", tuple(params), self.type_())
+        return ("name", name)
+
+
+_ALIASES = {"dateTime": "date and time", "dayTimeDuration": "days and time duration",
+            "yearMonthDuration": "years and months duration"}
+
+
+def parse_type(text: str) -> tuple:
+    """A FEEL type text as a small tree: ("name", n), ("list", t), ("context", fields), ..."""
+    return _TypeParser(text).parse()
+
+
+def instance_of(value: Any, type_text: str | tuple,
+                resolve: Callable[[str], Callable[[Any], bool] | None] | None = None) -> bool:
+    """FEEL `value instance of type`; `resolve(name)` answers model types (item definitions).
+
+    null is an instance of Null only; a context is an instance of `context<a: T>` when it has
+    an `a` of type T (more entries are fine); an unknown type name raises FeelRuntimeError.
+    """
+    node = parse_type(type_text) if isinstance(type_text, str) else type_text
+    return _instance(value, node, resolve)
+
+
+def _instance(value: Any, node: tuple, resolve: Callable[[str], Callable[[Any], bool] | None] | None) -> bool:
+    kind = node[0]
+    if kind == "name":
+        name = _ALIASES.get(node[1], node[1])
+        if name == "Null":
+            return value is None
+        if value is None:
+            return False
+        if name == "Any":
+            return True
+        if name == "duration":
+            return type(value) in (DayTimeDuration, YearMonthDuration)
+        if name in ("number", "string", "boolean", "date", "time", "date and time", "days and time duration",
+                    "years and months duration", "list", "context", "range", "function"):
+            return type_name(value) == name
+        check = resolve(node[1]) if resolve is not None else None
+        if check is None:
+            raise FeelRuntimeError(f"unknown type: {node[1]!r}")
+        return bool(check(value))
+    if value is None:
+        return False
+    if kind == "list":
+        return isinstance(value, list) and all(v is None or _instance(v, node[1], resolve) for v in value)
+    if kind == "range":
+        return type(value) is Range and all(
+            v is None or _instance(v, node[1], resolve) for v in (value.start, value.end))
+    if kind == "context":
+        return isinstance(value, dict) and all(
+            key in value and (value[key] is None or _instance(value[key], t, resolve)) for key, t in node[1])
+    if kind == "function":
+        if not isinstance(value, FeelFunction):
+            return False
+        params, result = node[1], node[2]
+        if any(not s.variadic and not s.required <= len(params) <= len(s.params) for s in value.signatures[:1]):
+            return False
+        declared = [p for p in value.param_types[:len(params)]]
+        # parameters are contravariant: the function must accept at least what the type promises
+        for given, expected in zip(declared, params):
+            if given is not None and not _subtype(expected, parse_type(given)):
+                return False
+        if value.result_type is not None and not _subtype(parse_type(value.result_type), result):
+            return False
+        return True
+    raise FeelRuntimeError(f"unknown type form: {node!r}")
+
+
+def _subtype(a: tuple, b: tuple) -> bool:
+    """Whether type a conforms to type b (enough for function types: equal, Any, or Null)."""
+    if b == ("name", "Any") or a == ("name", "Null"):
+        return True
+    if a[0] == "name" and b[0] == "name":
+        return _ALIASES.get(a[1], a[1]) == _ALIASES.get(b[1], b[1])
+    if a[0] != b[0]:
+        return False
+    if a[0] in ("list", "range"):
+        return _subtype(a[1], b[1])
+    if a[0] == "context":
+        fields_a = dict(a[1])
+        return all(k in fields_a and _subtype(fields_a[k], t) for k, t in b[1])
+    if a[0] == "function":
+        return (len(a[1]) == len(b[1]) and all(_subtype(y, x) for x, y in zip(a[1], b[1]))
+                and _subtype(a[2], b[2]))
+    return False
+
+
+# --------------------------------------------------------------------------- properties
+
+
+def temporal_property(value: Any, name: str) -> Any:
+    """`value.name` for temporals, durations and ranges (`d.year`, `t.time offset`, `r.start`).
+
+    Raises FeelRuntimeError for a property the value's type does not have.
+    """
+    t = type(value)
+    if t in (datetime.date, datetime.datetime):
+        if name == "year":
+            return Decimal(value.year)
+        if name == "month":
+            return Decimal(value.month)
+        if name == "day":
+            return Decimal(value.day)
+        if name == "weekday":
+            return Decimal(value.isoweekday())
+    if t in (datetime.time, datetime.datetime):
+        if name == "hour":
+            return Decimal(value.hour)
+        if name == "minute":
+            return Decimal(value.minute)
+        if name == "second":
+            return Decimal(value.second)
+        if name == "time offset":
+            offset = value.utcoffset() if t is datetime.datetime else time_offset(value)
+            return None if offset is None else DayTimeDuration.from_timedelta(offset)
+        if name == "timezone":
+            return _zone_name(value.tzinfo)
+    if t is DayTimeDuration:
+        if name == "days":
+            return Decimal(value.days)
+        if name == "hours":
+            return Decimal(value.hours)
+        if name == "minutes":
+            return Decimal(value.minutes)
+        if name == "seconds":
+            return Decimal(_truncated(value.whole_seconds))
+    if t is YearMonthDuration:
+        if name == "years":
+            return Decimal(value.years)
+        if name == "months":
+            return Decimal(value.months_part)
+    if t is Range:
+        if name == "start":
+            return value.start
+        if name == "end":
+            return value.end
+        if name == "start included":
+            return value.start_included
+        if name == "end included":
+            return value.end_included
+    raise FeelRuntimeError(f"a {type_name(value)} has no property {name!r}")
