@@ -22,14 +22,16 @@ _WIDTH = 120
 _SHOWN = 3
 
 
-def _knowledge(snapshot: Mapping[str, Any]) -> Knowledge:
+def stored_knowledge(snapshot: Mapping[str, Any]) -> Knowledge:
+    """The concepts of a stored project snapshot, to word values as the project did."""
     try:
         return Knowledge.from_mapping(snapshot.get("concepts") or {}, file="<stored snapshot>")
     except Exception:  # an explanation must still render if an old snapshot no longer validates
         return Knowledge()
 
 
-def _value(knowledge: Knowledge, name: str, value: Any) -> str:
+def value_text(knowledge: Knowledge, name: str, value: Any) -> str:
+    """A value in its concept's words (unit, labels), or plainly when no concept names it."""
     if value is None:
         return "null"
     concept = knowledge.get(name)
@@ -46,7 +48,7 @@ def _short(text: str, limit: int = 72) -> str:
     return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
@@ -58,7 +60,7 @@ def _plain(value: Any) -> str:
     return json.dumps(value, default=str)
 
 
-def _evidence_lines(kind: str, step: Any, knowledge: Knowledge) -> list[str]:
+def evidence_lines(kind: str, step: Any, knowledge: Knowledge) -> list[str]:
     if not step.evidence:
         return []
     differs = step.evidence.get("replay_differs")
@@ -90,7 +92,7 @@ def why_not_lines(decision: Decision, snapshot: Mapping[str, Any], rule: str) ->
 
 
 def explain_text(decision: Decision, snapshot: Mapping[str, Any], *, why_not: str | None = None) -> str:
-    knowledge = _knowledge(snapshot)
+    knowledge = stored_knowledge(snapshot)
     described = {n["name"]: n for n in snapshot.get("nodes", [])}
     out: list[str] = []
     add = out.append
@@ -103,14 +105,14 @@ def explain_text(decision: Decision, snapshot: Mapping[str, Any], *, why_not: st
     for name, value in decision.outputs.items():
         concept = knowledge.get(name)
         label = f"  ({_short(concept.description)})" if concept and concept.description else ""
-        add(f"  {name} = {_value(knowledge, name, value)}{label}")
+        add(f"  {name} = {value_text(knowledge, name, value)}{label}")
     add("")
     add("Inputs")
     width = max((len(n) for n in decision.inputs), default=0)
     for name, value in decision.inputs.items():
         concept = knowledge.get(name)
         label = f"  ({_short(concept.description)})" if concept and concept.description else ""
-        add(f"  {name.ljust(width)}  {_value(knowledge, name, value)}{label}")
+        add(f"  {name.ljust(width)}  {value_text(knowledge, name, value)}{label}")
     add("")
     add("Steps, in the order they ran")
     if decision.trace.note:
@@ -124,12 +126,12 @@ def explain_text(decision: Decision, snapshot: Mapping[str, Any], *, why_not: st
             title += f": {info['summary']}"
         add(title)
         if step.read:
-            add("     read   " + ", ".join(f"{k} = {_value(knowledge, k, v)}" for k, v in step.read.items()))
+            add("     read   " + ", ".join(f"{k} = {value_text(knowledge, k, v)}" for k, v in step.read.items()))
         formulas = info.get("formulas") or {}
         for name, value in step.wrote.items():
-            formula = f"   [{_one_line(formulas[name])}]" if name in formulas else ""
-            add(f"     wrote  {name} = {_value(knowledge, name, value)}{formula}")
-        for line in _evidence_lines(step.kind, step, knowledge):
+            formula = f"   [{one_line(formulas[name])}]" if name in formulas else ""
+            add(f"     wrote  {name} = {value_text(knowledge, name, value)}{formula}")
+        for line in evidence_lines(step.kind, step, knowledge):
             add(f"     {line}")
     if why_not:
         add("")
@@ -210,7 +212,7 @@ def _not_taken(node: Any, step: NodeTrace) -> set[str]:
 
 def explain_short(decision: Decision, snapshot: Mapping[str, Any], *, why_not: str | None = None) -> str:
     """The outcome and the steps that decided it, one or two lines each; `explain_text` has every step."""
-    knowledge = _knowledge(snapshot)
+    knowledge = stored_knowledge(snapshot)
     out: list[str] = []
     add = out.append
     # what differs between two records of one decision (its id, its time) stays on the first line
@@ -222,7 +224,7 @@ def explain_short(decision: Decision, snapshot: Mapping[str, Any], *, why_not: s
     for name, value in decision.outputs.items():
         concept = knowledge.get(name)
         label = f"  ({_short(concept.description)})" if concept and concept.description else ""
-        add(f"  {name} = {_value(knowledge, name, value)}{label}")
+        add(f"  {name} = {value_text(knowledge, name, value)}{label}")
     add("")
     found = deciding_steps(decision, snapshot)
     total = len(decision.trace.nodes)
@@ -285,7 +287,7 @@ def _table_items(step: NodeTrace, knowledge: Knowledge) -> list[str] | None:
     items = []
     for entry in tables:
         name = step.name if len(tables) == 1 else f"{step.name}/{entry.get('table')}"
-        output = ", ".join(f"{key} = {_value(knowledge, key, value)}"
+        output = ", ".join(f"{key} = {value_text(knowledge, key, value)}"
                            for key, value in (entry.get("output") or {}).items())
         matched = entry.get("matched") or []
         if not matched:
@@ -301,11 +303,11 @@ def _table_items(step: NodeTrace, knowledge: Knowledge) -> list[str] | None:
 def _step_summary(step: NodeTrace, knowledge: Knowledge, needed: set[str]) -> list[str]:
     """A step in one or two lines: what decided in it, in the words of its kind."""
     shown = [key for key in step.wrote if key in needed] or list(step.wrote)
-    wrote = ", ".join(f"{key} = {_brief(_value(knowledge, key, step.wrote[key]))}" for key in shown)
+    wrote = ", ".join(f"{key} = {_brief(value_text(knowledge, key, step.wrote[key]))}" for key in shown)
     if step.kind == "expression" and not step.evidence:
         return [wrote]  # an expression's evidence is what it wrote
     if _unusable(step):
-        return [wrote] + _evidence_lines(step.kind, step, knowledge)
+        return [wrote] + evidence_lines(step.kind, step, knowledge)
     evidence = step.evidence
     if step.kind == "blend":
         return [_blend_summary(evidence)]
@@ -317,7 +319,7 @@ def _step_summary(step: NodeTrace, knowledge: Knowledge, needed: set[str]) -> li
         return _model_summary(step, knowledge)
     if step.kind == "rules":
         return _rules_summary(step, needed)
-    return _evidence_lines(step.kind, step, knowledge)[:1] or [wrote]
+    return evidence_lines(step.kind, step, knowledge)[:1] or [wrote]
 
 
 def _rules_summary(step: NodeTrace, needed: set[str]) -> list[str]:
@@ -377,7 +379,7 @@ def _fuzzy_summary(evidence: Mapping[str, Any], knowledge: Knowledge) -> str:
     """`affordability = 60.2 /100 (fair); strongest rules: little_known 1.00, moderate_load 0.50`."""
     parts = []
     for name, entry in (evidence.get("outputs") or {}).items():
-        text = f"{name} = {_value(knowledge, name, entry.get('value'))}"
+        text = f"{name} = {value_text(knowledge, name, entry.get('value'))}"
         if entry.get("default_used"):
             text += " (the default: no rule fired)"
         elif entry.get("term"):
@@ -394,7 +396,7 @@ def _fuzzy_summary(evidence: Mapping[str, Any], knowledge: Knowledge) -> str:
 
 def _model_summary(step: NodeTrace, knowledge: Knowledge) -> list[str]:
     """The model's probability and domain, then its three strongest reasons in knowledge's words."""
-    lines = _evidence_lines(step.kind, step, knowledge)
+    lines = evidence_lines(step.kind, step, knowledge)
     evidence = step.evidence
     head = (f"model '{evidence.get('model')}': " + lines[0].split("): ", 1)[-1]) if lines else ", ".join(
         f"{key} = {_plain(value)}" for key, value in step.wrote.items())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from composite.explain import _evidence_lines, _knowledge, _one_line, _value, deciding_steps
+from composite.explain import deciding_steps, evidence_lines, one_line, stored_knowledge, value_text
 from composite.report_html import Section, bar_chart, diverging_bar_chart, page, table
 
 if TYPE_CHECKING:
@@ -39,11 +39,11 @@ def explain_html(store: "DecisionStore", decision_id: str) -> str:
 
 def render_html(decision: "Decision", snapshot: Mapping[str, Any]) -> str:
     """The page for `decision` and the project snapshot it was made with."""
-    knowledge = _knowledge(snapshot)
+    knowledge = stored_knowledge(snapshot)
     steps = decision.trace.nodes  # derived on demand, as `composite explain` derives them
     nodes = _loaded_nodes(snapshot) if not decision.trace.note else {}
     decided, not_taken = _deciding(decision, snapshot)
-    outcome = [[name, _value(knowledge, name, value), _meaning(knowledge, name)]
+    outcome = [[name, value_text(knowledge, name, value), _meaning(knowledge, name)]
                for name, value in decision.outputs.items()]
     sections = [
         Section("Decision", table(["field", "value"], _header_rows(decision, snapshot), table_id="header"),
@@ -55,7 +55,7 @@ def render_html(decision: "Decision", snapshot: Mapping[str, Any]) -> str:
                 note="Each box is a step, in the order the values flow (top to bottom); an arrow carries the values "
                      "one step writes to a step that reads them. Click a step for its evidence."),
         Section("Inputs", table(["input", "value", "meaning"], [
-            [name, _value(knowledge, name, value), _meaning(knowledge, name)] for name, value in decision.inputs.items()
+            [name, value_text(knowledge, name, value), _meaning(knowledge, name)] for name, value in decision.inputs.items()
         ], table_id="inputs"), ident="inputs"),
     ]
     described = {n.get("name"): n for n in snapshot.get("nodes") or [] if isinstance(n, Mapping)}
@@ -68,7 +68,7 @@ def render_html(decision: "Decision", snapshot: Mapping[str, Any]) -> str:
     first = next(iter(decision.outputs.items()), None)
     summary = f"{decision.project} {decision.project_version}, made {_when(decision)}"
     if first is not None:
-        summary += f": {first[0]} = {_value(knowledge, first[0], first[1])}"
+        summary += f": {first[0]} = {value_text(knowledge, first[0], first[1])}"
     if decision.trace.note:
         summary += f" ({decision.trace.note})"
     return page(f"Decision {decision.id}", sections, summary=summary, style=_STYLE)
@@ -95,7 +95,7 @@ def _header_rows(decision: "Decision", snapshot: Mapping[str, Any]) -> list[list
 
 def _meaning(knowledge: "Knowledge", name: str) -> str:
     concept = knowledge.get(name)
-    return _one_line(concept.description) if concept is not None and concept.description else ""
+    return one_line(concept.description) if concept is not None and concept.description else ""
 
 
 # -- the graph -------------------------------------------------------------------------------
@@ -253,15 +253,15 @@ def _step_section(index: int, step: "NodeTrace", described: Mapping[str, Any], n
                   *, decided: bool, not_taken: str | None) -> Section:
     io: list[str] = []
     if step.read:
-        io.append(table(["read", "value"], [[k, _value(knowledge, k, v)] for k, v in step.read.items()]))
+        io.append(table(["read", "value"], [[k, value_text(knowledge, k, v)] for k, v in step.read.items()]))
     formulas = described.get("formulas") or {}
     if step.wrote:
-        rows = [[k, _value(knowledge, k, v)] + ([_one_line(formulas[k])] if formulas else [])
+        rows = [[k, value_text(knowledge, k, v)] + ([one_line(formulas[k])] if formulas else [])
                 for k, v in step.wrote.items()]
         headers = ["wrote", "value"] + (["formula"] if formulas else [])
         io.append(table(headers, [r + [""] * (len(headers) - len(r)) for r in rows]))
     parts = [f'<div class="io">{"".join(io)}</div>'] if io else []
-    lines = _evidence_lines(step.kind, step, knowledge)
+    lines = evidence_lines(step.kind, step, knowledge)
     if lines:
         parts.append('<ul class="evidence">' + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>")
     evidence = step.evidence or {}
@@ -447,7 +447,7 @@ def _fired_rules(step: "NodeTrace") -> list[str]:
     parts = ["<h3>Fired rules</h3>"]
     if fired:
         parts.append(table(["rule", "priority", "when", "then"], [
-            [f.get("rule"), f.get("priority"), _one_line(str(f.get("when", ""))),
+            [f.get("rule"), f.get("priority"), one_line(str(f.get("when", ""))),
              ", ".join(f"{k} = {v}" for k, v in (f.get("then") or {}).items())] for f in fired]))
     else:
         parts.append('<p class="note">No rule fired.</p>')
