@@ -105,7 +105,7 @@ def _duration(kind: str, text: str) -> Any:
     wanted = day_time if kind == DURATION else years_months
     try:
         value = values.parse_duration(text)
-    except (ValueError, TypeError, ArithmeticError):
+    except (values.FeelRuntimeError, ValueError, TypeError, ArithmeticError):
         raise ValueError(f"expected {EXAMPLES[kind]}") from None
     if type(value) is not wanted:
         raise ValueError(f"expected {EXAMPLES[kind]}")
@@ -123,9 +123,7 @@ def iso(value: Any) -> str:
     if kind in (DATE, DATETIME, TIME):
         return value.isoformat()
     if kind in (DURATION, YEARS_MONTHS):
-        from composite.feel import values
-
-        return values.format_duration(value) if hasattr(values, "format_duration") else str(value)
+        return str(value.iso())
     raise TypeError(f"not a date, time or duration: {value!r}")
 
 

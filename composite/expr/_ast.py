@@ -190,6 +190,15 @@ FUNCTIONS: dict[str, Function] = {
         Function("min", 2, None, "min(a, b, ...)", "smallest argument; NaN if any is NaN"),
         Function("round", 1, 2, "round(x, digits)", "round half away from zero"),
         Function("sqrt", 1, 1, "sqrt(x)", "square root; x must be >= 0"),
+        Function("date", 1, 1, 'date("2026-03-01")', "a date, from ISO text or from a date and time"),
+        Function("datetime", 1, 1, 'datetime("2026-03-01T14:30:00")', "a date and time, from ISO text or a date"),
+        Function("time", 1, 1, 'time("14:30:00")', "a time of day, from ISO text or from a date and time"),
+        Function("duration", 1, 1, 'duration("P90D")',
+                 "a duration: in days and time (P90D, PT36H) or in years and months (P1Y6M)"),
+        Function("days", 1, 1, "days(d)", "the days of a days-and-time duration, such as a date minus a date"),
+        Function("year", 1, 1, "year(d)", "the year of a date or a date and time"),
+        Function("month", 1, 1, "month(d)", "the month (1 to 12) of a date or a date and time"),
+        Function("day", 1, 1, "day(d)", "the day of the month of a date or a date and time"),
     )
 }
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from composite.expr import _temporal
 from composite.expr._ast import (
     Binary,
     BoolOp,
@@ -151,6 +152,9 @@ def describe(value: Any) -> str:
         return 'string "' + shown.replace('"', '\\"') + '"'
     if type(value) in _NUMBER:
         return f"number {value!r}"
+    kind = _temporal.kind(value)
+    if kind is not None:
+        return f"{_temporal.NAMES[kind]} {_temporal.iso(value)}"
     return f"{type(value).__name__} {value!r}"
 
 
@@ -173,9 +177,14 @@ def normalize(value: Any) -> Any:
         return float(value)
     if isinstance(value, str):
         return str.__str__(value)
+    if _temporal.kind(value) is not None:
+        return value
+    plain = _temporal.plain(value)
+    if plain is not None:
+        return plain
     raise OpError(
         f"unsupported value {value!r} of type {type(value).__name__}; "
-        "expected true/false, a number, a string or null",
+        "expected true/false, a number, a string, a date, a time, a duration or null",
         BAD_INPUT,
     )
 
@@ -192,6 +201,16 @@ def _operands(op: str, a: Any, b: Any, strings: bool = False) -> OpError:
     return OpError(message, TYPE)
 
 
+def _other(op: str, a: Any, b: Any, strings: bool = False) -> Any:
+    """The operation on dates, times and durations, or the language's refusal of its operands."""
+    if a is not None and b is not None and (_temporal.kind(a) is not None or _temporal.kind(b) is not None):
+        try:
+            return _temporal.BINARY[op](a, b)
+        except _temporal.TemporalError as e:
+            raise OpError(e.message, e.code) from None
+    raise _operands(op, a, b, strings=strings)
+
+
 def add(a: Any, b: Any) -> Any:
     ta = type(a)
     tb = type(b)
@@ -202,7 +221,7 @@ def add(a: Any, b: Any) -> Any:
         raise OpError(INT_OVERFLOW, OVERFLOW)
     if (ta in _NUMBER and tb in _NUMBER) or (ta is str and tb is str):
         return a + b
-    raise _operands("+", a, b, strings=True)
+    return _other("+", a, b, strings=True)
 
 
 def sub(a: Any, b: Any) -> Any:
@@ -215,7 +234,7 @@ def sub(a: Any, b: Any) -> Any:
         raise OpError(INT_OVERFLOW, OVERFLOW)
     if ta in _NUMBER and tb in _NUMBER:
         return a - b
-    raise _operands("-", a, b)
+    return _other("-", a, b)
 
 
 def mul(a: Any, b: Any) -> Any:
@@ -228,7 +247,7 @@ def mul(a: Any, b: Any) -> Any:
         raise OpError(INT_OVERFLOW, OVERFLOW)
     if ta in _NUMBER and tb in _NUMBER:
         return a * b
-    raise _operands("*", a, b)
+    return _other("*", a, b)
 
 
 def div(a: Any, b: Any) -> Any:
@@ -313,30 +332,58 @@ def _orderable(op: str, a: Any, b: Any) -> None:
     ta = type(a)
     tb = type(b)
     if not ((ta in _NUMBER and tb in _NUMBER) or (ta is str and tb is str)):
+        if _temporal.orderable(a, b):
+            raise _Temporal()
         message = f"'{op}' compares two numbers or two strings, got {describe(a)} and {describe(b)}"
+        if _temporal.kind(a) is not None or _temporal.kind(b) is not None:
+            message = f"'{op}' compares two dates, two date-times, two times or two durations of one kind, got " \
+                      f"{describe(a)} and {describe(b)}"
         position = _null_position(a, b)
         if position is not None:
             raise NullOperand(message, position)
         raise OpError(message, TYPE)
 
 
+class _Temporal(Exception):
+    """Raised by `_orderable` for two dates (times, durations): ordered by `_ordered`, off the hot path."""
+
+
+def _ordered(op: str, a: Any, b: Any) -> bool:
+    try:
+        return _temporal.compare(op, a, b)
+    except _temporal.TemporalError as e:
+        raise OpError(e.message, e.code) from None
+
+
 def lt(a: Any, b: Any) -> bool:
-    _orderable("<", a, b)
+    try:
+        _orderable("<", a, b)
+    except _Temporal:
+        return _ordered("<", a, b)
     return a < b
 
 
 def le(a: Any, b: Any) -> bool:
-    _orderable("<=", a, b)
+    try:
+        _orderable("<=", a, b)
+    except _Temporal:
+        return _ordered("<=", a, b)
     return a <= b
 
 
 def gt(a: Any, b: Any) -> bool:
-    _orderable(">", a, b)
+    try:
+        _orderable(">", a, b)
+    except _Temporal:
+        return _ordered(">", a, b)
     return a > b
 
 
 def ge(a: Any, b: Any) -> bool:
-    _orderable(">=", a, b)
+    try:
+        _orderable(">=", a, b)
+    except _Temporal:
+        return _ordered(">=", a, b)
     return a >= b
 
 
@@ -512,6 +559,23 @@ FUNCTIONS_IMPL: dict[str, Callable[..., Any]] = {
     "floor": fn_floor,
     "ceil": fn_ceil,
 }
+
+
+def _temporal_function(name: str, scalar: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A date, time or duration function in the language's terms: null and refusals as OpError."""
+
+    def run(x: Any) -> Any:
+        if x is None:
+            raise NullOperand(f"{name}() needs a value, got null", 0)
+        try:
+            return scalar(x)
+        except _temporal.TemporalError as e:
+            raise OpError(e.message, e.code) from None
+
+    return run
+
+
+FUNCTIONS_IMPL.update({name: _temporal_function(name, f) for name, f in _temporal.FUNCTIONS.items()})
 
 
 def function_impl(node: Call) -> Callable[..., Any]:

@@ -31,6 +31,7 @@ from composite.expr._ast import (
 )
 from composite.expr._compile import Failure, RowFn, compile_row
 from composite.expr._lexer import Positions, SyntaxProblem, Token, tokenize
+from composite.expr._temporal import LITERAL_TEXT, check_literal
 from composite.expr._vector import Batch, ColumnFn, compile_columns
 
 UNKNOWN_FUNCTION = "expression_unknown_function"
@@ -470,4 +471,9 @@ class _Parser:
                     f"found '{self.text[digits.start:digits.end]}'",
                     digits.start,
                 )
+        if function.name in LITERAL_TEXT and isinstance(args[0], Literal) and type(args[0].value) is str:
+            # date("2026-02-30") is a mistake of the file, found when it loads, not on some later decision
+            wrong = check_literal(function.name, args[0].value)
+            if wrong is not None:
+                raise SyntaxProblem(wrong, args[0].start)
         return Call(function.name, tuple(args), start=name.start, end=close.end)

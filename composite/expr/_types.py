@@ -37,6 +37,22 @@ if TYPE_CHECKING:
     from composite.knowledge import Concept
 
 NUMBER, TEXT, BOOLEAN, NULL, ANY = "number", "text", "boolean", "null", "any"
+# The kinds of dates, times and durations (composite.temporal's concept types).
+DATE, DATETIME, TIME, DURATION, YEARS_MONTHS = "date", "datetime", "time", "duration", "years_months"
+_TEMPORAL = frozenset({DATE, DATETIME, TIME, DURATION, YEARS_MONTHS})
+_MOMENTS = frozenset({DATE, DATETIME, TIME})
+_DURATIONS = frozenset({DURATION, YEARS_MONTHS})
+# What each date function gives, and the kinds its argument may be (text is parsed).
+_TEMPORAL_FUNCTIONS = {
+    "date": (DATE, frozenset({TEXT, DATE, DATETIME})),
+    "datetime": (DATETIME, frozenset({TEXT, DATE, DATETIME})),
+    "time": (TIME, frozenset({TEXT, TIME, DATETIME})),
+    "duration": (ANY, frozenset({TEXT, DURATION, YEARS_MONTHS})),
+    "days": (NUMBER, frozenset({DURATION})),
+    "year": (NUMBER, frozenset({DATE, DATETIME})),
+    "month": (NUMBER, frozenset({DATE, DATETIME})),
+    "day": (NUMBER, frozenset({DATE, DATETIME})),
+}
 
 COMPARE = "type.compare"
 ARITHMETIC = "type.arithmetic"
@@ -79,7 +95,9 @@ UNKNOWN = ValueType()
 def of_concept(concept: "Concept") -> ValueType:
     """A knowledge/ concept's type: category and string are text; integer is a number."""
     kind = {"number": NUMBER, "integer": NUMBER, "boolean": BOOLEAN}.get(concept.type, TEXT)
-    low, high = concept.range if concept.range is not None else (None, None)
+    if concept.type in _TEMPORAL:
+        kind = concept.type
+    low, high = concept.range if concept.range is not None and kind == NUMBER else (None, None)
     where = f"{concept.file}:{concept.line}" if concept.file and concept.line else (concept.file or "knowledge/")
     return ValueType(kind, tuple(concept.values) if concept.values is not None else None, low, high,
                      nullable=not concept.required, source=where, ordered=concept.ordered)
@@ -128,7 +146,9 @@ class TypeIssue:
 
 
 def describe(kind: str) -> str:
-    return {NUMBER: "a number", TEXT: "text", BOOLEAN: "true/false", NULL: "null"}.get(kind, "a value")
+    return {NUMBER: "a number", TEXT: "text", BOOLEAN: "true/false", NULL: "null", DATE: "a date",
+            DATETIME: "a date and time", TIME: "a time", DURATION: "a duration in days and time",
+            YEARS_MONTHS: "a duration in years and months"}.get(kind, "a value")
 
 
 def infer(tree: Node, env: Mapping[str, ValueType]) -> tuple[ValueType, list[TypeIssue]]:
@@ -201,6 +221,8 @@ class _Inference:
                         f"and {_shown(node.right)} is {describe(right.kind)}",
                         _as_number_fix(node, text_side) or "make both sides numbers, or both text")
             return UNKNOWN
+        if left.kind in _TEMPORAL or right.kind in _TEMPORAL:
+            return self.temporal_binary(node, left, right)
         for side, kind in ((node.left, left), (node.right, right)):
             if kind.kind in (TEXT, BOOLEAN):
                 fix = _as_number_fix(node, side)
@@ -209,9 +231,44 @@ class _Inference:
                 return UNKNOWN
         return ValueType(NUMBER)
 
+    def temporal_binary(self, node: Binary, left: ValueType, right: ValueType) -> ValueType:
+        """Date arithmetic: date - date is a duration, date + duration a date, duration * number a duration."""
+        a, b, op = left.kind, right.kind, node.op
+        if ANY in (a, b) or NULL in (a, b):
+            return UNKNOWN
+        result: str | None = None
+        if op in ("+", "-") and a in _MOMENTS and b in _DURATIONS and not (a == TIME and b == YEARS_MONTHS):
+            result = a
+        elif op == "+" and b in _MOMENTS and a in _DURATIONS and not (b == TIME and a == YEARS_MONTHS):
+            result = b
+        elif op == "-" and a == b and a in _MOMENTS:
+            result = DURATION
+        elif op in ("+", "-") and a == b and a in _DURATIONS:
+            result = a
+        elif op == "*" and ((a in _DURATIONS and b == NUMBER) or (b in _DURATIONS and a == NUMBER)):
+            result = a if a in _DURATIONS else b
+        if result is not None:
+            return ValueType(result)
+        fix = None
+        if op == "+" and a == b and a in _MOMENTS:
+            fix = f"subtract them for the time between: {_shown(node.left)} - {_shown(node.right)}"
+        elif op in ("+", "-") and a in _MOMENTS and b == NUMBER:
+            fix = f"write {_shown(node.left)} {op} duration(\"P{_shown(node.right)}D\") for days"
+        self.report(node, ARITHMETIC, f"'{op}' cannot take {describe(a)} and {describe(b)}: {_shown(node.left)} is "
+                    f"{describe(a)}, {_shown(node.right)} is {describe(b)}",
+                    fix or "a date plus or minus a duration is a date; a date minus a date is a duration")
+        return UNKNOWN
+
     def compare(self, node: Compare) -> None:
         left, right = self.type_of(node.left), self.type_of(node.right)
         if not (left.known and right.known):
+            return
+        if {left.kind, right.kind} == {DURATION, NUMBER}:
+            side = node.left if left.kind == DURATION else node.right
+            number = node.right if side is node.left else node.left
+            self.report(node, COMPARE, f"{_shown(side)} is a duration; {_shown(number)} is a number",
+                        f"count its days: days({_shown(side)}), or compare with a duration such as "
+                        f"duration(\"P{_shown(number)}D\")")
             return
         if left.kind != right.kind:
             fix = _as_number_fix(node, node.right if right.kind == TEXT else node.left)
@@ -285,9 +342,21 @@ class _Inference:
             for kind in kinds[1:]:
                 result = join(replace(result, nullable=False), kind)
             return result
+        if node.function in _TEMPORAL_FUNCTIONS:
+            result, accepted = _TEMPORAL_FUNCTIONS[node.function]
+            kind = kinds[0]
+            if kind.known and kind.kind not in accepted:
+                names = " or ".join(describe(k) for k in sorted(accepted))
+                self.report(node.args[0], FUNCTION, f"{node.function}() needs {names}; {_shown(node.args[0])} is "
+                            f"{describe(kind.kind)}", f"pass {names} to {node.function}()")
+            if node.function == "duration" and isinstance(node.args[0], Literal):
+                text = node.args[0].value
+                result = YEARS_MONTHS if isinstance(text, str) and ("Y" in text or "M" in text.split("T")[0]) \
+                    else DURATION
+            return ValueType(result) if result != ANY else UNKNOWN
         if node.function in _NUMBER_FUNCTIONS:
             for arg, kind in zip(node.args, kinds):
-                if kind.kind in (TEXT, BOOLEAN):
+                if kind.kind in (TEXT, BOOLEAN) or kind.kind in _TEMPORAL:
                     self.report(arg, FUNCTION, f"{node.function}() needs numbers; {_shown(arg)} is "
                                 f"{describe(kind.kind)}", f"pass a number to {node.function}()")
             return ValueType(NUMBER)
@@ -296,11 +365,15 @@ class _Inference:
     # -- what a place needs ------------------------------------------------------------------
 
     def need_number(self, node: Node, kind: ValueType, what: str) -> None:
-        if kind.kind in (TEXT, BOOLEAN):
+        if kind.kind in (TEXT, BOOLEAN) or kind.kind in _TEMPORAL:
             self.report(node, ARITHMETIC, f"{what} needs a number; {_shown(node)} is {describe(kind.kind)}",
                         _as_number_fix(node, node) or f"use a number in place of {_shown(node)}")
 
     def need_boolean(self, node: Node, kind: ValueType, what: str) -> None:
+        if kind.kind in _TEMPORAL:
+            self.report(node, NOT_BOOLEAN, f"{what} needs true or false; {_shown(node)} is {describe(kind.kind)}",
+                        f"compare it, e.g. {_shown(node)} < ...")
+            return
         if kind.kind in (NUMBER, TEXT):
             fix = f"compare it, e.g. {_shown(node)} > 0" if kind.kind == NUMBER else \
                 f"compare it, e.g. {_shown(node)} == \"...\""
@@ -423,10 +496,15 @@ def _same(a: Any, b: Any) -> bool:
 __all__ = [
     "ANY",
     "BOOLEAN",
+    "DATE",
+    "DATETIME",
+    "DURATION",
     "NULL",
     "NUMBER",
     "TEXT",
+    "TIME",
     "TypeIssue",
+    "YEARS_MONTHS",
     "ValueType",
     "check_expression",
     "infer",

@@ -123,6 +123,9 @@ def _normalize_column(node: Name, raw: Any, size: int) -> np.ndarray:
         return array.astype(object)
     if kind in "Ou":
         return _normalize_objects(node, array if kind == "O" else array.astype(object))
+    if kind == "M":  # numpy dates: Python dates (day precision) or date-times, NaT as null
+        return _normalize_objects(node, array.astype(object) if np.datetime_data(array.dtype)[0] in "YMWD"
+                                  else array.astype("datetime64[us]").astype(object))
     raise Failure(
         node,
         f"column '{node.name}' has dtype {array.dtype}; expected bool, integer, float, "
@@ -695,12 +698,12 @@ def _call(node: Call) -> ColumnFn:
     if node.function == "round":
         fast, arg_nodes = _round(round_digits(node)), node.args[:1]
     else:
-        fast, arg_nodes = _FAST_FUNCTIONS[node.function], node.args
+        fast, arg_nodes = _FAST_FUNCTIONS.get(node.function), node.args
     args = [compile_columns(a) for a in arg_nodes]
 
     def run(batch: Batch, live: Live) -> np.ndarray:
         values = [f(batch, live) for f in args]
-        if _numeric(*values):
+        if fast is not None and _numeric(*values):
             return fast(node, values, live)
         return _elementwise(node, scalar, values, live, batch.size)
 

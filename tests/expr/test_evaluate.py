@@ -509,7 +509,10 @@ def test_bad_columns_are_evaluation_errors() -> None:
     assert info.value.code == "expression_missing_name"
     with pytest.raises(EvaluationError, match=r"column 'x' has shape \(3,\), expected \(2,\)"):
         e.evaluate_columns({"x": np.arange(3)}, 2)
-    with pytest.raises(EvaluationError, match="has dtype datetime64"):
+    with pytest.raises(EvaluationError, match="has dtype timedelta64"):
+        e.evaluate_columns({"x": np.array([1, 2], dtype="timedelta64[D]")}, 2)
+    # numpy dates are dates: a number added to one is the language's type error
+    with pytest.raises(EvaluationError, match="got date 2024-01-01 and number 1"):
         e.evaluate_columns({"x": np.array(["2024-01-01"] * 2, dtype="datetime64[D]")}, 2)
     with pytest.raises(EvaluationError, match="size must be a whole number >= 0"):
         e.evaluate_columns({"x": np.arange(2)}, -1)

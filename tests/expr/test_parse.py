@@ -309,10 +309,11 @@ def test_unknown_function_is_named_with_the_known_ones() -> None:
     assert (error.line, error.column) == (1, 5)
     assert error.message == (
         "unknown function 'average'; the functions are: "
-        "abs, ceil, clip, coalesce, exp, floor, log, max, min, round, sqrt"
+        "abs, ceil, clip, coalesce, date, datetime, day, days, duration, exp, floor, log, max, min, month, round, sqrt, "
+        "time, year"
     )
-    assert sorted(FUNCTIONS) == ["abs", "ceil", "clip", "coalesce", "exp", "floor", "log", "max", "min", "round",
-                                 "sqrt"]
+    assert sorted(FUNCTIONS) == ["abs", "ceil", "clip", "coalesce", "date", "datetime", "day", "days", "duration", "exp",
+                                 "floor", "log", "max", "min", "month", "round", "sqrt", "time", "year"]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,323 @@
+"""Dates, times and durations in the expression language: the scalar operations and functions.
+
+Both evaluators use these (the column evaluator value by value), so a row and a batch agree exactly.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as _dt
+from decimal import Decimal
+from typing import Any
+
+from composite import temporal
+
+TYPE = "expression_type"
+DOMAIN = "expression_domain"
+OVERFLOW = "expression_overflow"
+
+_MIDNIGHT = _dt.time(0)
+_DAY = Decimal(86400)
+
+
+class TemporalError(Exception):
+    """An operation on dates, times or durations refused its operands (`code` as in _compile)."""
+
+    def __init__(self, message: str, code: str = TYPE) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def kind(value: Any) -> str | None:
+    return temporal.kind_of(value)
+
+
+def _day_time(seconds: Decimal) -> Any:
+    day_time, _ = temporal.durations()
+    return day_time(seconds)
+
+
+def _years_months(months: int) -> Any:
+    _, years_months = temporal.durations()
+    return years_months(months)
+
+
+def _timedelta(seconds: Decimal) -> _dt.timedelta:
+    """Exact to the microsecond (a float of seconds is not, past about 285 years)."""
+    micro = int((seconds * 1_000_000).to_integral_value())
+    return _dt.timedelta(microseconds=micro)
+
+
+def _seconds(delta: _dt.timedelta) -> Decimal:
+    micro = (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return Decimal(micro) / 1_000_000
+
+
+def _plus_months(value: _dt.date, months: int) -> _dt.date:
+    """The same day `months` later; a day the month lacks becomes its last day (Jan 31 + P1M = Feb 28)."""
+    total = value.year * 12 + value.month - 1 + months
+    year, month = divmod(total, 12)
+    if not 1 <= year <= 9999:
+        raise TemporalError("the date falls outside the years 1 to 9999", OVERFLOW)
+    day = min(value.day, calendar.monthrange(year, month + 1)[1])
+    return value.replace(year=year, month=month + 1, day=day)
+
+
+def add(a: Any, b: Any) -> Any:
+    """date + duration, date-time + duration, duration + duration (either order for a duration)."""
+    ka, kb = kind(a), kind(b)
+    if ka in (temporal.DURATION, temporal.YEARS_MONTHS) and kb in (temporal.DATE, temporal.DATETIME,
+                                                                     temporal.TIME):
+        a, b, ka, kb = b, a, kb, ka
+    try:
+        if ka == kb == temporal.DURATION:
+            return _day_time(a.seconds + b.seconds)
+        if ka == kb == temporal.YEARS_MONTHS:
+            return _years_months(a.months + b.months)
+        if kb == temporal.DURATION:
+            if ka == temporal.DATE:
+                # FEEL: the date at midnight plus the duration, then its date
+                return (_dt.datetime.combine(a, _MIDNIGHT) + _timedelta(b.seconds)).date()
+            if ka == temporal.DATETIME:
+                return a + _timedelta(b.seconds)
+            if ka == temporal.TIME:
+                moved = _dt.datetime.combine(_dt.date(2000, 1, 1), a.replace(tzinfo=None)) + _timedelta(b.seconds)
+                return moved.time().replace(tzinfo=a.tzinfo)
+        if kb == temporal.YEARS_MONTHS and ka in (temporal.DATE, temporal.DATETIME):
+            return _plus_months(a, b.months)
+    except OverflowError:
+        raise TemporalError("the date falls outside the years 1 to 9999", OVERFLOW) from None
+    raise _refused("+", a, b)
+
+
+def sub(a: Any, b: Any) -> Any:
+    """date - date and date-time - date-time give a duration; date - duration a date; and so on."""
+    ka, kb = kind(a), kind(b)
+    try:
+        if ka == kb == temporal.DATE:
+            return _day_time(Decimal((a - b).days) * _DAY)
+        if ka == kb == temporal.DATETIME:
+            try:
+                return _day_time(_seconds(a - b))
+            except TypeError:
+                raise TemporalError("'-' cannot subtract a date and time with an offset and one without") from None
+        if ka == kb == temporal.TIME:
+            if (a.tzinfo is None) != (b.tzinfo is None):
+                raise TemporalError("'-' cannot subtract a time with an offset and one without")
+            day = _dt.date(2000, 1, 1)
+            return _day_time(_seconds(_dt.datetime.combine(day, a) - _dt.datetime.combine(day, b)))
+        if ka == kb == temporal.DURATION:
+            return _day_time(a.seconds - b.seconds)
+        if ka == kb == temporal.YEARS_MONTHS:
+            return _years_months(a.months - b.months)
+        if ka in (temporal.DATE, temporal.DATETIME, temporal.TIME) and kb == temporal.DURATION:
+            return add(a, _day_time(-b.seconds))
+        if ka in (temporal.DATE, temporal.DATETIME) and kb == temporal.YEARS_MONTHS:
+            return _plus_months(a, -b.months)
+    except OverflowError:
+        raise TemporalError("the date falls outside the years 1 to 9999", OVERFLOW) from None
+    raise _refused("-", a, b)
+
+
+def mul(a: Any, b: Any) -> Any:
+    """duration * number (either order): a days-and-time duration to the microsecond, whole months."""
+    ka, kb = kind(a), kind(b)
+    if ka is None:
+        a, b, ka, kb = b, a, kb, ka
+    if kb is None and type(b) in (int, float) and b == b and b not in (float("inf"), float("-inf")):
+        factor = Decimal(b) if type(b) is int else Decimal(repr(b))
+        if ka == temporal.DURATION:
+            return _day_time((a.seconds * factor).quantize(Decimal("0.000001")))
+        if ka == temporal.YEARS_MONTHS:
+            product = a.months * factor
+            if product != product.to_integral_value():
+                raise TemporalError(f"'*' makes {product} months; a years-and-months duration holds whole months",
+                                    DOMAIN)
+            return _years_months(int(product))
+    raise _refused("*", a, b)
+
+
+BINARY = {"+": add, "-": sub, "*": mul}
+
+NAMES = {temporal.DATE: "date", temporal.DATETIME: "date and time", temporal.TIME: "time",
+         temporal.DURATION: "duration", temporal.YEARS_MONTHS: "years-and-months duration"}
+
+
+def iso(value: Any) -> str:
+    return temporal.iso(value)
+
+
+def plain(value: Any) -> Any:
+    """A pandas Timestamp or numpy datetime64 as Python's date-time, or None for anything else."""
+    import numpy as np
+
+    if isinstance(value, _dt.datetime):
+        if getattr(value, "nanosecond", 0):
+            return None
+        return _dt.datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
+                            value.microsecond, value.tzinfo, fold=value.fold)
+    if isinstance(value, np.datetime64) and not np.isnat(value):
+        unit = np.datetime_data(value.dtype)[0]
+        return value.astype("datetime64[D]").item() if unit in ("Y", "M", "W", "D") else \
+            value.astype("datetime64[us]").item()
+    return None
+
+
+def orderable(a: Any, b: Any) -> bool:
+    """Whether `a < b` is defined: two values of one temporal kind."""
+    ka = kind(a)
+    return ka is not None and ka == kind(b)
+
+
+def compare(op: str, a: Any, b: Any) -> bool:
+    if kind(a) in (temporal.DURATION, temporal.YEARS_MONTHS):
+        order = a.compare(b)
+        return {"<": order < 0, "<=": order <= 0, ">": order > 0, ">=": order >= 0}[op]
+    try:
+        if op == "<":
+            return bool(a < b)
+        if op == "<=":
+            return bool(a <= b)
+        if op == ">":
+            return bool(a > b)
+        return bool(a >= b)
+    except TypeError:  # a naive and an offset date-time or time
+        raise TemporalError(f"'{op}' cannot order a date and time with an offset against one without; "
+                            "give both an offset or neither") from None
+
+
+def _refused(op: str, a: Any, b: Any) -> TemporalError:
+    from composite.expr._compile import describe
+
+    allowed = {"+": "a date, date-time or time plus a duration, or two durations",
+               "-": "two dates, two date-times, two times, two durations, or a date minus a duration",
+               "*": "a duration times a number"}[op]
+    return TemporalError(f"'{op}' takes {allowed}; got {describe(a)} and {describe(b)}")
+
+
+# -- functions -------------------------------------------------------------------------------------
+
+
+def fn_date(x: Any) -> Any:
+    """date("2026-03-01"), or the date of a date and time."""
+    if type(x) is str:
+        return _parsed(temporal.DATE, x)
+    k = kind(x)
+    if k == temporal.DATE:
+        return x
+    if k == temporal.DATETIME:
+        return x.date()
+    raise TemporalError(f"date() needs text like \"2026-03-01\" or a date and time, got {_describe(x)}")
+
+
+def fn_datetime(x: Any) -> Any:
+    """datetime("2026-03-01T14:30:00"), or a date at midnight."""
+    if type(x) is str:
+        return _parsed(temporal.DATETIME, x)
+    k = kind(x)
+    if k == temporal.DATETIME:
+        return x
+    if k == temporal.DATE:
+        return _dt.datetime.combine(x, _MIDNIGHT)
+    raise TemporalError(f"datetime() needs text like \"2026-03-01T14:30:00\" or a date, got {_describe(x)}")
+
+
+def fn_time(x: Any) -> Any:
+    if type(x) is str:
+        return _parsed(temporal.TIME, x)
+    k = kind(x)
+    if k == temporal.TIME:
+        return x
+    if k == temporal.DATETIME:
+        return x.timetz()
+    raise TemporalError(f"time() needs text like \"14:30:00\" or a date and time, got {_describe(x)}")
+
+
+def fn_duration(x: Any) -> Any:
+    if type(x) is str:
+        try:
+            return temporal.parse_any_duration(x)
+        except ValueError as exc:
+            raise TemporalError(f"duration() {exc}, got {_describe(x)}", DOMAIN) from None
+    if kind(x) in (temporal.DURATION, temporal.YEARS_MONTHS):
+        return x
+    raise TemporalError(f"duration() needs text like \"P90D\" or \"P1Y6M\", got {_describe(x)}")
+
+
+def fn_days(x: Any) -> Any:
+    """The days of a days-and-time duration: a whole number when it is whole, else a fraction."""
+    if kind(x) != temporal.DURATION:
+        raise TemporalError(f"days() needs a duration in days and time (such as a date minus a date), "
+                            f"got {_describe(x)}")
+    days = x.seconds / _DAY
+    return int(days) if days == days.to_integral_value() else float(days)
+
+
+def fn_years(x: Any) -> Any:
+    """The years of a date or date-time (its calendar year), or of a years-and-months duration (whole years)."""
+    k = kind(x)
+    if k in (temporal.DATE, temporal.DATETIME):
+        return x.year
+    if k == temporal.YEARS_MONTHS:
+        return int(x.months / 12)
+    raise TemporalError(f"year() needs a date, a date and time or a years-and-months duration, got {_describe(x)}")
+
+
+def fn_month(x: Any) -> Any:
+    if kind(x) in (temporal.DATE, temporal.DATETIME):
+        return x.month
+    raise TemporalError(f"month() needs a date or a date and time, got {_describe(x)}")
+
+
+def fn_day(x: Any) -> Any:
+    if kind(x) in (temporal.DATE, temporal.DATETIME):
+        return x.day
+    raise TemporalError(f"day() needs a date or a date and time, got {_describe(x)}")
+
+
+def _parsed(k: str, text: str) -> Any:
+    try:
+        return temporal.parse(k, text)
+    except ValueError as exc:
+        raise TemporalError(f"{k}() {exc}, got {_describe(text)}", DOMAIN) from None
+
+
+def _describe(x: Any) -> str:
+    from composite.expr._compile import describe
+
+    return describe(x)
+
+
+FUNCTIONS: dict[str, Any] = {
+    "date": fn_date,
+    "datetime": fn_datetime,
+    "time": fn_time,
+    "duration": fn_duration,
+    "days": fn_days,
+    "year": fn_years,
+    "month": fn_month,
+    "day": fn_day,
+}
+
+# The functions whose one argument, when it is a text literal, is checked when the expression loads.
+LITERAL_TEXT = {"date": temporal.DATE, "datetime": temporal.DATETIME, "time": temporal.TIME, "duration": None}
+
+
+def check_literal(function: str, text: str) -> str | None:
+    """What is wrong with the text literal of `date("...")` and its kin, or None when it is good."""
+    k = LITERAL_TEXT[function]
+    try:
+        if k is None:
+            temporal.parse_any_duration(text)
+        else:
+            temporal.parse(k, text)
+    except ValueError as exc:
+        return f"{function}() {exc}, found {text!r}"
+    except ImportError:  # composite.feel not there yet: the call reports it when it runs
+        return None
+    return None
+
+
+__all__ = ["BINARY", "FUNCTIONS", "NAMES", "TemporalError", "add", "check_literal", "compare", "iso", "kind", "mul",
+           "orderable", "plain", "sub"]
