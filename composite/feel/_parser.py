@@ -250,13 +250,16 @@ class Parser:
 
     def _in_tests(self) -> list[ast.Node]:
         if self.is_op("("):
+            # `x in (< 5, > 10)` or `x in ("a", "b")`: a parenthesised list of unary tests; a range
+            # `(1..5)` does not read that way and is parsed again as a value.
             opening = self.cur
             self.advance()
-            if self.is_op(*_COMPARISONS):
+            try:
                 tests = self.positive_tests()
                 self.expect_op(")", "after the unary tests of 'in'")
                 return tests
-            self.reset(opening)
+            except FeelSyntaxError:
+                self.reset(opening)
         return [self.positive_test(expression_level=self._additive)]
 
     def _additive(self) -> ast.Node:

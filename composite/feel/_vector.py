@@ -1,0 +1,461 @@
+"""FEEL over whole columns: numbers, booleans and strings a column at a time, the rest per row.
+
+Each node compiles to a function of a `Batch` returning a `Column`; a node this module does not
+vectorise (or whose operands are of mixed types) runs its row closure on every row instead, and
+its parent carries on with columns. The answers are `Expression.evaluate`'s, row for row.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from composite.feel import _ast as ast
+from composite.feel._eval import Compiler, Env, RowFn
+from composite.feel import builtin
+from composite.feel.values import FEEL_CONTEXT, Range, to_feel
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+# The column kinds: every non-null value of a column is of its kind; "null" holds only nulls and
+# "any" anything (a list of FEEL values, handled per row by the nodes above it).
+_PLACEHOLDER = {"number": _ZERO, "string": "", "boolean": False}
+_KIND_OF = {Decimal: "number", str: "string", bool: "boolean"}
+
+
+@dataclass(slots=True)
+class Column:
+    kind: str  # number, string, boolean, null, any
+    values: Any  # numpy array (object for number/string, bool for boolean); a list for "any"
+    mask: Any  # numpy bool array, True where the value is null (None for "any")
+
+    def to_list(self) -> list[Any]:
+        if self.kind == "any":
+            return list(self.values)
+        if self.kind == "null":
+            return [None] * len(self.mask)
+        out = self.values.astype(object)
+        out[self.mask] = None
+        return out.tolist()
+
+
+class Batch:
+    """The input columns as FEEL values, and their rows (built only if some node needs them)."""
+
+    def __init__(self, columns: Mapping[str, Any], notes: list[str] | None) -> None:
+        self.raw: dict[str, list[Any]] = {}
+        self.size = 0
+        sizes = set()
+        for name, column in columns.items():
+            values = column.tolist() if hasattr(column, "tolist") else list(column)
+            plain = (type(None), Decimal, str, bool)
+            self.raw[name] = [v if type(v) in plain else to_feel(v) for v in values]
+            sizes.add(len(values))
+        if len(sizes) > 1:
+            raise ValueError(f"columns of different lengths: {sorted(sizes)}")
+        self.size = sizes.pop() if sizes else 0
+        self.notes = notes
+        self._columns: dict[str, Column] = {}
+        self._rows: list[dict[str, Any]] | None = None
+
+    def column(self, name: str) -> Column | None:
+        if name not in self.raw:
+            return None
+        if name not in self._columns:
+            self._columns[name] = classify(self.raw[name])
+        return self._columns[name]
+
+    def rows(self) -> list[dict[str, Any]]:
+        if self._rows is None:
+            names = list(self.raw)
+            self._rows = [dict(zip(names, values)) for values in zip(*self.raw.values())] if names else [
+                {} for _ in range(self.size)]
+        return self._rows
+
+
+def classify(values: list[Any]) -> Column:
+    """A list of FEEL values as the narrowest column kind that holds them."""
+    n = len(values)
+    kinds = {type(v) for v in values}
+    kinds.discard(type(None))
+    mask = np.fromiter((v is None for v in values), dtype=bool, count=n)
+    if not kinds:
+        return Column("null", None, mask)
+    if len(kinds) == 1:
+        kind = _KIND_OF.get(kinds.pop())
+        if kind == "boolean":
+            data = np.fromiter((v is True for v in values), dtype=bool, count=n)
+            return Column("boolean", data, mask)
+        if kind is not None:
+            data = np.empty(n, dtype=object)
+            data[:] = values
+            if mask.any():
+                data[mask] = _PLACEHOLDER[kind]
+            return Column(kind, data, mask)
+    return Column("any", values, None)
+
+
+class Fallback(Exception):
+    """This node runs per row (its operands are not of one vectorised kind)."""
+
+
+ColumnFn = Callable[[Batch], Column]
+
+
+def _feel_context() -> decimal.Context:
+    context = FEEL_CONTEXT.copy()
+    context.clear_flags()
+    return context
+
+
+class VectorCompiler:
+    def __init__(self, text: str) -> None:
+        self.rows = Compiler(text)
+
+    def compile(self, node: ast.Node) -> ColumnFn:
+        method = getattr(self, "_" + type(node).__name__, None)
+        row = self.rows.compile(node)
+        try:
+            vector = method(node) if method is not None else None
+        except Fallback:  # a form this module leaves to the row path whatever the data
+            vector = None
+        if vector is None:
+            return lambda batch: per_row(row, batch)
+
+        def run(batch: Batch) -> Column:
+            try:
+                return vector(batch)
+            except Fallback:
+                return per_row(row, batch)
+
+        return run
+
+    def _Literal(self, node: ast.Literal) -> ColumnFn:
+        value = node.value
+        kind = "null" if value is None else _KIND_OF[type(value)]
+
+        def literal(batch: Batch) -> Column:
+            mask = np.full(batch.size, value is None, dtype=bool)
+            if kind == "null":
+                return Column("null", None, mask)
+            if kind == "boolean":
+                return Column(kind, np.full(batch.size, value, dtype=bool), mask)
+            data = np.empty(batch.size, dtype=object)
+            data[:] = [value] * batch.size if kind == "string" else value
+            return Column(kind, data, mask)
+
+        return literal
+
+    def _Name(self, node: ast.Name) -> ColumnFn:
+        name = node.name
+
+        def column(batch: Batch) -> Column:
+            found = batch.column(name)
+            if found is None:
+                raise Fallback  # a built-in function, or a missing name: the row path says which
+            return found
+
+        return column
+
+    def _Negate(self, node: ast.Negate) -> ColumnFn:
+        operand = self.compile(node.operand)
+
+        def negate(batch: Batch) -> Column:
+            a = operand(batch)
+            if a.kind == "null":
+                return a
+            if a.kind != "number":
+                raise Fallback
+            with decimal.localcontext(_feel_context()):
+                values = -a.values
+            return Column("number", _no_negative_zero(values), a.mask)
+
+        return negate
+
+    def _Arithmetic(self, node: ast.Arithmetic) -> ColumnFn:
+        left, right = self.compile(node.left), self.compile(node.right)
+        op = node.op
+        raise_fallback = op == "**"  # powers stay exact per row (integer exponents, decimal128)
+        quoted = self.rows.quote(node)
+
+        def arithmetic(batch: Batch) -> Column:
+            if raise_fallback:
+                raise Fallback
+            a, b = left(batch), right(batch)
+            if a.kind == "null" or b.kind == "null":
+                if a.kind in ("null", "number", "string") and b.kind in ("null", "number", "string"):
+                    return Column("null", None, np.ones(batch.size, dtype=bool))
+                raise Fallback
+            mask = a.mask | b.mask
+            if a.kind == b.kind == "string" and op == "+":
+                return Column("string", a.values + b.values, mask)
+            if a.kind != "number" or b.kind != "number":
+                raise Fallback
+            context = _feel_context()
+            divisor = b.values
+            if op == "/":
+                zero = (divisor == _ZERO) & ~mask
+                if zero.any():
+                    divisor = np.where(zero, _ONE, divisor)
+                    _note_rows(batch, zero, f"{quoted}: division by zero -> null")
+                    mask = mask | zero
+            with decimal.localcontext(context):
+                if op == "+":
+                    values = a.values + divisor
+                elif op == "-":
+                    values = a.values - divisor
+                elif op == "*":
+                    values = a.values * divisor
+                else:
+                    values = a.values / divisor
+            if context.flags[decimal.Overflow] or context.flags[decimal.InvalidOperation]:
+                raise Fallback  # some row is out of decimal128's range: the row path says which
+            return Column("number", _no_negative_zero(values), mask)
+
+        return arithmetic
+
+    def _Comparison(self, node: ast.Comparison) -> ColumnFn:
+        left, right = self.compile(node.left), self.compile(node.right)
+        op = node.op
+        return lambda batch: compare_columns(op, left(batch), right(batch), batch.size)
+
+    def _Logic(self, node: ast.Logic) -> ColumnFn:
+        left, right = self.compile(node.left), self.compile(node.right)
+        conjunction = node.op == "and"
+
+        def logic(batch: Batch) -> Column:
+            a, b = as_boolean(left(batch)), as_boolean(right(batch))
+            a_true, a_false = a.values & ~a.mask, ~a.values & ~a.mask
+            b_true, b_false = b.values & ~b.mask, ~b.values & ~b.mask
+            if conjunction:
+                true, false = a_true & b_true, a_false | b_false
+            else:
+                true, false = a_true | b_true, a_false & b_false
+            return Column("boolean", true, ~(true | false))
+
+        return logic
+
+    def _Between(self, node: ast.Between) -> ColumnFn:
+        value, low, high = self.compile(node.value), self.compile(node.low), self.compile(node.high)
+
+        def between(batch: Batch) -> Column:
+            v = value(batch)
+            return and_columns(compare_columns("<=", low(batch), v, batch.size),
+                               compare_columns("<=", v, high(batch), batch.size))
+
+        return between
+
+    def _If(self, node: ast.If) -> ColumnFn:
+        condition, then, otherwise = (self.compile(node.condition), self.compile(node.then),
+                                      self.compile(node.otherwise))
+
+        def choose(batch: Batch) -> Column:
+            c = as_boolean(condition(batch))
+            chosen = c.values & ~c.mask
+            a, b = then(batch), otherwise(batch)
+            if a.kind == b.kind and a.kind not in ("any", "null"):
+                return Column(a.kind, np.where(chosen, a.values, b.values), np.where(chosen, a.mask, b.mask))
+            if "null" in (a.kind, b.kind) and {a.kind, b.kind} <= {"null", "number", "string", "boolean"}:
+                if a.kind == b.kind:
+                    return a
+                base = a if a.kind != "null" else b
+                return Column(base.kind, base.values, np.where(chosen, a.mask, b.mask))
+            merged = [x if pick else y for pick, x, y in zip(chosen.tolist(), a.to_list(), b.to_list())]
+            return classify(merged)
+
+        return choose
+
+    def _In(self, node: ast.In) -> ColumnFn:
+        value = self.compile(node.value)
+        tests = [self._test(test) for test in node.tests]
+
+        def membership(batch: Batch) -> Column:
+            v = value(batch)
+            results = [test(v, batch) for test in tests]
+            return any_columns(results, batch.size)
+
+        return membership
+
+    def _test(self, node: ast.Node) -> Callable[[Column, Batch], Column]:
+        if isinstance(node, ast.UnaryComparison):
+            operand = self.compile(node.operand)
+            op = node.op
+            return lambda v, batch: compare_columns(op, v, operand(batch), batch.size)
+        if isinstance(node, ast.Interval) and node.low is not None and node.high is not None:
+            low, high = self.compile(node.low), self.compile(node.high)
+            low_op = "<=" if node.start_included else "<"
+            high_op = "<=" if node.end_included else "<"
+
+            def interval(v: Column, batch: Batch) -> Column:
+                lo, hi = low(batch), high(batch)
+                if lo.kind != hi.kind or lo.kind not in ("number", "string"):
+                    raise Fallback
+                inside = and_columns(compare_columns(low_op, lo, v, batch.size),
+                                     compare_columns(high_op, v, hi, batch.size))
+                return inside
+
+            return interval
+        if isinstance(node, ast.ExpressionTest) and not node.uses_input:
+            expression = node.expression
+            if isinstance(expression, ast.ListLiteral) and all(
+                    isinstance(item, ast.Literal) for item in expression.items):
+                items = [self.compile(item) for item in expression.items]
+
+                def listed(v: Column, batch: Batch) -> Column:
+                    return any_columns([equal_columns(v, item(batch), batch.size, membership=True)
+                                        for item in items], batch.size)
+
+                return listed
+            if isinstance(expression, (ast.Literal, ast.Name, ast.Arithmetic)):
+                single = self.compile(expression)
+
+                def equal(v: Column, batch: Batch) -> Column:
+                    other = single(batch)
+                    if other.kind == "any":
+                        raise Fallback  # a list or range per row
+                    return equal_columns(v, other, batch.size)
+
+                return equal
+        raise Fallback
+
+    def _Call(self, node: ast.Call) -> ColumnFn:
+        if (isinstance(node.callee, ast.Name) and node.callee.name in ("abs",) and not node.named
+                and len(node.args) == 1):
+            operand = self.compile(node.args[0])
+
+            def absolute(batch: Batch) -> Column:
+                if batch.column("abs") is not None or builtin("abs") is None:
+                    raise Fallback  # a value named abs hides the built-in
+                a = operand(batch)
+                if a.kind != "number":
+                    raise Fallback
+                with decimal.localcontext(_feel_context()):
+                    return Column("number", np.abs(a.values), a.mask)
+
+            return absolute
+        if (isinstance(node.callee, ast.Name) and node.callee.name == "not" and not node.named
+                and len(node.args) == 1):
+            operand = self.compile(node.args[0])
+
+            def negation(batch: Batch) -> Column:
+                if batch.column("not") is not None or builtin("not") is None:
+                    raise Fallback
+                a = as_boolean(operand(batch))
+                return Column("boolean", ~a.values & ~a.mask, a.mask)
+
+            return negation
+        raise Fallback
+
+
+def per_row(row: RowFn, batch: Batch) -> Column:
+    notes = batch.notes
+    values = []
+    for i, scope in enumerate(batch.rows()):
+        if notes is None:
+            values.append(row(Env(scope, None, None)))
+        else:
+            mine: list[str] = []
+            values.append(row(Env(scope, None, mine)))
+            notes.extend(f"row {i}: {message}" for message in mine)
+    return classify(values)
+
+
+def _note_rows(batch: Batch, rows: Any, message: str) -> None:
+    if batch.notes is not None:
+        batch.notes.extend(f"row {i}: {message}" for i in np.flatnonzero(rows).tolist())
+
+
+def _no_negative_zero(values: Any) -> Any:
+    # FEEL has one zero; decimal keeps a sign on it (0 * -1 is Decimal('-0')).
+    negative = np.fromiter((v.is_signed() and not v for v in values), dtype=bool, count=len(values))
+    if negative.any():
+        values = values.copy()
+        values[negative] = _ZERO
+    return values
+
+
+def as_boolean(column: Column) -> Column:
+    """A column as `and`, `or` and `if` read it: true, false, or null for anything else."""
+    if column.kind == "boolean":
+        return column
+    n = len(column.mask) if column.mask is not None else len(column.values)
+    if column.kind == "any":
+        values = np.fromiter((v is True for v in column.values), dtype=bool, count=n)
+        known = np.fromiter((v is True or v is False for v in column.values), dtype=bool, count=n)
+        return Column("boolean", values, ~known)
+    return Column("boolean", np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+
+
+def and_columns(a: Column, b: Column) -> Column:
+    a, b = as_boolean(a), as_boolean(b)
+    true = a.values & ~a.mask & b.values & ~b.mask
+    false = (~a.values & ~a.mask) | (~b.values & ~b.mask)
+    return Column("boolean", true, ~(true | false))
+
+
+def any_columns(results: list[Column], size: int) -> Column:
+    true = np.zeros(size, dtype=bool)
+    unknown = np.zeros(size, dtype=bool)
+    for result in results:
+        result = as_boolean(result)
+        true |= result.values & ~result.mask
+        unknown |= result.mask
+    return Column("boolean", true, unknown & ~true)
+
+
+def equal_columns(a: Column, b: Column, size: int, membership: bool = False) -> Column:
+    """FEEL `=`: null equals null, null against a value is false, different kinds are null."""
+    if a.kind == "any" or b.kind == "any":
+        raise Fallback
+    if a.kind == "null" or b.kind == "null":
+        other = b if a.kind == "null" else a
+        both = a.mask & b.mask
+        return Column("boolean", both, np.zeros(size, dtype=bool))
+    if a.kind != b.kind:
+        # different kinds: null where both hold values, false where just one is null
+        one_null = a.mask ^ b.mask
+        both_null = a.mask & b.mask
+        return Column("boolean", both_null, ~(one_null | both_null))
+    if a.kind == "boolean":
+        same = a.values == b.values
+    else:
+        same = np.asarray(a.values == b.values, dtype=bool)
+    values = np.where(a.mask | b.mask, a.mask & b.mask, same)
+    return Column("boolean", values, np.zeros(size, dtype=bool))
+
+
+def compare_columns(op: str, a: Column, b: Column, size: int) -> Column:
+    if op in ("=", "!="):
+        equal = equal_columns(a, b, size)
+        if op == "=":
+            return equal
+        return Column("boolean", ~equal.values & ~equal.mask, equal.mask)
+    if a.kind == "any" or b.kind == "any":
+        raise Fallback
+    if a.kind == "null" or b.kind == "null" or a.kind != b.kind:
+        return Column("boolean", np.zeros(size, dtype=bool), np.ones(size, dtype=bool))
+    if a.kind == "boolean":
+        raise Fallback  # booleans are equal or not; the row path says null for an order
+    x, y = a.values, b.values
+    if op == "<":
+        values = x < y
+    elif op == "<=":
+        values = x <= y
+    elif op == ">":
+        values = x > y
+    else:
+        values = x >= y
+    return Column("boolean", np.asarray(values, dtype=bool), a.mask | b.mask)
+
+
+def evaluate_columns(compiled: ColumnFn, columns: Mapping[str, Any], notes: list[str] | None) -> list[Any]:
+    batch = Batch(columns, notes)
+    return compiled(batch).to_list()
+
+
+_ = Range  # ranges stay on the row path
