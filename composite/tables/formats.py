@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from composite._files import check_utf8
 from composite._yaml import LineDict, LineList, load_yaml
+from composite.dmn.xmlfile import XmlDocument, parse_xml
 from composite.errors import CompositeError, Problem, ProjectError, located
 from composite.tables.sfeel import (
     Equal,
@@ -488,59 +489,9 @@ def _csv_header(header: list[str], line: int, problems: _Problems) -> list[_CsvC
 # DMN XML
 
 
-@dataclass
-class _Xml:
-    root: ET.Element
-    lines: dict[ET.Element, int]
-    namespace: str
-
-    def q(self, local: str) -> str:
-        return f"{{{self.namespace}}}{local}" if self.namespace else local
-
-    def line(self, element: ET.Element | None) -> int | None:
-        return self.lines.get(element) if element is not None else None
-
-    def text(self, element: ET.Element | None, child: str = "text") -> str | None:
-        if element is None:
-            return None
-        found = element.find(self.q(child))
-        return found.text if found is not None and found.text is not None else ("" if found is not None else None)
-
-
-def _parse_xml(data: bytes | str, *, file: str) -> _Xml:
-    builder = ET.TreeBuilder()
-    parser = xml.parsers.expat.ParserCreate(namespace_separator="}")
-    lines: dict[ET.Element, int] = {}
-
-    def name(raw: str) -> str:
-        return "{" + raw if "}" in raw else raw
-
-    def start(tag: str, attributes: dict[str, str]) -> None:
-        element = builder.start(name(tag), {name(key): value for key, value in attributes.items()})
-        lines[element] = parser.CurrentLineNumber
-
-    def refuse(*_: Any) -> None:
-        # DMN needs no DTD; refusing one rules out entity-expansion attacks on user files.
-        raise ProjectError("a DMN file must not declare a DOCTYPE or entities", code="dmn_doctype",
-                           file=file, line=parser.CurrentLineNumber)
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = lambda tag: builder.end(name(tag))
-    parser.CharacterDataHandler = builder.data
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    try:
-        parser.Parse(data if isinstance(data, bytes) else data.encode("utf-8"), True)
-    except xml.parsers.expat.ExpatError as error:
-        raise ProjectError(f"XML syntax error: {xml.parsers.expat.errors.messages.get(error.code, error)}",
-                           code="dmn_syntax", file=file, line=error.lineno, column=error.offset + 1) from None
-    root = builder.close()
-    namespace = root.tag[1:].partition("}")[0] if root.tag.startswith("{") else ""
-    if root.tag.rpartition("}")[2] != "definitions":
-        raise ProjectError("a DMN file's root element is <definitions>", code="dmn_format", file=file, line=1)
-    if namespace and "omg.org/spec/DMN" not in namespace:
-        raise ProjectError(f"unknown DMN namespace '{namespace}'", code="dmn_format", file=file, line=1)
-    return _Xml(root, lines, namespace)
+# The XML reading is shared with composite.dmn, which reads whole models.
+_Xml = XmlDocument
+_parse_xml = parse_xml
 
 
 _BUILTIN_TYPES = {

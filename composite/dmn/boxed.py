@@ -1,0 +1,336 @@
+"""DMN boxed expressions compiled to evaluators: literal expressions, contexts, lists, relations, invocations,
+function definitions, decision tables, and DMN 1.5's conditional, filter and iterator boxes.
+
+An evaluator is `evaluate(scope, notes) -> value`; a runtime error is null plus a note, as FEEL says.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any, Callable, Iterable, Sequence
+
+from composite.dmn.types import DmnType, TypeTable, conform
+from composite.dmn.xmlfile import XmlDocument, local_name
+from composite.errors import Problem
+
+Evaluator = Callable[[dict[str, Any], list[str]], Any]
+
+EXPRESSIONS = ("literalExpression", "context", "list", "relation", "invocation", "functionDefinition",
+               "decisionTable", "conditional", "filter", "for", "every", "some")
+
+
+def make_function(params: Sequence[str], body: Callable[[dict[str, Any]], Any], *, name: str = "anonymous") -> Any:
+    """A FEEL function value whose call binds its parameters by name (missing ones are null) and runs `body`."""
+    from composite.feel.values import FeelFunction
+
+    names = tuple(params)
+
+    def call(*args: Any) -> Any:
+        return body(dict(zip(names, args)))
+
+    return FeelFunction(names, call, name=name, required=0)
+
+
+def _null(_scope: dict[str, Any], _notes: list[str]) -> Any:
+    return None
+
+
+class Compiler:
+    """Compiles one model's expressions; knows the model's names, so FEEL names with spaces parse."""
+
+    def __init__(self, file: str, doc: XmlDocument, types: TypeTable, problems: list[Problem]) -> None:
+        self.file = file
+        self.doc = doc
+        self.types = types
+        self.problems = problems
+        self.names: set[str] = set()
+        self.free_names: set[str] = set()
+
+    # ---------------------------------------------------------------------------------------------
+    # Problems and FEEL text
+
+    def problem(self, code: str, message: str, line: int | None, *, warning: bool = False,
+                column: int | None = None, field: str | None = None) -> None:
+        self.problems.append(Problem(code, message, file=self.file, line=line, column=column, field=field,
+                                     severity="warning" if warning else "error"))
+
+    def expression(self, text: str | None, *, line: int | None, local: Iterable[str] = (),
+                   what: str = "expression") -> Evaluator:
+        from composite.feel import FeelSyntaxError, compile_expression
+
+        if text is None or not text.strip():
+            return _null
+        names = self.names | set(local)
+        try:
+            compiled = compile_expression(text, names=sorted(names))
+        except FeelSyntaxError as error:
+            self._syntax(error, text, line, what)
+            return _null
+        self._free(compiled, names)
+
+        def evaluate(scope: dict[str, Any], notes: list[str]) -> Any:
+            return compiled.evaluate(scope, notes=notes)
+
+        return evaluate
+
+    def unary_tests(self, text: str | None, *, line: int | None, local: Iterable[str] = (),
+                    what: str = "unary tests") -> Callable[..., bool | None] | None:
+        from composite.feel import FeelSyntaxError, compile_unary_tests
+
+        if text is None or not text.strip():
+            return None
+        try:
+            compiled = compile_unary_tests(text, names=sorted(self.names | set(local)))
+        except FeelSyntaxError as error:
+            self._syntax(error, text, line, what)
+            return lambda *_args, **_named: None
+
+        def test(value: Any, scope: dict[str, Any] | None = None, notes: list[str] | None = None) -> bool | None:
+            return compiled.test(value, scope=scope or {}, notes=notes)
+
+        return test
+
+    def _syntax(self, error: Exception, text: str, line: int | None, what: str) -> None:
+        # The FEEL error's line is within the expression text; the file line is the element's.
+        inner_line = getattr(error, "line", None) or 1
+        column = getattr(error, "column", None)
+        message = str(getattr(error, "message", None) or error).splitlines()[0]
+        self.problem("feel_syntax", f"{what} '{_short(text)}': {message}",
+                     (line or 0) + inner_line - 1 if line else None, column=column)
+
+    def _free(self, compiled: Any, names: set[str]) -> None:
+        read = getattr(compiled, "names_read", None) or getattr(compiled, "names", None)
+        if callable(read):
+            read = read()
+        if isinstance(read, (set, frozenset, list, tuple)):
+            self.free_names.update(str(name) for name in read if name not in names)
+
+    # ---------------------------------------------------------------------------------------------
+    # Boxed expressions
+
+    def boxed(self, element: ET.Element, *, decision: str, local: Iterable[str] = ()) -> Evaluator:
+        local = list(local)
+        tag = local_name(element)
+        line = self.doc.line(element)
+        kind = self.types.resolve(element.get("typeRef"))
+        build = getattr(self, f"_{tag}", None)
+        if build is None:
+            self.problem("dmn_unsupported", f"decision '{decision}' uses a <{tag}>, which composite does not evaluate",
+                         line)
+            return _null
+        evaluate: Evaluator = build(element, decision, local)
+        if kind is None or tag == "decisionTable":
+            return evaluate
+
+        def typed(scope: dict[str, Any], notes: list[str]) -> Any:
+            return conform(evaluate(scope, notes), kind, notes=notes, what=f"a <{tag}> of '{decision}'")
+
+        return typed
+
+    def _child_expression(self, element: ET.Element | None) -> ET.Element | None:
+        if element is None:
+            return None
+        return next((child for child in element if local_name(child) in EXPRESSIONS), None)
+
+    def _sub(self, element: ET.Element | None, decision: str, local: list[str]) -> Evaluator:
+        child = self._child_expression(element)
+        return self.boxed(child, decision=decision, local=local) if child is not None else _null
+
+    def _literalExpression(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
+        text_element = next((child for child in element if local_name(child) == "text"), None)
+        text = text_element.text if text_element is not None else None
+        return self.expression(text, line=self.doc.line(text_element) or self.doc.line(element), local=local,
+                               what=f"the expression of '{decision}'")
+
+    def _context(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
+        entries: list[tuple[str | None, Evaluator, DmnType | None]] = []
+        names = list(local)
+        for entry in element:
+            if local_name(entry) != "contextEntry":
+                continue
+            variable = next((child for child in entry if local_name(child) == "variable"), None)
+            name = variable.get("name") if variable is not None else None
+            if name:
+                names.append(name)  # a context entry sees the entries before it (and itself, for recursion)
+            value = self._sub(entry, decision, names)
+            entries.append((name, value, self.types.resolve(variable.get("typeRef")) if variable is not None else None))
+
+        def evaluate(scope: dict[str, Any], notes: list[str]) -> Any:
+            inner = dict(scope)
+            result: dict[str, Any] = {}
+            for name, value, kind in entries:
+                if name is None:
+                    return value(inner, notes)
+                inner[name] = result[name] = conform(value(inner, notes), kind, notes=notes,
+                                                     what=f"context entry '{name}'")
+            return result
+
+        return evaluate
+
+    def _list(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
+        items = [self.boxed(child, decision=decision, local=local) for child in element
+                 if local_name(child) in EXPRESSIONS]
+        return lambda scope, notes: [item(scope, notes) for item in items]
+
+    def _relation(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
+        columns = [column.get("name") or "" for column in element if local_name(column) == "column"]
+        rows = [[self.boxed(cell, decision=decision, local=local) for cell in row if local_name(cell) in EXPRESSIONS]
+                for row in element if local_name(row) == "row"]
+
+        def evaluate(scope: dict[str, Any], notes: list[str]) -> Any:
+            return [{name: cell(scope, notes) for name, cell in zip(columns, row)} for row in rows]
+
+        return evaluate
+
+    def _invocation(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
+        callee = self._sub(element, decision, local)
+        bindings: list[tuple[str, Evaluator]] = []
+        for binding in element:
+            if local_name(binding) != "binding":
+                continue
+            parameter = next((child for child in binding if local_name(child) == "parameter"), None)
+            name = parameter.get("name") if parameter is not None else None
+            if name:
+                bindings.append((name, self._sub(binding, decision, local)))
+
+        def evaluate(scope: dict[str, Any], notes: list[str]) -> Any:
+            function = callee(scope, notes)
+            if not callable(getattr(function, "call", None)):
+                notes.append(f"'{decision}' invokes something that is not a function; it is null")
+                return None
+            arguments = {name: value(scope, notes) for name, value in bindings}
+            try:
+                return function.call([], arguments) if arguments else function.call([])
+            except Exception as error:  # FeelRuntimeError and its kin: null and a note, as FEEL says
+                notes.append(f"invocation in '{decision}': {error}")
+                return None
+
+        return evaluate
+
+    def _functionDefinition(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
+        parameters = [(p.get("name") or "", self.types.resolve(p.get("typeRef")))
+                      for p in element if local_name(p) == "formalParameter"]
+        kind = (element.get("kind") or "FEEL").upper()
+        if kind != "FEEL":
+            self.problem("dmn_unsupported", f"'{decision}' defines a {kind} function; composite evaluates FEEL "
+                         "functions only, so it returns null", self.doc.line(element), warning=True)
+        body = self._sub(element, decision, local + [name for name, _ in parameters]) if kind == "FEEL" else _null
+
+        def evaluate(scope: dict[str, Any], notes: list[str]) -> Any:
+            def run(arguments: dict[str, Any]) -> Any:
+                inner = dict(scope)
+                for name, parameter_type in parameters:
+                    inner[name] = conform(arguments.get(name), parameter_type, notes=notes,
+                                          what=f"parameter '{name}'")
+                return body(inner, notes)
+
+            return make_function([name for name, _ in parameters], run)
+
+        return evaluate
+
+    def _conditional(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
+        parts = {local_name(child): self._sub(child, decision, local) for child in element}
+        condition, then, otherwise = parts.get("if", _null), parts.get("then", _null), parts.get("else", _null)
+        return lambda scope, notes: then(scope, notes) if condition(scope, notes) is True else otherwise(scope, notes)
+
+    def _filter(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
+        parts = {local_name(child): child for child in element}
+        source = self._sub(parts.get("in"), decision, local)
+        match = self._sub(parts.get("match"), decision, local + ["item"] + sorted(_component_names(self.types)))
+
+        def evaluate(scope: dict[str, Any], notes: list[str]) -> Any:
+            items = source(scope, notes)
+            if items is None:
+                return None
+            items = items if isinstance(items, list) else [items]
+            kept = []
+            for item in items:
+                inner = dict(scope)
+                if isinstance(item, dict):
+                    inner.update(item)
+                inner["item"] = item
+                if match(inner, notes) is True:
+                    kept.append(item)
+            return kept
+
+        return evaluate
+
+    def _iterate(self, element: ET.Element, decision: str, local: list[str], last: str) -> tuple[Any, ...]:
+        variable = element.get("iteratorVariable") or "item"
+        parts = {local_name(child): child for child in element}
+        source = self._sub(parts.get("in"), decision, local)
+        body = self._sub(parts.get(last), decision, local + [variable, "partial"])
+        return variable, source, body
+
+    def _for(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
+        variable, source, body = self._iterate(element, decision, local, "return")
+
+        def evaluate(scope: dict[str, Any], notes: list[str]) -> Any:
+            items = source(scope, notes)
+            if items is None:
+                return None
+            results: list[Any] = []
+            for item in items if isinstance(items, list) else [items]:
+                results.append(body({**scope, variable: item, "partial": list(results)}, notes))
+            return results
+
+        return evaluate
+
+    def _quantified(self, element: ET.Element, decision: str, local: list[str], every: bool) -> Evaluator:
+        variable, source, body = self._iterate(element, decision, local, "satisfies")
+
+        def evaluate(scope: dict[str, Any], notes: list[str]) -> Any:
+            items = source(scope, notes)
+            if items is None:
+                return None
+            outcomes = [body({**scope, variable: item}, notes) for item in
+                        (items if isinstance(items, list) else [items])]
+            if every:
+                return False if any(o is False for o in outcomes) else (True if all(o is True for o in outcomes)
+                                                                          else None)
+            return True if any(o is True for o in outcomes) else (False if all(o is False for o in outcomes)
+                                                                   else None)
+
+        return evaluate
+
+    def _every(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
+        return self._quantified(element, decision, local, True)
+
+    def _some(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
+        return self._quantified(element, decision, local, False)
+
+    def _decisionTable(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
+        from composite.dmn.table import compile_table
+
+        return compile_table(self, element, decision, local)
+
+
+def _component_names(types: TypeTable) -> set[str]:
+    names: set[str] = set()
+    stack = list(types.definitions.values())
+    while stack:
+        item = stack.pop()
+        names.add(item.name)
+        stack.extend(item.components or [])
+    return names
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def order_key(values: list[Any]) -> Callable[[Any], Any]:
+    """Sort key by position in an output's listed values (PRIORITY, OUTPUT ORDER); unlisted values last."""
+    from composite.feel.values import feel_equal
+
+    def position(value: Any) -> int:
+        for index, candidate in enumerate(values):
+            if feel_equal(candidate, value) is True:
+                return index
+        return len(values)
+
+    return position
+
+
+__all__ = ["Compiler", "Evaluator", "make_function", "order_key"]

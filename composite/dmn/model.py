@@ -1,0 +1,450 @@
+"""A DMN model, whole: item definitions, input data, decisions, business knowledge models, decision services
+and imports, read from DMN 1.1-1.5 XML and evaluated with FEEL in dependency order.
+
+`load_model(path)` reads a file (and the models it imports from its folder); `DmnModel.evaluate(inputs)`
+returns every decision's value; `DmnModel.invoke(name, arguments)` calls a BKM or decision service.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from composite.dmn.boxed import Compiler, Evaluator, make_function
+from composite.dmn.types import DmnType, TypeTable, conform
+from composite.dmn.xmlfile import XmlDocument, local_name, parse_xml
+from composite.errors import Problem, ProjectError
+
+EXPRESSION_TAGS = ("literalExpression", "context", "list", "relation", "invocation", "functionDefinition",
+                   "decisionTable", "conditional", "filter", "for", "every", "some")
+
+
+@dataclass
+class ItemDefinition:
+    name: str
+    type_ref: str | None
+    allowed: str | None
+    is_collection: bool
+    components: list[ItemDefinition] | None
+    function: bool
+    line: int | None
+    compiler: Compiler | None = None
+
+    def to_type(self, table: TypeTable) -> DmnType:
+        if self.function:
+            kind = DmnType(self.name, function=True)
+        elif self.components is not None:
+            kind = DmnType(self.name, components={c.name: c.to_type(table) for c in self.components})
+        else:
+            base = table.resolve(self.type_ref) if self.type_ref else None
+            kind = DmnType(self.name, base=base.base if base else "Any", element=base.element if base else None,
+                           components=base.components if base else None, allowed=base.allowed if base else None,
+                           function=base.function if base else False)
+        allowed = self.compiler.unary_tests(self.allowed, line=self.line, what=f"allowed values of '{self.name}'") \
+            if self.allowed and self.compiler else None
+        if self.is_collection:
+            element = kind
+            if allowed is not None:
+                element = DmnType(kind.name, base=kind.base, element=kind.element, components=kind.components,
+                                  allowed=allowed, function=kind.function)
+            return DmnType(self.name, element=element)
+        if allowed is not None:
+            kind.allowed = allowed if kind.allowed is None else _both(kind.allowed, allowed)
+        return kind
+
+
+def _both(first: Callable[[Any], bool | None], second: Callable[[Any], bool | None]) -> Callable[[Any], bool | None]:
+    return lambda value: first(value) is True and second(value) is True
+
+
+@dataclass
+class InputData:
+    name: str
+    type: DmnType | None
+    line: int | None
+
+
+@dataclass
+class Decision:
+    name: str
+    id: str | None
+    type: DmnType | None
+    requires: list[tuple[str | None, str]]  # (import namespace or None, element id), from informationRequirement
+    knowledge: list[tuple[str | None, str]]
+    expression: Evaluator | None
+    line: int | None
+
+
+@dataclass
+class Invocable:
+    """A business knowledge model or decision service: a function in the scope of what requires it."""
+
+    name: str
+    id: str | None
+    kind: str  # "bkm" or "decisionService"
+    parameters: list[tuple[str, DmnType | None]]
+    type: DmnType | None
+    body: Callable[[dict[str, Any], Mapping[str, Any]], Any]
+    knowledge: list[tuple[str | None, str]]
+    line: int | None
+
+
+@dataclass
+class DmnModel:
+    name: str
+    namespace: str
+    file: str
+    inputs: dict[str, InputData] = field(default_factory=dict)
+    decisions: dict[str, Decision] = field(default_factory=dict)
+    invocables: dict[str, Invocable] = field(default_factory=dict)
+    imports: dict[str, DmnModel] = field(default_factory=dict)  # import name ("" for unnamed) -> model
+    ids: dict[str, str] = field(default_factory=dict)  # element id -> name
+    problems: list[Problem] = field(default_factory=list)
+    # Names an input expression or literal reads that are no element of the model: a Camunda 7 style
+    # model's request fields.
+    free_names: list[str] = field(default_factory=list)
+    types: TypeTable | None = None
+
+    # ---------------------------------------------------------------------------------------------
+    # Evaluation
+
+    def evaluate(self, inputs: Mapping[str, Any], *, notes: list[str] | None = None,
+                 only: list[str] | None = None) -> dict[str, Any]:
+        """Every decision's value (or those named in `only`) for the given input data values."""
+        run = _Run(self, inputs, notes if notes is not None else [])
+        names = only if only is not None else list(self.decisions)
+        return {name: run.decision(self, name) for name in names}
+
+    def invoke(self, name: str, arguments: Mapping[str, Any], *, notes: list[str] | None = None) -> Any:
+        """Call a business knowledge model or decision service by name with named arguments."""
+        run = _Run(self, {}, notes if notes is not None else [])
+        function = run.function(self, self.invocables[name])
+        return function.call([], dict(arguments))
+
+    def element_id(self, namespace: str | None, reference: str) -> tuple[DmnModel, str] | None:
+        model = self
+        if namespace and namespace != self.namespace:
+            found = next((m for m in self.imports.values() if m.namespace == namespace), None)
+            if found is None:
+                return None
+            model = found
+        name = model.ids.get(reference)
+        return (model, name) if name is not None else None
+
+    def import_name(self, model: DmnModel) -> str | None:
+        return next((name for name, imported in self.imports.items() if imported is model), None)
+
+
+class _Run:
+    """One evaluation: decision values memoised per model, so a shared required decision runs once."""
+
+    def __init__(self, model: DmnModel, inputs: Mapping[str, Any], notes: list[str]) -> None:
+        self.root = model
+        self.inputs = inputs
+        self.notes = notes
+        self.values: dict[tuple[int, str], Any] = {}
+        self.running: set[tuple[int, str]] = set()
+
+    def input_value(self, model: DmnModel, name: str) -> Any:
+        data = model.inputs[name]
+        return conform(self.inputs.get(name), data.type, notes=self.notes, what=f"input data '{name}'")
+
+    def base_scope(self, model: DmnModel) -> dict[str, Any]:
+        scope: dict[str, Any] = {}
+        if model is self.root:
+            # Camunda 7 style models read request fields that no <inputData> declares.
+            scope.update({key: value for key, value in self.inputs.items() if key not in model.decisions})
+        for name in model.inputs:
+            scope[name] = self.input_value(model, name)
+        for invocable in model.invocables.values():
+            scope[invocable.name] = self.function(model, invocable)
+        for import_name, imported in model.imports.items():
+            values: dict[str, Any] = {}
+            for name in imported.inputs:
+                values[name] = self.input_value(imported, name)
+            for invocable in imported.invocables.values():
+                values[invocable.name] = self.function(imported, invocable)
+            if import_name:
+                scope[import_name] = values
+            else:
+                scope.update(values)
+        return scope
+
+    def decision(self, model: DmnModel, name: str) -> Any:
+        key = (id(model), name)
+        if key in self.values:
+            return self.values[key]
+        if key in self.running:
+            self.notes.append(f"decision '{name}' requires itself; it is null")
+            return None
+        self.running.add(key)
+        try:
+            decision = model.decisions[name]
+            scope = self.base_scope(model)
+            for namespace, reference in decision.requires:
+                found = model.element_id(namespace, reference)
+                if found is None:
+                    continue
+                owner, required = found
+                if required not in owner.decisions:
+                    continue
+                value = self.decision(owner, required)
+                prefix = model.import_name(owner) if owner is not model else None
+                if prefix:
+                    scope.setdefault(prefix, {})
+                    scope[prefix] = {**scope[prefix], required: value}
+                else:
+                    scope[required] = value
+            value = decision.expression(scope, self.notes) if decision.expression else None
+            value = conform(value, decision.type, notes=self.notes, what=f"decision '{name}'")
+        finally:
+            self.running.discard(key)
+        self.values[key] = value
+        return value
+
+    def function(self, model: DmnModel, invocable: Invocable) -> Any:
+        def body(arguments: dict[str, Any]) -> Any:
+            scope = {}
+            for invocable_other in model.invocables.values():
+                if invocable_other is not invocable:
+                    scope[invocable_other.name] = self.function(model, invocable_other)
+            for import_name, imported in model.imports.items():
+                functions = {other.name: self.function(imported, other) for other in imported.invocables.values()}
+                if import_name:
+                    scope[import_name] = functions
+                else:
+                    scope.update(functions)
+            scope[invocable.name] = self.function(model, invocable)
+            for name, kind in invocable.parameters:
+                scope[name] = conform(arguments.get(name), kind, notes=self.notes,
+                                      what=f"parameter '{name}' of '{invocable.name}'")
+            value = invocable.body(scope, {"run": self, "model": model})
+            return conform(value, invocable.type, notes=self.notes, what=f"the result of '{invocable.name}'")
+
+        return make_function([name for name, _ in invocable.parameters], body, name=invocable.name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def load_model(path: str | Path, *, strict: bool = True) -> DmnModel:
+    """Read a .dmn file and the models it imports from the same folder.
+
+    With `strict`, a FEEL syntax error anywhere raises ProjectError naming its file and line; otherwise the
+    expression evaluates to null with a note, and the rest of the model works.
+    """
+    path = Path(path)
+    return read_model(path.read_bytes(), file=str(path), folder=path.parent, strict=strict)
+
+
+def read_model(data: bytes | str, *, file: str, folder: Path | None = None, strict: bool = True,
+               _loading: dict[str, DmnModel] | None = None) -> DmnModel:
+    doc = parse_xml(data, file=file)
+    return _Reader(doc, file, folder, strict, _loading if _loading is not None else {}).read()
+
+
+def _href(text: str | None) -> tuple[str | None, str]:
+    namespace, _, reference = (text or "").rpartition("#")
+    return (namespace or None), reference
+
+
+class _Reader:
+    def __init__(self, doc: XmlDocument, file: str, folder: Path | None, strict: bool,
+                 loading: dict[str, DmnModel]) -> None:
+        self.doc = doc
+        self.file = file
+        self.folder = folder
+        self.strict = strict
+        self.loading = loading
+
+    def children(self, element: ET.Element, tag: str) -> list[ET.Element]:
+        return [child for child in element if local_name(child) == tag]
+
+    def child(self, element: ET.Element, tag: str) -> ET.Element | None:
+        return next((child for child in element if local_name(child) == tag), None)
+
+    def read(self) -> DmnModel:
+        root = self.doc.root
+        model = DmnModel(root.get("name") or Path(self.file).stem, root.get("namespace") or "", self.file)
+        self.loading[model.namespace] = model
+        types = TypeTable()
+        compiler = Compiler(self.file, self.doc, types, model.problems)
+        self._imports(model, types)
+        for element in self.children(root, "itemDefinition"):
+            item = self._item(element, compiler)
+            types.definitions[item.name] = item
+        names: set[str] = set()
+        for element in root:
+            tag = local_name(element)
+            if tag in ("inputData", "decision", "businessKnowledgeModel", "decisionService") and element.get("name"):
+                names.add(element.get("name") or "")
+                if element.get("id"):
+                    model.ids[element.get("id") or ""] = element.get("name") or ""
+        names.update(model.imports)
+        for imported in model.imports.values():
+            names.update(imported.inputs)
+            names.update(imported.decisions)
+            names.update(imported.invocables)
+        compiler.names = names | _component_names(types)
+        for element in self.children(root, "inputData"):
+            variable = self.child(element, "variable")
+            type_ref = (variable.get("typeRef") if variable is not None else None) or element.get("typeRef")
+            model.inputs[element.get("name") or ""] = InputData(element.get("name") or "", types.resolve(type_ref),
+                                                               self.doc.line(element))
+        for element in self.children(root, "businessKnowledgeModel"):
+            model.invocables[element.get("name") or ""] = self._bkm(element, compiler)
+        for element in self.children(root, "decision"):
+            name = element.get("name") or ""
+            variable = self.child(element, "variable")
+            type_ref = variable.get("typeRef") if variable is not None else None
+            expression_element = self._expression_child(element)
+            requires = [_href(required.get("href")) for requirement in self.children(element, "informationRequirement")
+                        for required in requirement if local_name(required) == "requiredDecision"]
+            knowledge = [_href(required.get("href")) for requirement in self.children(element, "knowledgeRequirement")
+                         for required in requirement]
+            expression = compiler.boxed(expression_element, decision=name) if expression_element is not None else None
+            if expression_element is None:
+                compiler.problem("dmn_format", f"decision '{name}' has no expression; it decides null",
+                                 self.doc.line(element), warning=True)
+            model.decisions[name] = Decision(name, element.get("id"), types.resolve(type_ref), requires, knowledge,
+                                             expression, self.doc.line(element))
+        for element in self.children(root, "decisionService"):
+            model.invocables[element.get("name") or ""] = self._service(element, model, types)
+        model.free_names = sorted(compiler.free_names - set(model.decisions) - set(model.invocables))
+        errors = [problem for problem in model.problems if problem.severity != "warning"]
+        if self.strict and errors:
+            raise ProjectError(f"{self.file} has {len(errors)} problem(s)", problems=errors)
+        return model
+
+    def _imports(self, model: DmnModel, types: TypeTable) -> None:
+        for element in self.children(self.doc.root, "import"):
+            namespace = element.get("namespace") or ""
+            name = element.get("name") or ""
+            import_type = element.get("importType") or ""
+            if import_type and "DMN" not in import_type.upper():
+                continue  # PMML and XSD imports: their types are not checked
+            imported = self.loading.get(namespace) or self._find_import(namespace, element.get("locationURI"))
+            if imported is None:
+                model.problems.append(Problem(
+                    "dmn_import", f"no .dmn file in {self.folder} has the namespace '{namespace}' this model imports;"
+                    " put the imported model in the same folder", file=self.file, line=self.doc.line(element)))
+                continue
+            model.imports[name] = imported
+            types.imported[name] = imported.types or TypeTable()
+        model.types = types
+
+    def _find_import(self, namespace: str, location: str | None) -> DmnModel | None:
+        if self.folder is None:
+            return None
+        candidates = []
+        if location and (self.folder / location).is_file():
+            candidates.append(self.folder / location)
+        candidates.extend(sorted(self.folder.glob("*.dmn")))
+        for candidate in candidates:
+            if str(candidate) == self.file:
+                continue
+            try:
+                doc = parse_xml(candidate.read_bytes(), file=str(candidate))
+            except ProjectError:
+                continue
+            if (doc.root.get("namespace") or "") == namespace:
+                return _Reader(doc, str(candidate), self.folder, self.strict, self.loading).read()
+        return None
+
+    def _item(self, element: ET.Element, compiler: Compiler) -> ItemDefinition:
+        type_ref = self.doc.text(element, "typeRef")
+        allowed_element = self.child(element, "allowedValues") or self.child(element, "typeConstraint")
+        components = self.children(element, "itemComponent")
+        return ItemDefinition(
+            element.get("name") or "", type_ref.strip() if type_ref else None,
+            self.doc.text(allowed_element) if allowed_element is not None else None,
+            element.get("isCollection", "false").lower() == "true",
+            [self._item(component, compiler) for component in components] if components else None,
+            self.child(element, "functionItem") is not None, self.doc.line(element), compiler)
+
+    def _expression_child(self, element: ET.Element) -> ET.Element | None:
+        return next((child for child in element if local_name(child) in EXPRESSION_TAGS), None)
+
+    def _bkm(self, element: ET.Element, compiler: Compiler) -> Invocable:
+        name = element.get("name") or ""
+        logic = self.child(element, "encapsulatedLogic")
+        variable = self.child(element, "variable")
+        types: TypeTable = compiler.types
+        parameters = [(parameter.get("name") or "", types.resolve(parameter.get("typeRef")))
+                      for parameter in (self.children(logic, "formalParameter") if logic is not None else [])]
+        body_element = self._expression_child(logic) if logic is not None else None
+        kind = (logic.get("kind") if logic is not None else None) or "FEEL"
+        body: Evaluator | None = None
+        if body_element is not None and kind.upper() == "FEEL":
+            body = compiler.boxed(body_element, decision=name, local=[p for p, _ in parameters])
+        elif kind.upper() != "FEEL":
+            compiler.problem("dmn_unsupported", f"business knowledge model '{name}' is a {kind} function; composite "
+                             "evaluates FEEL functions only, so it returns null", self.doc.line(element), warning=True)
+        result_type = None
+        if logic is not None and logic.get("typeRef"):
+            result_type = types.resolve(logic.get("typeRef"))
+        elif variable is not None and variable.get("typeRef"):
+            declared = types.resolve(variable.get("typeRef"))
+            result_type = None if declared is None or declared.function else declared
+        evaluate = body
+
+        def run(scope: dict[str, Any], _context: Mapping[str, Any]) -> Any:
+            return evaluate(scope, _context["run"].notes) if evaluate else None
+
+        knowledge = [_href(required.get("href")) for requirement in self.children(element, "knowledgeRequirement")
+                     for required in requirement]
+        return Invocable(name, element.get("id"), "bkm", parameters, result_type, run, knowledge,
+                         self.doc.line(element))
+
+    def _service(self, element: ET.Element, model: DmnModel, types: TypeTable) -> Invocable:
+        name = element.get("name") or ""
+        refs = {tag: [_href(ref.get("href")) for ref in self.children(element, tag)]
+                for tag in ("outputDecision", "encapsulatedDecision", "inputDecision", "inputData")}
+
+        def resolve(ref: tuple[str | None, str]) -> tuple[DmnModel, str] | None:
+            return model.element_id(*ref)
+
+        input_decisions = [found for found in map(resolve, refs["inputDecision"]) if found]
+        input_data = [found for found in map(resolve, refs["inputData"]) if found]
+        outputs = [found for found in map(resolve, refs["outputDecision"]) if found]
+        parameters: list[tuple[str, DmnType | None]] = []
+        for owner, decision_name in input_decisions:
+            parameters.append((decision_name, owner.decisions[decision_name].type
+                               if decision_name in owner.decisions else None))
+        for owner, input_name in input_data:
+            parameters.append((input_name, owner.inputs[input_name].type if input_name in owner.inputs else None))
+        variable = self.child(element, "variable")
+        declared = types.resolve(variable.get("typeRef")) if variable is not None else None
+
+        def run(scope: dict[str, Any], context: Mapping[str, Any]) -> Any:
+            outer: _Run = context["run"]
+            inner = _Run(model, {n: scope.get(n) for n, _ in parameters}, outer.notes)
+            # Input decisions are given, not evaluated: seed them as already decided.
+            for owner, decision_name in input_decisions:
+                inner.values[(id(owner), decision_name)] = scope.get(decision_name)
+            values = {decision_name: inner.decision(owner, decision_name) for owner, decision_name in outputs}
+            if len(values) == 1:
+                return next(iter(values.values()))
+            return values
+
+        return Invocable(name, element.get("id"), "decisionService", parameters,
+                         None if declared is None or declared.function else declared, run, [],
+                         self.doc.line(element))
+
+
+def _component_names(types: TypeTable) -> set[str]:
+    names: set[str] = set()
+
+    def walk(items: list[ItemDefinition] | None) -> None:
+        for item in items or []:
+            names.add(item.name)
+            walk(item.components)
+
+    walk(list(types.definitions.values()))
+    return names
+
+
+__all__ = ["DmnModel", "Decision", "InputData", "Invocable", "ItemDefinition", "load_model", "read_model"]

@@ -1,0 +1,195 @@
+"""DMN decision tables evaluated with full FEEL: input expressions, unary-test input entries, output entries,
+every hit policy and aggregation, input and output values, default outputs.
+
+The S-FEEL tables of composite.tables stay the fast path for table nodes; this one serves whole DMN models.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Callable
+
+from composite.dmn.types import DmnType, conform
+from composite.dmn.xmlfile import local_name
+
+if TYPE_CHECKING:
+    from composite.dmn.boxed import Compiler, Evaluator
+
+_POLICIES = {"U": "UNIQUE", "A": "ANY", "P": "PRIORITY", "F": "FIRST", "R": "RULE ORDER", "O": "OUTPUT ORDER",
+             "C": "COLLECT"}
+
+
+@dataclass
+class _Input:
+    expression: Evaluator
+    values: Callable[..., bool | None] | None
+    kind: DmnType | None
+    label: str
+
+
+@dataclass
+class _Output:
+    name: str | None
+    values: Evaluator | None  # the listed output values, as a FEEL list (PRIORITY and OUTPUT ORDER rank by it)
+    allowed: Callable[..., bool | None] | None
+    default: Evaluator | None
+    kind: DmnType | None
+
+
+def compile_table(compiler: Compiler, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
+    doc = compiler.doc
+    policy = (element.get("hitPolicy") or "UNIQUE").upper()
+    policy = _POLICIES.get(policy, policy)
+    aggregation = (element.get("aggregation") or "").upper() or None
+    if policy not in _POLICIES.values():
+        compiler.problem("table_hit_policy", f"decision '{decision}' has hit policy '{policy}'; use one of "
+                         + ", ".join(_POLICIES.values()), doc.line(element))
+    inputs: list[_Input] = []
+    outputs: list[_Output] = []
+    rules: list[tuple[list[Callable[..., bool | None] | None], list[Evaluator], int | None]] = []
+    for child in element:
+        tag = local_name(child)
+        line = doc.line(child)
+        if tag == "input":
+            expression_element = next((c for c in child if local_name(c) == "inputExpression"), None)
+            text_element = next((c for c in expression_element if local_name(c) == "text"), None) \
+                if expression_element is not None else None
+            text = text_element.text if text_element is not None else None
+            values_element = next((c for c in child if local_name(c) == "inputValues"), None)
+            values_text = doc.text(values_element) if values_element is not None else None
+            inputs.append(_Input(
+                compiler.expression(text, line=doc.line(text_element) or line, local=local,
+                                    what=f"input expression of '{decision}'"),
+                compiler.unary_tests(values_text, line=line, local=local, what=f"input values of '{decision}'"),
+                compiler.types.resolve(expression_element.get("typeRef")) if expression_element is not None else None,
+                child.get("label") or (text or "").strip()))
+        elif tag == "output":
+            values_element = next((c for c in child if local_name(c) == "outputValues"), None)
+            values_text = doc.text(values_element) if values_element is not None else None
+            default_element = next((c for c in child if local_name(c) == "defaultOutputEntry"), None)
+            default_text = doc.text(default_element) if default_element is not None else None
+            outputs.append(_Output(
+                child.get("name"),
+                compiler.expression(f"[{values_text}]", line=line, local=local, what=f"output values of '{decision}'")
+                if values_text and values_text.strip() else None,
+                compiler.unary_tests(values_text, line=line, local=local, what=f"output values of '{decision}'"),
+                compiler.expression(default_text, line=line, local=local, what=f"default output of '{decision}'")
+                if default_text and default_text.strip() else None,
+                compiler.types.resolve(child.get("typeRef"))))
+        elif tag == "rule":
+            entries = []
+            results = []
+            for entry in child:
+                entry_tag = local_name(entry)
+                text = doc.text(entry)
+                if entry_tag == "inputEntry":
+                    stripped = (text or "").strip()
+                    entries.append(None if stripped in ("", "-") else compiler.unary_tests(
+                        text, line=doc.line(entry) or line, local=local, what=f"an input entry of '{decision}'"))
+                elif entry_tag == "outputEntry":
+                    results.append(compiler.expression(text, line=doc.line(entry) or line, local=local,
+                                                       what=f"an output entry of '{decision}'"))
+            rules.append((entries, results, line))
+    single = len(outputs) == 1
+
+    def row_value(values: list[Any]) -> Any:
+        if single:
+            return values[0]
+        return {output.name: value for output, value in zip(outputs, values)}
+
+    def evaluate(scope: dict[str, Any], notes: list[str]) -> Any:
+        values = []
+        for position, table_input in enumerate(inputs, start=1):
+            value = table_input.expression(scope, notes)
+            if table_input.values is not None and value is not None \
+                    and table_input.values(value, scope, notes) is not True:
+                notes.append(f"decision '{decision}': input '{table_input.label}' is {value!r}, not one of its "
+                             "input values; the table decides null")
+                return None
+            values.append(value)
+        matched: list[int] = []
+        for index, (entries, _results, _line) in enumerate(rules):
+            if all(test is None or test(value, {**scope, "?": value}, notes) is True
+                   for test, value in zip(entries, values)):
+                matched.append(index)
+                if policy == "FIRST":
+                    break
+        if not matched:
+            if any(output.default is not None for output in outputs):
+                return row_value([output.default(scope, notes) if output.default else None for output in outputs])
+            if policy == "COLLECT" and aggregation == "COUNT":
+                return Decimal(0)
+            return [] if policy in ("COLLECT", "RULE ORDER", "OUTPUT ORDER") and aggregation is None else None
+        rows: list[list[Any]] = []
+        for index in matched:
+            row = []
+            for output, result in zip(outputs, rules[index][1]):
+                value = conform(result(scope, notes), output.kind, notes=notes, what=f"an output of '{decision}'")
+                if output.allowed is not None and value is not None and output.allowed(value, scope, notes) is not True:
+                    notes.append(f"decision '{decision}': output {value!r} is not one of its output values")
+                    value = None
+                row.append(value)
+            rows.append(row)
+        if policy == "UNIQUE":
+            if len(rows) > 1:
+                notes.append(f"decision '{decision}': {len(rows)} rules match a UNIQUE table; it decides null")
+                return None
+            return row_value(rows[0])
+        if policy == "FIRST":
+            return row_value(rows[0])
+        if policy == "ANY":
+            from composite.feel.values import feel_equal
+
+            first = row_value(rows[0])
+            if any(feel_equal(first, row_value(row)) is not True for row in rows[1:]):
+                notes.append(f"decision '{decision}': rules of an ANY table give different outputs; it decides null")
+                return None
+            return first
+        if policy in ("PRIORITY", "OUTPUT ORDER"):
+            rows = _ranked(rows, outputs, scope, notes)
+            return row_value(rows[0]) if policy == "PRIORITY" else [row_value(row) for row in rows]
+        collected = [row_value(row) for row in rows]
+        if policy == "COLLECT" and aggregation:
+            return _aggregate(aggregation, collected, notes, decision)
+        return collected
+
+    return evaluate
+
+
+def _ranked(rows: list[list[Any]], outputs: list[_Output], scope: dict[str, Any], notes: list[str]) -> list[list[Any]]:
+    from composite.dmn.boxed import order_key
+
+    keys = []
+    for position, output in enumerate(outputs):
+        listed = output.values(scope, notes) if output.values is not None else None
+        keys.append((position, order_key(listed) if isinstance(listed, list) else None))
+    # Python's sort is stable: rules with the same rank keep their order.
+    return sorted(rows, key=lambda row: tuple(key(row[position]) if key else 0 for position, key in keys))
+
+
+def _aggregate(aggregation: str, values: list[Any], notes: list[str], decision: str) -> Any:
+    if aggregation == "COUNT":
+        return Decimal(len(values))
+    numbers = [value for value in values if value is not None]
+    if not numbers:
+        return None
+    try:
+        if aggregation == "SUM":
+            total = Decimal(0)
+            for value in numbers:
+                total += value
+            return total
+        if aggregation == "MIN":
+            return min(numbers)
+        if aggregation == "MAX":
+            return max(numbers)
+    except TypeError:
+        notes.append(f"decision '{decision}': {aggregation} of values that are not numbers; it decides null")
+        return None
+    notes.append(f"decision '{decision}': unknown aggregation '{aggregation}'")
+    return None
+
+
+__all__ = ["compile_table"]

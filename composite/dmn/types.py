@@ -1,0 +1,192 @@
+"""DMN item definitions as types: built-in FEEL types, structures, collections and allowed values.
+
+A value that does not conform to its declared type becomes null with a note, as DMN 1.5 section 7.3.2 says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable
+
+# typeRef spellings the DMN 1.1 XML schema types and FEEL names both produce, to one FEEL type name.
+BUILTIN = {
+    "number": "number", "decimal": "number", "integer": "number", "int": "number", "long": "number",
+    "double": "number", "float": "number", "short": "number",
+    "string": "string", "boolean": "boolean", "date": "date", "time": "time",
+    "date and time": "date and time", "datetime": "date and time",
+    "days and time duration": "days and time duration", "daytimeduration": "days and time duration",
+    "duration": "duration",
+    "years and months duration": "years and months duration", "yearmonthduration": "years and months duration",
+    "any": "Any", "context": "context", "list": "list", "function": "function", "range": "range",
+}
+
+
+@dataclass
+class DmnType:
+    """A resolved type: a FEEL built-in, a structure (components), a collection of a type, or constrained."""
+
+    name: str
+    base: str | None = None  # a FEEL built-in type name
+    element: DmnType | None = None  # for a collection: the type of its items
+    components: dict[str, DmnType] | None = None
+    allowed: Callable[[Any], bool | None] | None = None  # allowed values / type constraint, as unary tests
+    function: bool = False
+
+    @property
+    def is_collection(self) -> bool:
+        return self.element is not None
+
+
+ANY = DmnType("Any", base="Any")
+
+
+def builtin_name(type_ref: str) -> str | None:
+    text = type_ref.strip()
+    local = text.rpartition(":")[2] if ":" in text and not text.lower().startswith("feel:") else text
+    if local.lower().startswith("feel:"):
+        local = local[5:]
+    return BUILTIN.get(local.lower())
+
+
+def _is_base(value: Any, base: str) -> bool:
+    if base == "Any":
+        return True
+    try:
+        from composite.feel.values import instance_of
+
+        return bool(instance_of(value, base))
+    except ImportError:  # pragma: no cover - composite.feel ships with composite
+        pass
+    kinds: dict[str, Callable[[Any], bool]] = {
+        "number": lambda v: isinstance(v, (Decimal, int)) and not isinstance(v, bool),
+        "string": lambda v: isinstance(v, str),
+        "boolean": lambda v: isinstance(v, bool),
+        "date": lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime),
+        "time": lambda v: isinstance(v, dt.time),
+        "date and time": lambda v: isinstance(v, dt.datetime),
+        "context": lambda v: isinstance(v, dict),
+        "list": lambda v: isinstance(v, list),
+    }
+    check = kinds.get(base)
+    return True if check is None else check(value)
+
+
+_NOT = object()
+
+
+def conform(value: Any, kind: DmnType | None, *, notes: list[str] | None = None, what: str = "value") -> Any:
+    """The value as its declared type, or null (with a note) when it does not conform.
+
+    Singleton lists and single values convert into each other (DMN 1.5 section 10.3.2.9.4).
+    """
+    if kind is None or value is None:
+        return value
+    result = _conform(value, kind)
+    if result is _NOT:
+        if notes is not None:
+            notes.append(f"{what} does not conform to type '{kind.name}'; it is null")
+        return None
+    return result
+
+
+def _conform(value: Any, kind: DmnType) -> Any:
+    if value is None:
+        return None
+    if kind.is_collection:
+        if not isinstance(value, list):
+            item = _conform(value, kind.element)  # type: ignore[arg-type]
+            if item is _NOT:
+                return _NOT
+            value = [item]  # to singleton list
+        else:
+            items = [_conform(item, kind.element) for item in value]  # type: ignore[arg-type]
+            if any(item is _NOT for item in items):
+                return _NOT
+            value = items
+    elif kind.components is not None:
+        if isinstance(value, list) and len(value) == 1:
+            value = value[0]
+        if not isinstance(value, dict):
+            return _NOT
+        converted = dict(value)
+        for name, component in kind.components.items():
+            if name in value:
+                item = _conform(value[name], component)
+                if item is _NOT:
+                    return _NOT
+                converted[name] = item
+        value = converted
+    elif kind.function:
+        if not callable(getattr(value, "call", None)):
+            return _NOT
+    elif kind.base is not None:
+        if kind.base == "list":
+            if not isinstance(value, list):
+                value = [value]
+        elif kind.base != "Any":
+            if isinstance(value, list) and len(value) == 1 and not _is_base(value, kind.base):
+                value = value[0]  # from singleton list
+            if not _is_base(value, kind.base):
+                return _NOT
+    if kind.allowed is not None and value is not None:
+        items = value if kind.is_collection and isinstance(value, list) else [value]
+        if kind.is_collection:
+            # allowed values on a collection type constrain the list itself (DMN 1.5) or its items
+            outcome = kind.allowed(value)
+            if outcome is not True and not all(kind.allowed(item) is True for item in items):
+                return _NOT
+        elif kind.allowed(value) is not True:
+            return _NOT
+    return value
+
+
+@dataclass
+class TypeTable:
+    """The item definitions of a model (and its imports), resolved on demand."""
+
+    definitions: dict[str, Any] = field(default_factory=dict)  # name -> model.ItemDefinition
+    imported: dict[str, TypeTable] = field(default_factory=dict)  # import name -> its types
+    resolved: dict[str, DmnType] = field(default_factory=dict)
+
+    def resolve(self, type_ref: str | None) -> DmnType | None:
+        if not type_ref or not type_ref.strip():
+            return None
+        text = type_ref.strip()
+        if text in self.resolved:
+            return self.resolved[text]
+        local = text.rpartition("}")[2]
+        kind: DmnType | None
+        if local in self.definitions:
+            self.resolved[text] = DmnType(local, base="Any")  # a placeholder, for recursive definitions
+            kind = self.definitions[local].to_type(self)
+        elif "." in local and local.partition(".")[0] in self.imported:
+            prefix, _, rest = local.partition(".")
+            kind = self.imported[prefix].resolve(rest)
+        elif ":" in local and local.rpartition(":")[2] in self.definitions:
+            kind = self.resolve(local.rpartition(":")[2])
+        else:
+            base = builtin_name(local)
+            if base is None:
+                kind = _feel_type(local)
+            else:
+                kind = DmnType(local, base=base)
+        if kind is not None:
+            self.resolved[text] = kind
+        return kind
+
+
+def _feel_type(text: str) -> DmnType | None:
+    """FEEL type syntax in a typeRef: list<T>, context<a: T>, function<...>->T; others are unknown (no check)."""
+    if text.startswith("list<") and text.endswith(">"):
+        inner = builtin_name(text[5:-1])
+        return DmnType(text, element=DmnType(text[5:-1], base=inner or "Any"))
+    if text.startswith("function"):
+        return DmnType(text, function=True)
+    if text.startswith("context"):
+        return DmnType(text, base="context")
+    return None
+
+
+__all__ = ["ANY", "DmnType", "TypeTable", "builtin_name", "conform"]
