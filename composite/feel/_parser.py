@@ -297,7 +297,7 @@ class Parser:
 
     def _postfix(self, node: ast.Node) -> ast.Node:
         while True:
-            if self.is_op("["):
+            if self.is_op("[") and self._opens_filter():
                 self.advance()
                 with self.scope({"item"}):
                     condition = self.expression()
@@ -311,6 +311,14 @@ class Parser:
                 node = self._call(node)
             else:
                 return node
+
+    def _opens_filter(self) -> bool:
+        # `]1..10[` ends a range with '['; a filter has a condition after its '['.
+        after = self._lex(self.cur.end)
+        if after.kind == "eof" or (after.kind == "op" and after.value in (",", ")", "]", "}", ":")):
+            return False
+        return not (after.kind == "name" and after.value in (
+            "then", "else", "and", "or", "return", "satisfies", "in", "between", "instance"))
 
     def _call(self, callee: ast.Node) -> ast.Node:
         self.advance()
