@@ -7,6 +7,7 @@ unary minus, then postfix filter `[..]`, path `.name` and invocation `(..)`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -16,6 +17,7 @@ from composite.feel import _ast as ast
 from composite.feel._lexer import KEYWORDS, Token, is_simple_name, next_token
 
 _COMPARISONS = ("=", "!=", "<", "<=", ">", ">=")
+_NEW_NAME = r"((?:[^\W\d]|[_?$])(?:[\w?$'./+*-]|[ \t](?=[ \t]*[\w?$]))*)"
 
 # Type names that hold spaces; the lexer must know them to read them as one name.
 TYPE_NAMES = (
@@ -80,6 +82,7 @@ class Parser:
         added = set(names)
         self._scopes.append(added)
         self._known = self._compute_known()
+        self.cur = self._lex(self.cur.start)  # the next token may start one of the new names
         try:
             yield added
         finally:
@@ -93,6 +96,7 @@ class Parser:
         if name not in scope:
             scope.add(name)
             self._known = self._compute_known()
+            self.cur = self._lex(self.cur.start)
 
     def is_op(self, *ops: str) -> bool:
         return self.cur.kind == "op" and self.cur.value in ops
@@ -153,7 +157,7 @@ class Parser:
         names: set[str] = set()
         while True:
             start = self.cur.start
-            name = self._name_words(f"a variable name after '{keyword}'")
+            name = self._new_name(f"a variable name after '{keyword}'", r"\s+in\b")
             self.expect_word("in", f"after '{name}' in '{keyword}'")
             # Later iterations may range over earlier variables: `for i in 1..3, j in 1..i`.
             with self.scope(names):
@@ -190,7 +194,7 @@ class Parser:
         self.expect_op("(", "after 'function'")
         params: list[tuple[str, ast.TypeRef | None]] = []
         while not self.is_op(")"):
-            name = self._name_words("a parameter name")
+            name = self._new_name("a parameter name", r"\s*[,):]")
             kind = None
             if self.is_op(":"):
                 self.advance()
@@ -353,6 +357,18 @@ class Parser:
         self.reset(start)
         return None
 
+    def _new_name(self, what: str, before: str) -> str:
+        """A name being defined (context key, variable, parameter): it may hold `- . / ' + *`,
+        which the lexer cannot know yet, so it runs up to what must follow it."""
+        match = re.compile(_NEW_NAME + before).match(self.text, self.cur.start)
+        if match is None or self.cur.kind != "name" or self.cur.value in KEYWORDS:
+            return self._name_words(what)
+        name = " ".join(match.group(1).split())
+        if name.split()[-1] in KEYWORDS:  # `x in` style text the pattern read too far into
+            return self._name_words(what)
+        self.cur = self._lex(match.end(1))
+        return name
+
     def _name_words(self, what: str) -> str:
         """A name, its unknown words joined: `Monthly Salary` is one name even when not in scope."""
         if self.cur.kind != "name" or self.cur.value in KEYWORDS:
@@ -456,7 +472,7 @@ class Parser:
                 if self.cur.kind == "string":
                     key = str(self.advance().value)
                 else:
-                    key = self._name_words("an entry name or a string")
+                    key = self._new_name("an entry name or a string", r"\s*:")
                 self.expect_op(":", f"after the entry name '{key}'")
                 entries.append((key, self.expression()))
                 self.declare(defined, key)
