@@ -7,12 +7,23 @@ so they are plain JSON underneath and validated when they come back in.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Callable, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WrapSerializer
 
 
 BaseModelT = TypeVar("BaseModelT", bound=BaseModel)
+
+
+def _value_json(value: Any, handler: Callable[[Any], Any]) -> Any:
+    # A duration is a dataclass, which pydantic would write field by field: JSON gets its ISO text.
+    if type(value).__name__ in ("DayTimeDuration", "YearMonthDuration"):
+        return value.iso()
+    return handler(value)
+
+
+# The values a decision reads and writes, by name; in JSON a duration is its ISO text (P90D).
+Values = dict[str, Annotated[Any, WrapSerializer(_value_json, when_used="json")]]
 
 
 class NodeTrace(BaseModel):
@@ -22,8 +33,8 @@ class NodeTrace(BaseModel):
 
     name: str
     kind: str
-    read: dict[str, Any] = Field(default_factory=dict)
-    wrote: dict[str, Any] = Field(default_factory=dict)
+    read: Values = Field(default_factory=dict)
+    wrote: Values = Field(default_factory=dict)
     evidence: dict[str, Any] = Field(default_factory=dict)
     duration_us: float = 0.0
 
@@ -62,8 +73,8 @@ class Decision(BaseModel):
     project: str
     project_version: str
     project_hash: str = ""
-    inputs: dict[str, Any]
-    outputs: dict[str, Any]
+    inputs: Values
+    outputs: Values
     trace: Trace
     batch_id: str | None = None
     duration_us: float = 0.0

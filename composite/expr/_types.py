@@ -114,6 +114,11 @@ def of_value(value: Any, source: str = "") -> ValueType:
         return ValueType(NUMBER, (value,), number, number, source=source)
     if isinstance(value, str):
         return ValueType(TEXT, (value,), source=source)
+    from composite import temporal
+
+    kind = temporal.kind_of(value)
+    if kind is not None:
+        return ValueType(kind, (value,), source=source)
     return ValueType(source=source)
 
 

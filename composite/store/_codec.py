@@ -8,6 +8,7 @@ exactly as it was returned.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import decimal
 import json
@@ -29,8 +30,11 @@ def _schemas() -> Any:
 try:  # orjson is a dependency, but keep the store usable if a vendor build lacks it
     import orjson
 
+    # Dataclasses pass through to `_default`, so that a duration is written as its ISO text (P90D).
+    _OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS
+
     def dumps(value: Any) -> str:
-        return orjson.dumps(value, default=_default, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS).decode()
+        return orjson.dumps(value, default=_default, option=_OPTIONS).decode()
 
     def loads(text: str | bytes) -> Any:
         return orjson.loads(text)
@@ -51,8 +55,12 @@ def _default(value: Any) -> Any:
         return value.tolist()
     if isinstance(value, decimal.Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, (_dt.datetime, _dt.date)):
+    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
         return value.isoformat()
+    if type(value).__name__ in ("DayTimeDuration", "YearMonthDuration") and hasattr(value, "iso"):
+        return value.iso()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}  # as orjson writes one
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     raise TypeError(f"cannot store a value of type {type(value).__name__}: {value!r}")
@@ -70,6 +78,36 @@ def _nonfinite(values: dict[str, Any]) -> dict[str, str]:
     np = sys.modules.get("numpy")
     floats = (float, np.floating) if np is not None else float
     return {key: nonfinite_name(v) for key, v in values.items() if isinstance(v, floats) and not math.isfinite(v)}
+
+
+def restore_temporal(values: dict[str, Any], snapshot: dict[str, Any] | None) -> dict[str, Any]:
+    """`values` with the ISO text of each date, time or duration concept (by the snapshot's
+    knowledge/) read back as the value it was: JSON has no dates, the concept says what the text is."""
+    kinds = _temporal_concepts(snapshot)
+    if not kinds or not values:
+        return values
+    found = {key: kinds[key] for key, value in values.items() if type(value) is str and key in kinds}
+    if not found:
+        return values
+    from composite import temporal
+
+    out = dict(values)
+    for key, kind in found.items():
+        try:
+            out[key] = temporal.parse(kind, out[key])
+        except ValueError:  # a record written by hand or by an older version: keep its text
+            pass
+    return out
+
+
+def _temporal_concepts(snapshot: dict[str, Any] | None) -> dict[str, str]:
+    if not snapshot:
+        return {}
+    return {name: concept.get("type") for name, concept in (snapshot.get("concepts") or {}).items()
+             if isinstance(concept, dict) and concept.get("type") in _TEMPORAL_TYPES}
+
+
+_TEMPORAL_TYPES = frozenset({"date", "datetime", "time", "duration", "years_months"})
 
 
 def restore_nonfinite(values: dict[str, Any], names: dict[str, str] | None) -> dict[str, Any]:
@@ -203,8 +241,9 @@ def record_decision(record: dict[str, Any], snapshot: dict[str, Any]) -> Decisio
     Decision, NodeTrace, Trace = schemas.Decision, schemas.NodeTrace, schemas.Trace
     described = {node["name"]: node for node in snapshot.get("nodes", [])}
     nonfinite = record.get("nonfinite") or {}
-    derived = restore_nonfinite(record.get("derived", {}), nonfinite.get("derived"))
-    values = {**record["inputs"], **derived}
+    derived = restore_temporal(restore_nonfinite(record.get("derived", {}), nonfinite.get("derived")), snapshot)
+    inputs = restore_temporal(record["inputs"], snapshot)
+    values = {**inputs, **derived}
     steps = []
     for entry in record["nodes"]:
         node = described.get(entry["name"], {})
@@ -225,8 +264,8 @@ def record_decision(record: dict[str, Any], snapshot: dict[str, Any]) -> Decisio
         batch_id=record.get("batch_id"),
         duration_us=record.get("duration_us", 0.0),
         schema_version=record.get("schema_version", 1),
-        inputs=record["inputs"],
-        outputs=restore_nonfinite(record["outputs"], nonfinite.get("outputs")),
+        inputs=inputs,
+        outputs=restore_temporal(restore_nonfinite(record["outputs"], nonfinite.get("outputs")), snapshot),
         trace=Trace(nodes=steps, artifacts=snapshot.get("artifacts", {})),
     )
 
@@ -237,9 +276,9 @@ def stored_values(record: dict[str, Any], snapshot: dict[str, Any]) -> dict[str,
     nonfinite = record.get("nonfinite") or {}
     outputs = restore_nonfinite(record["outputs"], nonfinite.get("outputs"))
     if record.get("schema_version") == _schemas().LAZY_SCHEMA_VERSION:
-        return _lazy_values(record, snapshot, outputs, nonfinite)
+        return restore_temporal(_lazy_values(record, snapshot, outputs, nonfinite), snapshot)
     derived = restore_nonfinite(record.get("derived", {}), nonfinite.get("derived"))
-    return {**record["inputs"], **derived, **outputs}
+    return restore_temporal({**record["inputs"], **derived, **outputs}, snapshot)
 
 
 def _lazy_values(record: dict[str, Any], snapshot: dict[str, Any], outputs: dict[str, Any],
@@ -263,10 +302,10 @@ def _lazy_decision(record: dict[str, Any], snapshot: dict[str, Any]) -> Decision
     """A stored decision of schema version 2: every field now, the trace when it is read."""
     schemas = _schemas()
     nonfinite = record.get("nonfinite") or {}
-    outputs = restore_nonfinite(record["outputs"], nonfinite.get("outputs"))
-    inputs = record["inputs"]
+    outputs = restore_temporal(restore_nonfinite(record["outputs"], nonfinite.get("outputs")), snapshot)
+    inputs = restore_temporal(record["inputs"], snapshot)
     described = snapshot.get("nodes") or []
-    values = _lazy_values(record, snapshot, outputs, nonfinite)
+    values = restore_temporal(_lazy_values(record, snapshot, outputs, nonfinite), snapshot)
     names = derived_names(described, inputs, outputs)
     durations = record.get("us") or []
     timings = [(node["name"], node.get("kind", "unknown"), float(us)) for node, us in zip(described, durations)]

@@ -5,10 +5,13 @@ mentions, each string it names plus "any other string", true, false, null) so th
 accepts an atom wholly or not at all; questions about rows become set questions on atoms, which
 are decided with the same S-FEEL code that evaluates the table. String comparisons (`< "m"`)
 over an open set of strings cannot be cut this way: such tables are reported undecidable.
+Dates, date-times, times and durations are cut like numbers, on a line of whole days (dates),
+microseconds (date-times, times), seconds (durations in days and time) or months.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -268,9 +271,15 @@ def _atoms(table: DecisionTable, position: int, domain: Domain | None) -> list[A
     if declared in ("number", "integer", "string", "boolean"):
         kinds = {"string" if declared == "string" else "boolean" if declared == "boolean" else "number"}
     else:
-        kinds = {kind_of(value) for value in literals + list(values or ())} & {"number", "string", "boolean"}
+        kinds = {kind_of(value) for value in literals + list(values or ())} & \
+            ({"number", "string", "boolean"} | set(_LINES))
     integer = declared == "integer"
     atoms: list[Atom] = []
+    for kind in sorted(kinds & set(_LINES)):
+        found = _temporal_atoms(kind, literals, values, domain)
+        if found is None:
+            return None
+        atoms += found
     if "number" in kinds:
         finite = [v for v in values or () if kind_of(v) == "number"]
         if values is not None:
@@ -304,6 +313,77 @@ def _atoms(table: DecisionTable, position: int, domain: Domain | None) -> list[A
     if allowed is not None:
         atoms = [atom for atom in atoms if allowed.test(atom.rep) is True]
     atoms.append(Atom("null", None))
+    return atoms
+
+
+def _day_time(seconds: Decimal) -> Any:
+    from composite.feel.values import DayTimeDuration
+
+    return DayTimeDuration(seconds)
+
+
+def _years_months(months: Decimal) -> Any:
+    from composite.feel.values import YearMonthDuration
+
+    return YearMonthDuration(int(months))
+
+
+_EPOCH = _dt.datetime(1970, 1, 1)
+_EPOCH_UTC = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+
+
+def _micros(delta: _dt.timedelta) -> Decimal:
+    return Decimal((delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds)
+
+
+def _datetime_at(micros: Decimal, aware: bool) -> _dt.datetime:
+    return (_EPOCH_UTC if aware else _EPOCH) + _dt.timedelta(microseconds=int(micros))
+
+
+# Each ordered temporal kind as a number line: (to the line, back from it, whole steps only).
+_LINES: dict[str, tuple[Any, Any, bool]] = {
+    "date": (lambda d: Decimal(d.toordinal()), lambda x: _dt.date.fromordinal(int(x)), True),
+    "datetime": (lambda d: _micros(d - (_EPOCH_UTC if d.tzinfo else _EPOCH)),
+                 lambda x, aware=False: _datetime_at(x, aware), True),
+    "time": (lambda t: _micros(_dt.datetime.combine(_dt.date(2000, 1, 1), t) - _dt.datetime(2000, 1, 1)),
+             lambda x: (_dt.datetime(2000, 1, 1) + _dt.timedelta(microseconds=int(x))).time(), True),
+    "DayTimeDuration": (lambda d: d.seconds, _day_time, False),
+    "YearMonthDuration": (lambda d: Decimal(d.months), _years_months, True),
+}
+_LIMITS = {"date": (Decimal(1), Decimal(_dt.date.max.toordinal())),
+           "time": (Decimal(0), Decimal(86_400_000_000 - 1))}
+
+
+def _temporal_atoms(kind: str, literals: list[Any], values: tuple[Any, ...] | None,
+                    domain: Domain) -> list[Atom] | None:
+    """Atoms of one ordered temporal kind, cut on its number line; None when the kind mixes values
+    with and without a time offset, which do not order against each other."""
+    to_line, from_line, whole = _LINES[kind]
+    mentioned = [v for v in literals + list(values or ()) if kind_of(v) == kind]
+    if kind in ("datetime", "time"):
+        offsets = {v.tzinfo is not None for v in mentioned}
+        if len(offsets) > 1 or (kind == "time" and offsets == {True}):
+            return None
+        aware = offsets == {True}
+        if kind == "datetime":
+            from_line = lambda x, back=from_line: back(x, aware)  # noqa: E731
+    if values is not None:
+        return [Atom("point", v, v, v, True, True) for v in sorted(set(mentioned), key=to_line)]
+    bounds = {to_line(v) for v in mentioned}
+    ends = [to_line(end) if kind_of(end) == kind else None for end in (domain.low, domain.high)]
+    bounds |= {end for end in ends if end is not None}
+    lowest, highest = _LIMITS.get(kind, (None, None))
+    atoms = []
+    for atom in _number_atoms(sorted(bounds), whole):
+        rep = atom.rep
+        if (ends[0] is not None and rep < ends[0]) or (ends[1] is not None and rep > ends[1]) \
+                or (lowest is not None and rep < lowest) or (highest is not None and rep > highest):
+            continue
+        try:
+            atoms.append(Atom(atom.kind, from_line(rep), None if atom.low is None else from_line(atom.low),
+                              None if atom.high is None else from_line(atom.high), atom.low_closed, atom.high_closed))
+        except (ValueError, OverflowError):  # past the calendar's ends: no value lives there
+            continue
     return atoms
 
 
@@ -356,7 +436,7 @@ def _describe(table: DecisionTable, universes: Sequence[Sequence[Atom]], region:
 def render_atoms(chosen: Sequence[Atom], atoms: Sequence[Atom]) -> str:
     """Atoms of one input as S-FEEL-like text: `< 18`, `[18..65)`, `"gold", "silver"`, `null`."""
     parts: list[str] = []
-    numbers = [atom for atom in atoms if atom.kind in ("point", "interval")]
+    numbers = [atom for atom in atoms if atom.kind in ("point", "interval")]  # temporal atoms too, in order
     picked = {id(atom) for atom in chosen}
     run: list[Atom] = []
     for atom in numbers + [None]:  # type: ignore[list-item]

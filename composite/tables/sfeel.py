@@ -5,8 +5,11 @@ same test answers for a whole numpy column at once; both paths give the same ans
 
 Numbers are `Decimal`s in FEEL's decimal128 context. Supported input entries: `-`, literals
 (numbers, "strings", true, false, null), comparisons (`< 18`, `>= 2.5`, `= 3`, `!= "x"`), ranges
-(`[1..10]`, `(1..10]`, `]1..10[`), lists of those (`"A", "B"`) and `not(...)`. Output entries are
-literals or simple arithmetic (`+ - * / **`, parentheses) over literals and input names.
+(`[1..10]`, `(1..10]`, `]1..10[`), lists of those (`"A", "B"`) and `not(...)`. Dates, times and
+durations are literals too: `date("2026-03-01")`, `date and time("2026-03-01T14:30:00")`,
+`time("14:30:00")`, `duration("P90D")`, as in `< date("2020-01-01")` or `[duration("P0D")..duration("P90D")]`.
+Output entries are literals or simple arithmetic (`+ - * / **`, parentheses) over literals and
+input names.
 
 >>> parse_unary_tests('>= 18').test(Decimal("18"))
 True
@@ -18,6 +21,7 @@ Decimal('25.0')
 
 from __future__ import annotations
 
+import datetime as _dt
 import decimal
 import math
 import operator
@@ -28,6 +32,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from composite import temporal
 from composite.errors import ExpressionSyntaxError
 
 # FEEL numbers are IEEE 754-2008 decimal128: 34 significant digits, round half even.
@@ -74,11 +79,20 @@ def to_feel(value: Any) -> Any:
         return None if value.is_nan() else value
     if kind.__name__ in ("NAType", "NaTType"):  # pandas' missing markers, without importing pandas
         return None
+    if isinstance(value, (_dt.datetime, np.datetime64)) and kind is not _dt.datetime:
+        return _plain_moment(value)  # a pandas Timestamp or a numpy date: Python's own date or date-time
     if isinstance(value, Mapping):
         return {key: to_feel(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_feel(item) for item in value]
     return value
+
+
+def _plain_moment(value: Any) -> Any:
+    from composite.expr._temporal import plain
+
+    found = plain(value)
+    return value if found is None else found
 
 
 def from_feel(value: Any) -> Any:
@@ -128,7 +142,11 @@ def feel_equal(a: Any, b: Any) -> bool | None:
         return None
 
 
-_ORDERED = ("number", "string")
+_ORDERED = ("number", "string", "date", "datetime", "time", "DayTimeDuration", "YearMonthDuration")
+_DURATIONS = ("DayTimeDuration", "YearMonthDuration")
+# What the temporal literals of an entry are called, by the kind `kind_of` gives them.
+_CONSTRUCTORS = {"date": "date", "datetime": "date and time", "time": "time", "DayTimeDuration": "duration",
+                 "YearMonthDuration": "duration"}
 
 
 def feel_compare(op: Callable[[Any, Any], bool], a: Any, b: Any) -> bool | None:
@@ -138,7 +156,12 @@ def feel_compare(op: Callable[[Any, Any], bool], a: Any, b: Any) -> bool | None:
     kind = kind_of(a)
     if kind not in _ORDERED or kind != kind_of(b):
         return None
-    return bool(op(a, b))
+    if kind in _DURATIONS:
+        return bool(op(a.compare(b), 0))
+    try:
+        return bool(op(a, b))
+    except TypeError:  # a date-time with an offset against one without: FEEL's null
+        return None
 
 
 def format_literal(value: Any) -> str:
@@ -156,6 +179,9 @@ def format_literal(value: Any) -> str:
         if value.is_finite() and value == value.to_integral_value() and abs(value) < Decimal("1e21"):
             return str(value.quantize(Decimal(1)))
         return format(value, "f") if value.is_finite() else str(value)
+    constructor = _CONSTRUCTORS.get(kind_of(value))
+    if constructor is not None:
+        return f'{constructor}("{temporal.iso(value)}")'
     return repr(value)
 
 
@@ -303,8 +329,39 @@ def _literal(cursor: _Cursor) -> Any:
         if token.text == "null":
             cursor.advance()
             return None
+        if token.text in ("date", "time", "duration") and cursor.peek().kind in ("op", "name"):
+            return _temporal_literal(cursor)
         raise cursor.name_error(token)
-    raise cursor.error("expected a value (a number, a \"string\", true, false or null)")
+    raise cursor.error("expected a value (a number, a \"string\", true, false, null or a date such as "
+                       "date(\"2026-03-01\"))")
+
+
+def _temporal_literal(cursor: _Cursor) -> Any:
+    """`date("2026-03-01")`, `date and time("2026-03-01T14:30:00")`, `time("14:30")`, `duration("P90D")`."""
+    start = cursor.advance()
+    function = start.text
+    if function == "date" and cursor.at("name", "and") and cursor.peek().kind == "name" \
+            and cursor.peek().text == "time":
+        cursor.advance()
+        cursor.advance()
+        function = "date and time"
+    if not cursor.at("op", "("):
+        raise cursor.name_error(start)
+    cursor.advance()
+    text = cursor.current
+    if text.kind != "string":
+        raise cursor.error(f'{function}() takes its value as a "string", as in {_EXAMPLE[function]}')
+    cursor.advance()
+    cursor.expect("op", ")", f"')' to close {function}(")
+    kind = {"date": temporal.DATE, "date and time": temporal.DATETIME, "time": temporal.TIME}.get(function)
+    try:
+        return temporal.parse(kind, text.value) if kind else temporal.parse_any_duration(text.value)
+    except ValueError as exc:
+        raise _syntax(f"{function}() {exc}, found {text.text}", cursor.text, text.column) from None
+
+
+_EXAMPLE = {"date": 'date("2026-03-01")', "date and time": 'date and time("2026-03-01T14:30:00")',
+            "time": 'time("14:30:00")', "duration": 'duration("P90D")'}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -597,7 +654,8 @@ def _positive_test(cursor: _Cursor) -> PositiveTest:
         cursor.advance()
         for bound in (low, high):
             if kind_of(bound) not in _ORDERED:
-                raise _syntax(f"a range needs numbers or strings at both ends, not {format_literal(bound)}",
+                raise _syntax(f"a range needs numbers, strings, dates, times or durations at both ends, not "
+                              f"{format_literal(bound)}",
                               cursor.text, start.column)
         if kind_of(low) != kind_of(high):
             raise _syntax("both ends of a range must be of one type", cursor.text, start.column)
@@ -641,6 +699,10 @@ class ColumnView:
         if values.ndim != 1 or values.shape[0] != size:
             raise ValueError(f"a column of shape {values.shape} where {size} values were expected")
         kind = values.dtype.kind
+        if kind == "M":  # numpy dates: Python dates (day precision) or date-times, NaT as null
+            values = values.astype(object) if np.datetime_data(values.dtype)[0] in "YMWD" else \
+                values.astype("datetime64[us]").astype(object)
+            kind = "O"
         if kind == "b":
             return cls(size, uniques=[False, True], codes=values.astype(np.intp))
         if kind == "f":
@@ -850,6 +912,9 @@ def _primary(cursor: _Cursor) -> tuple:
         cursor.advance()
         return ("lit", token.value)
     if token.kind == "name":
+        if token.text in ("date", "time", "duration") and cursor.peek().kind in ("op", "name") \
+                and (cursor.peek().text == "(" or cursor.peek().text == "and"):
+            return ("lit", _temporal_literal(cursor))
         cursor.advance()
         if token.text in ("true", "false"):
             return ("lit", token.text == "true")
