@@ -220,8 +220,10 @@ class Compiler:
             def run(arguments: dict[str, Any]) -> Any:
                 inner = dict(scope)
                 for name, parameter_type in parameters:
-                    inner[name] = conform(arguments.get(name), parameter_type, notes=notes,
-                                          what=f"parameter '{name}'")
+                    value = conform(arguments.get(name), parameter_type, notes=notes, what=f"parameter '{name}'")
+                    if value is None and arguments.get(name) is not None:
+                        return None  # an argument of the wrong type makes the call an error (null)
+                    inner[name] = value
                 return body(inner, notes)
 
             return make_function([name for name, _ in parameters], run)

@@ -31,10 +31,11 @@ class ItemDefinition:
     function: bool
     line: int | None
     compiler: Compiler | None = None
+    output_type_ref: str | None = None
 
     def to_type(self, table: TypeTable) -> DmnType:
         if self.function:
-            kind = DmnType(self.name, function=True)
+            kind = DmnType(self.name, function=True, output=table.resolve(self.output_type_ref))
         elif self.components is not None:
             kind = DmnType(self.name, components={c.name: c.to_type(table) for c in self.components})
         else:
@@ -218,8 +219,11 @@ class _Run:
                     scope.update(functions)
             scope[invocable.name] = self.function(model, invocable)
             for name, kind in invocable.parameters:
-                scope[name] = conform(arguments.get(name), kind, notes=self.notes,
-                                      what=f"parameter '{name}' of '{invocable.name}'")
+                value = conform(arguments.get(name), kind, notes=self.notes,
+                                what=f"parameter '{name}' of '{invocable.name}'")
+                if value is None and arguments.get(name) is not None:
+                    return None  # an argument of the wrong type makes the invocation an error (null)
+                scope[name] = value
             value = invocable.body(scope, {"run": self, "model": model})
             return conform(value, invocable.type, notes=self.notes, what=f"the result of '{invocable.name}'")
 
@@ -356,14 +360,18 @@ class _Reader:
 
     def _item(self, element: ET.Element, compiler: Compiler) -> ItemDefinition:
         type_ref = self.doc.text(element, "typeRef")
-        allowed_element = self.child(element, "allowedValues") or self.child(element, "typeConstraint")
+        allowed_element = self.child(element, "allowedValues")
+        if allowed_element is None:  # an Element with no children is falsy: test for None, never `or`
+            allowed_element = self.child(element, "typeConstraint")
+        function_item = self.child(element, "functionItem")
         components = self.children(element, "itemComponent")
         return ItemDefinition(
             element.get("name") or "", type_ref.strip() if type_ref else None,
             self.doc.text(allowed_element) if allowed_element is not None else None,
             element.get("isCollection", "false").lower() == "true",
             [self._item(component, compiler) for component in components] if components else None,
-            self.child(element, "functionItem") is not None, self.doc.line(element), compiler)
+            function_item is not None, self.doc.line(element), compiler,
+            function_item.get("outputTypeRef") if function_item is not None else None)
 
     def _expression_child(self, element: ET.Element) -> ET.Element | None:
         return next((child for child in element if local_name(child) in EXPRESSION_TAGS), None)
@@ -388,7 +396,7 @@ class _Reader:
             result_type = types.resolve(logic.get("typeRef"))
         elif variable is not None and variable.get("typeRef"):
             declared = types.resolve(variable.get("typeRef"))
-            result_type = None if declared is None or declared.function else declared
+            result_type = declared.output if declared is not None and declared.function else declared
         evaluate = body
 
         def run(scope: dict[str, Any], _context: Mapping[str, Any]) -> Any:
@@ -410,12 +418,13 @@ class _Reader:
         input_decisions = [found for found in map(resolve, refs["inputDecision"]) if found]
         input_data = [found for found in map(resolve, refs["inputData"]) if found]
         outputs = [found for found in map(resolve, refs["outputDecision"]) if found]
+        # Positional arguments bind to the input data first, then the input decisions (DMN 1.5 section 10.4).
         parameters: list[tuple[str, DmnType | None]] = []
+        for owner, input_name in input_data:
+            parameters.append((input_name, owner.inputs[input_name].type if input_name in owner.inputs else None))
         for owner, decision_name in input_decisions:
             parameters.append((decision_name, owner.decisions[decision_name].type
                                if decision_name in owner.decisions else None))
-        for owner, input_name in input_data:
-            parameters.append((input_name, owner.inputs[input_name].type if input_name in owner.inputs else None))
         variable = self.child(element, "variable")
         declared = types.resolve(variable.get("typeRef")) if variable is not None else None
 
@@ -431,7 +440,7 @@ class _Reader:
             return values
 
         return Invocable(name, element.get("id"), "decisionService", parameters,
-                         None if declared is None or declared.function else declared, run, [],
+                         declared.output if declared is not None and declared.function else declared, run, [],
                          self.doc.line(element))
 
 

@@ -33,6 +33,7 @@ class DmnType:
     components: dict[str, DmnType] | None = None
     allowed: Callable[[Any], bool | None] | None = None  # allowed values / type constraint, as unary tests
     function: bool = False
+    output: DmnType | None = None  # a function type's result type (functionItem outputTypeRef)
 
     @property
     def is_collection(self) -> bool:
@@ -112,11 +113,13 @@ def _conform(value: Any, kind: DmnType) -> Any:
             return _NOT
         converted = dict(value)
         for name, component in kind.components.items():
-            if name in value:
-                item = _conform(value[name], component)
-                if item is _NOT:
-                    return _NOT
-                converted[name] = item
+            # Every component must be there (null is a value); more entries are fine (DMN 1.5 10.3.2.9.1).
+            if name not in value:
+                return _NOT
+            item = _conform(value[name], component)
+            if item is _NOT:
+                return _NOT
+            converted[name] = item
         value = converted
     elif kind.function:
         if not callable(getattr(value, "call", None)):
