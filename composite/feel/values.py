@@ -516,25 +516,28 @@ class FeelFunction:
         return self.signatures[0].variadic
 
     def call(self, args: Sequence[Any] | None = None, named: Mapping[str, Any] | None = None) -> Any:
-        """Call with positional `args`, or named arguments `named` (spec parameter names).
+        """Call with positional `args`, or with `named` arguments (the spec's parameter names).
 
+        A named parameter left out is null, except optional trailing ones, which are absent.
         Raises FeelRuntimeError when no signature takes those arguments.
         """
         args = list(args or ())
         if named:
             if args:
                 raise FeelRuntimeError(f"{self.name}: positional and named arguments cannot be mixed")
-            for sig in self.signatures:
-                bound = _bind_named(sig, named)
-                if bound is not None:
-                    return sig.body(*bound)
-            raise FeelRuntimeError(
-                f"{self.name} takes no parameters named {', '.join(named)}; "
-                f"its parameters: {' | '.join('(' + ', '.join(s.params) + ')' for s in self.signatures)}")
+            candidates = [s for s in self.signatures if set(named) <= set(s.params)]
+            if not candidates:
+                unknown = sorted(set(named) - {p for s in self.signatures for p in s.params})
+                raise FeelRuntimeError(
+                    f"{self.name} has no parameter named {', '.join(unknown) or ', '.join(named)}; its parameters: "
+                    + " | ".join("(" + ", ".join(s.params) + ")" for s in self.signatures))
+            complete = [s for s in candidates if all(p in named for p in s.params[:s.required])]
+            sig = (complete or candidates)[0]
+            return sig.body(*_bind_named(sig, named))
         for sig in self.signatures:
             if sig.variadic:
                 fixed = len(sig.params) - 1
-                if len(args) >= min(sig.required, fixed):
+                if len(args) >= sig.required:
                     if len(args) < fixed:
                         return sig.body(*args)
                     return sig.body(*args[:fixed], args[fixed:])
@@ -542,19 +545,16 @@ class FeelFunction:
                 return sig.body(*args)
         counts = sorted({len(s.params) for s in self.signatures})
         raise FeelRuntimeError(f"{self.name} was given {len(args)} argument{'s' if len(args) != 1 else ''}; "
-                               f"it takes {' or '.join(str(c) for c in counts)}")
+                               f"it takes {' or '.join(str(c) for c in counts)}"
+                               + (" or more" if any(s.variadic for s in self.signatures) else ""))
 
     def __repr__(self) -> str:
         return f"FeelFunction({self.name}({', '.join(self.params)}))"
 
 
-def _bind_named(sig: Signature, named: Mapping[str, Any]) -> list[Any] | None:
-    if not set(named) <= set(sig.params):
-        return None
-    if any(p not in named for p in sig.params[:sig.required]):
-        return None
-    last = max((sig.params.index(n) for n in named), default=-1)
-    # a parameter left out before the last one given is null, as for user-defined functions
+def _bind_named(sig: Signature, named: Mapping[str, Any]) -> list[Any]:
+    given = [sig.params.index(n) for n in named]
+    last = max(given + [sig.required - 1])
     bound = [named.get(p) for p in sig.params[:last + 1]]
     if sig.variadic and len(bound) == len(sig.params):
         rest = bound[-1]
