@@ -148,5 +148,37 @@ def coerce(kind: str, value: Any) -> Any:
     raise ValueError(f"expected {EXAMPLES[kind]}")
 
 
+_DAY_ZERO = _dt.datetime(1, 1, 1)
+
+
+def moment(value: Any) -> int | None:
+    """A date, time or duration as the integer durable-rules orders it by, or None for other values.
+
+    Dates and date-times count microseconds from 0001-01-01 (a date is its midnight; an offset is
+    taken away, so date-times with offsets compare as instants), times microseconds from midnight,
+    durations microseconds or months: how rule conditions (durable-rules compares numbers) order them.
+    """
+    kind = type(value)
+    if kind is _dt.date:
+        return (value.toordinal() - 1) * 86_400_000_000
+    if kind is _dt.datetime:
+        if value.tzinfo is not None and value.utcoffset() is not None:
+            value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        return _micros(value - _DAY_ZERO)
+    if kind is _dt.time:
+        offset = value.utcoffset() or _dt.timedelta(0)
+        return _micros(_dt.datetime.combine(_DAY_ZERO, value.replace(tzinfo=None)) - _DAY_ZERO - offset)
+    name = kind.__name__
+    if name == "DayTimeDuration":
+        return int((value.seconds * 1_000_000).to_integral_value())
+    if name == "YearMonthDuration":
+        return int(value.months)
+    return None
+
+
+def _micros(delta: _dt.timedelta) -> int:
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
 __all__ = ["DATE", "DATETIME", "DURATION", "EXAMPLES", "KINDS", "TIME", "YEARS_MONTHS", "coerce", "is_temporal",
-           "iso", "kind_of", "parse", "parse_any_duration"]
+           "iso", "kind_of", "moment", "parse", "parse_any_duration"]

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
+from composite import temporal
 from composite.errors import Problem
 from composite.expr import BoolOp, Node
 from composite.rules.compile import AnyOf, Comparison, Condition, Const, compile_node, holds, test_holds, tests
@@ -45,6 +46,8 @@ class Domain:
 
 def _concept_domain(concept: "Concept") -> Domain:
     kind = {"number": "number", "integer": "integer", "boolean": "boolean"}.get(concept.type, "text")
+    if concept.type in temporal.KINDS:
+        kind = concept.type
     low, high = concept.range if concept.range is not None else (None, None)
     where = f"{concept.file}:{concept.line}" if concept.file else "knowledge/"
     if concept.values is not None:
@@ -154,7 +157,10 @@ def _type_problems(rule: Rule, test: Comparison, concept: "Concept", file: str |
     kind = concept.type
     problem = None
     code = "rules.type_mismatch"
-    if kind in ("number", "integer"):
+    if kind in temporal.KINDS:
+        if temporal.kind_of(value) != kind:
+            problem = f"'{name}' is {_a(kind)} but rule '{rule.name}' compares it with {_kind_of(value)} {_show(value)}"
+    elif kind in ("number", "integer"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             problem = f"'{name}' is {_a(kind)} but rule '{rule.name}' compares it with {_kind_of(value)} {_show(value)}"
     elif kind == "boolean":
@@ -310,6 +316,8 @@ def _candidates(domain: Domain, group: list[Comparison]) -> list[Any]:
     constants = [t.value for t in group if t.value is not None]
     if kind == "boolean":
         return values + [True, False]
+    if kind in temporal.KINDS:
+        return values + _temporal_candidates(kind, constants, domain)
     if kind in ("number", "integer", "any"):
         numbers = sorted({float(c) for c in constants if isinstance(c, (int, float)) and not isinstance(c, bool)})
         points: list[float] = []
@@ -337,6 +345,47 @@ def _candidates(domain: Domain, group: list[Comparison]) -> list[Any]:
     if kind == "any":
         values += [True, False]
     return values
+
+
+def _temporal_candidates(kind: str, constants: list[Any], domain: Domain) -> list[Any]:
+    """Each constant of the kind, the values just before and after it, and the range's ends."""
+    import datetime as dt
+
+    from composite.expr._temporal import add
+
+    mine = [c for c in constants if temporal.kind_of(c) == kind]
+    if kind == temporal.DATE:
+        step = temporal.parse(temporal.DURATION, "P1D")
+    elif kind == temporal.YEARS_MONTHS:
+        step = temporal.parse(temporal.YEARS_MONTHS, "P1M")
+    else:
+        step = temporal.parse(temporal.DURATION, "PT0.000001S")
+    out: list[Any] = []
+    for c in mine:
+        for delta in (step, _negated(step)):
+            try:
+                out.append(add(c, delta))
+            except Exception:  # past the calendar's ends: no value there
+                continue
+        out.append(c)
+    out += [v for v in (domain.low, domain.high) if v is not None]
+    if not mine and not out:  # nothing to compare with: any one value of the kind stands for all
+        out.append({temporal.DATE: dt.date(2000, 1, 1), temporal.DATETIME: dt.datetime(2000, 1, 1),
+                    temporal.TIME: dt.time(12)}.get(kind) or step)
+    low, high = domain.low, domain.high
+    kept = []
+    for v in out:
+        try:
+            if (low is not None and v < low) or (high is not None and v > high):
+                continue
+        except TypeError:
+            continue
+        kept.append(v)
+    return kept
+
+
+def _negated(duration: Any) -> Any:
+    return type(duration)(-duration.seconds) if hasattr(duration, "seconds") else type(duration)(-duration.months)
 
 
 # -- why a rule did not fire -----------------------------------------------------------------
@@ -420,6 +469,9 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _kind_of(value: Any) -> str:
+    kind = temporal.kind_of(value)
+    if kind is not None:
+        return _a(kind)
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, (int, float)):
@@ -431,7 +483,8 @@ def _kind_of(value: Any) -> str:
 
 def _a(kind: str) -> str:
     return {"number": "a number", "integer": "an integer", "category": "a category", "string": "text",
-            "boolean": "true or false"}.get(kind, kind)
+            "boolean": "true or false", "date": "a date", "datetime": "a date and time", "time": "a time",
+            "duration": "a duration", "years_months": "a duration in years and months"}.get(kind, kind)
 
 
 def _show(value: Any) -> str:
@@ -443,6 +496,9 @@ def _show(value: Any) -> str:
         return str(int(value))
     if isinstance(value, str):
         return '"' + value.replace('"', '\\"') + '"'
+    kind = temporal.kind_of(value)
+    if kind is not None:
+        return f'{"duration" if kind == temporal.YEARS_MONTHS else kind}("{temporal.iso(value)}")'
     return str(value)
 
 

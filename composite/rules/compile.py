@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
 from composite.errors import CompositeError, ProjectError
+from composite.temporal import moment
 from composite.expr import (
     Binary,
     BoolOp,
@@ -274,6 +275,12 @@ def _literal(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return unparse(Literal(value))
+    from composite import temporal
+
+    kind = temporal.kind_of(value)
+    if kind is not None:  # as the condition was written: date("2026-03-01"), duration("P90D")
+        function = "duration" if kind == temporal.YEARS_MONTHS else kind
+        return f'{function}("{temporal.iso(value)}")'
     return repr(value)
 
 
@@ -326,6 +333,7 @@ def test_holds(test: Comparison, value: Any) -> bool:
         return not equal(value, constant)
     if value is None or isinstance(value, bool) or isinstance(constant, bool):
         return False
+    value, constant = _as_number(value), _as_number(constant)
     numbers = isinstance(value, (int, float)) and isinstance(constant, (int, float))
     if not numbers and not (isinstance(value, str) and isinstance(constant, str)):
         return False
@@ -338,10 +346,19 @@ def test_holds(test: Comparison, value: Any) -> bool:
     return value >= constant
 
 
+def _as_number(value: Any) -> Any:
+    """A date, time or duration as the number durable-rules compares (composite.temporal.moment)."""
+    if type(value) in (str, int, float, bool):
+        return value
+    number = moment(value)
+    return value if number is None else number
+
+
 def equal(a: Any, b: Any) -> bool:
     """Equality as rules see it: numbers by value, otherwise same type and value (true is not 1)."""
     if a is None or b is None:
         return a is None and b is None
+    a, b = _as_number(a), _as_number(b)
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):

@@ -49,6 +49,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import durable_rules_engine as _core
 
+from composite.temporal import moment
 from composite.errors import EvaluationError, ProjectError
 from composite.rules import limits
 from composite.rules.compile import ALWAYS_FIELD, equal
@@ -104,6 +105,11 @@ def encode(value: Any) -> str:
         return "{" + ",".join(_encode_text(str(k)) + ":" + encode(v) for k, v in value.items()) + "}"
     if kind is list or kind is tuple:
         return "[" + ",".join(encode(v) for v in value) + "]"
+    # A date, time or duration is written as the integer `composite.temporal.moment` gives it,
+    # which orders as the values do: `loss_date >= date("2026-01-01")` compares two such integers.
+    number = moment(value)
+    if number is not None:
+        return int.__repr__(number)
     return encode(plain(value))
 
 
@@ -124,6 +130,8 @@ def plain(value: Any) -> Any:
     """A value as rules see it: numpy scalars and str/int/float subclasses become plain Python."""
     if type(value) in _PLAIN:
         return value
+    if moment(value) is not None:  # a date, time or duration: itself; `encode` writes it as a number
+        return value
     item = getattr(value, "item", None)  # numpy scalars
     if item is not None and not isinstance(value, (str, bytes)):
         value = item()
@@ -133,7 +141,7 @@ def plain(value: Any) -> Any:
         if isinstance(value, kind):
             return kind(value)
     raise ValueError(f"unsupported value {value!r} of type {type(value).__name__}; "
-                     "rules compare text, numbers, true/false and null")
+                     "rules compare text, numbers, true/false, dates, times, durations and null")
 
 
 # -- what a decision produced ----------------------------------------------------------------
