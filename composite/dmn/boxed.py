@@ -28,7 +28,7 @@ def make_function(params: Sequence[str], body: Callable[[dict[str, Any]], Any], 
     def call(*args: Any) -> Any:
         return body(dict(zip(names, args)))
 
-    return FeelFunction(names, call, name=name, required=0)
+    return FeelFunction(names, call, name=name)
 
 
 def _null(_scope: dict[str, Any], _notes: list[str]) -> Any:
@@ -199,6 +199,8 @@ class Compiler:
                 notes.append(f"'{decision}' invokes something that is not a function; it is null")
                 return None
             arguments = {name: value(scope, notes) for name, value in bindings}
+            # A parameter the invocation binds no value to is null (DMN 1.5 section 10.3.2.10).
+            arguments.update({name: None for name in function.params if name not in arguments})
             try:
                 return function.call([], arguments) if arguments else function.call([])
             except Exception as error:  # FeelRuntimeError and its kin: null and a note, as FEEL says
