@@ -73,7 +73,8 @@ def check_engine(fll: Path, *, relative_to: Path | None = None) -> EngineResult:
                                 f"{row + 1} (expected {expected[row]}, got {actual[row]})", math.inf)
         finite = ~np.isnan(expected)
         if finite.any():
-            errors = np.abs(actual[finite] - expected[finite])
+            with np.errstate(invalid="ignore"):  # inf - inf: equal infinities are no error
+                errors = np.where(actual[finite] == expected[finite], 0.0, np.abs(actual[finite] - expected[finite]))
             k = int(np.argmax(errors))
             if errors[k] > worst:
                 worst, where = float(errors[k]), f"{variable}, row {int(np.flatnonzero(finite)[k]) + 1}"

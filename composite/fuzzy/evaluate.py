@@ -32,6 +32,7 @@ from composite.fuzzy.model import (
     Not,
     OutputVariable,
     Proposition,
+    propositions,
 )
 
 __all__ = ["BatchEvaluation", "FuzzyEvaluator", "RowEvaluation"]
@@ -71,10 +72,84 @@ def _probor(a: Any, b: Any) -> Any:
     return a + b - a * b
 
 
-_AND_SCALAR = {"min": min, "product": operator.mul}
-_OR_SCALAR = {"max": max, "probor": _probor}
-_AND_VECTOR = {"min": np.fmin, "product": np.multiply}
-_OR_VECTOR = {"max": np.fmax, "probor": _probor}
+# fuzzylite's T-norms and S-norms; each scalar form does the vector form's arithmetic
+def _where(condition: Any, yes: Any, no: Any) -> Any:
+    with np.errstate(all="ignore"):
+        return np.where(condition, yes, no)
+
+
+def _v_bounded_difference(a: Any, b: Any) -> Any:
+    return np.maximum(0.0, a + b - 1.0)
+
+
+def _v_drastic_product(a: Any, b: Any) -> Any:
+    return np.where(np.maximum(a, b) == 1.0, np.minimum(a, b), 0.0)
+
+
+def _v_einstein_product(a: Any, b: Any) -> Any:
+    return a * b / (2.0 - (a + b - a * b))
+
+
+def _v_hamacher_product(a: Any, b: Any) -> Any:
+    return _where(a + b != 0.0, a * b / (a + b - a * b), 0.0)
+
+
+def _v_nilpotent_min(a: Any, b: Any) -> Any:
+    return np.where(a + b > 1.0, np.minimum(a, b), 0.0)
+
+
+def _v_bounded_sum(a: Any, b: Any) -> Any:
+    return np.minimum(1.0, a + b)
+
+
+def _v_drastic_sum(a: Any, b: Any) -> Any:
+    return np.where(np.minimum(a, b) == 0.0, np.maximum(a, b), 1.0)
+
+
+def _v_einstein_sum(a: Any, b: Any) -> Any:
+    return (a + b) / (1.0 + a * b)
+
+
+def _v_hamacher_sum(a: Any, b: Any) -> Any:
+    return _where(a * b != 1.0, (a + b - 2.0 * a * b) / (1.0 - a * b), 1.0)
+
+
+def _v_nilpotent_max(a: Any, b: Any) -> Any:
+    return np.where(a + b < 1.0, np.maximum(a, b), 1.0)
+
+
+def _v_normalized_sum(a: Any, b: Any) -> Any:
+    return (a + b) / np.maximum(1.0, a + b)
+
+
+def _sum(a: Any, b: Any) -> Any:
+    return a + b
+
+
+def _scalar_of(vector: Callable[[Any, Any], Any]) -> Callable[[float, float], float]:
+    def scalar(a: float, b: float) -> float:
+        return float(vector(np.float64(a), np.float64(b)))
+
+    return scalar
+
+
+_AND_VECTOR: dict[str, Callable[[Any, Any], Any]] = {
+    "min": np.fmin, "product": np.multiply, "bounded_difference": _v_bounded_difference,
+    "drastic_product": _v_drastic_product, "einstein_product": _v_einstein_product,
+    "hamacher_product": _v_hamacher_product, "nilpotent_min": _v_nilpotent_min,
+}
+_OR_VECTOR: dict[str, Callable[[Any, Any], Any]] = {
+    "max": np.fmax, "probor": _probor, "bounded_sum": _v_bounded_sum, "drastic_sum": _v_drastic_sum,
+    "einstein_sum": _v_einstein_sum, "hamacher_sum": _v_hamacher_sum, "nilpotent_max": _v_nilpotent_max,
+    "normalized_sum": _v_normalized_sum, "sum": _sum,
+}
+# numpy float64 scalars do IEEE arithmetic as arrays do, so the row path agrees bit for bit
+_AND_SCALAR: dict[str, Callable[[float, float], float]] = {
+    "min": min, "product": operator.mul, **{k: _scalar_of(f) for k, f in _AND_VECTOR.items()
+                                            if k not in ("min", "product")}}
+_OR_SCALAR: dict[str, Callable[[float, float], float]] = {
+    "max": max, "probor": _probor, "sum": _sum, **{k: _scalar_of(f) for k, f in _OR_VECTOR.items()
+                                                  if k not in ("max", "probor", "sum")}}
 
 
 class _Compiled:
@@ -87,6 +162,11 @@ class _Compiled:
     def _scalar(self, expr: Expr, index: Mapping[tuple[str, str], int], and_: str,
                 or_: str) -> Callable[[list[float]], float]:
         if isinstance(expr, Proposition):
+            if expr.hedges and expr.hedges[-1] == "any":
+                value = 1.0
+                for name in reversed(expr.hedges[:-1]):
+                    value = _HEDGE_SCALAR[name](value)
+                return lambda m, value=value: value
             k = index[(expr.variable, expr.term)]
             if not expr.hedges:
                 return operator.itemgetter(k)
@@ -125,6 +205,11 @@ class _Compiled:
     def _vector(self, expr: Expr, index: Mapping[tuple[str, str], int], and_: str,
                 or_: str) -> Callable[[list[np.ndarray]], np.ndarray]:
         if isinstance(expr, Proposition):
+            if expr.hedges and expr.hedges[-1] == "any":
+                value = 1.0
+                for name in reversed(expr.hedges[:-1]):
+                    value = _HEDGE_SCALAR[name](value)
+                return lambda m, value=value: np.float64(value)
             k = index[(expr.variable, expr.term)]
             hedges = [_HEDGE_VECTOR[h] for h in reversed(expr.hedges)]
 
@@ -453,16 +538,23 @@ class _Output:
         self.var = var
         self.name = var.name
         self.method = var.defuzzify
-        self.default = float(var.default)
+        # under lock-previous the evaluator fills a row without rules from the row before, then defaults
+        self.default = math.nan if var.lock_previous else float(var.default)
         self.numerics = numerics
-        self.aggregation = rule_base.operators.aggregation
+        self.aggregation = var.aggregation or rule_base.operators.aggregation
         self.implication = rule_base.operators.implication
         # (rule index, term index) in rule order: every activation of this output
         self.pairs: list[tuple[int, int]] = []
+        self.pair_hedges: list[tuple[str, ...]] = []
+        self.pair_implications: list[str] = []
         for r, rule in enumerate(rule_base.rules):
             for cons in rule.consequents:
                 if cons.variable == var.name:
                     self.pairs.append((r, var.term_names.index(cons.term)))
+                    self.pair_hedges.append(cons.hedges)
+                    self.pair_implications.append(rule_base.operators_of(rule).implication)
+        # FuzzyLite's rule blocks may imply differently, and consequents may carry hedges
+        self.uniform = all(i == self.implication for i in self.pair_implications) and not any(self.pair_hedges)
         used = sorted({t for _, t in self.pairs})
         self.active = used  # term indices referenced by some rule, in declaration order
         self.rules_of = [tuple(r for r, t in self.pairs if t == term) for term in used]
@@ -499,7 +591,8 @@ class _Mamdani(_Output):
             n = var.resolution
             self.midpoints = var.lo + (np.arange(n) + 0.5) * (var.hi - var.lo) / n
             self.mfs = np.array([t.membership(self.midpoints) for t in terms]).reshape(len(terms), -1)
-        self.fast = numerics == "skfuzzy" and self.aggregation == "max" and bool(self.active)
+        self.fast = numerics == "skfuzzy" and self.aggregation == "max" and bool(self.active) and self.uniform \
+            and self.implication in ("min", "product")
 
     # one row ----------------------------------------------------------------------------------
 
@@ -598,42 +691,61 @@ class _Mamdani(_Output):
         term, degree = self._best_batch(value)
         return _OutputResult(value, empty, lo, hi, peak, term, degree)
 
-    def _levels(self, acts: list[np.ndarray]) -> list[tuple[int, np.ndarray]]:
-        """(active position, activation) to aggregate: one per term when max, else one per rule."""
+    def _levels(self, acts: list[np.ndarray]) -> list[tuple[int, np.ndarray, str]]:
+        """(active position, activation, implication) to aggregate: one per term when max, else one per rule.
+
+        Under max, the rules of one term merge before implication: every T-norm is monotonic, so
+        t(max(a, b), y) is exactly the larger of t(a, y) and t(b, y)."""
         position = {t: i for i, t in enumerate(self.active)}
-        if self.aggregation == "max":
-            return [(i, reduce(np.fmax, [acts[r] for r in rules])) for i, rules in enumerate(self.rules_of)]
-        return [(position[t], acts[r]) for r, t in self.pairs]
+        if self.aggregation == "max" and self.uniform:
+            return [(i, reduce(np.fmax, [acts[r] for r in rules]), self.implication)
+                    for i, rules in enumerate(self.rules_of)]
+        levels = []
+        for (r, t), hedges, implication in zip(self.pairs, self.pair_hedges, self.pair_implications):
+            level = acts[r]
+            for hedge in reversed(hedges):
+                level = _HEDGE_VECTOR[hedge](level)
+            levels.append((position[t], np.nan_to_num(level, nan=0.0, posinf=1.0, neginf=0.0), implication))
+        return levels
 
     def _aggregate(self, F: np.ndarray, v: np.ndarray) -> np.ndarray:
         if self.aggregation == "max":
             return np.maximum(F, v, out=F)
         if self.aggregation == "sum":
             return F + v
-        return F + v - F * v
+        if self.aggregation == "probor":
+            return F + v - F * v
+        with np.errstate(all="ignore"):
+            return _OR_VECTOR[self.aggregation](F, v)
 
-    def _implied(self, level: np.ndarray, curve: np.ndarray) -> np.ndarray:
-        return np.minimum(level[:, None], curve) if self.implication == "min" else level[:, None] * curve
+    def _implied(self, level: np.ndarray, curve: np.ndarray, implication: str | None = None) -> np.ndarray:
+        implication = implication or self.implication
+        if implication == "min":
+            return np.minimum(level[:, None], curve)
+        if implication == "product":
+            return level[:, None] * curve
+        with np.errstate(all="ignore"):
+            return _AND_VECTOR[implication](level[:, None], curve)
 
     def _sk_curve(self, acts: list[np.ndarray], rows: int) -> tuple[np.ndarray, np.ndarray]:
         levels = self._levels(acts)
         parts = [np.broadcast_to(self.grid, (rows, len(self.grid)))]
-        if self.implication == "min":
-            for i, level in levels:
+        if self.implication == "min" and self.uniform:
+            for i, level, _ in levels:
                 parts.append(_crossings_batch(self.grid, self.active_mf[i], level, self.shapes_np[i]))
         P = np.sort(np.concatenate(parts, axis=1), axis=1) if len(parts) > 1 else np.array(parts[0])
         curves: dict[int, np.ndarray] = {}
         F = np.zeros(P.shape)
-        for i, level in levels:
+        for i, level, implication in levels:
             if i not in curves:
                 curves[i] = np.interp(P, self.grid, self.active_mf[i], left=0.0, right=0.0)
-            F = self._aggregate(F, self._implied(level, curves[i]))
+            F = self._aggregate(F, self._implied(level, curves[i], implication))
         return P, F
 
     def _fl_curve(self, acts: list[np.ndarray], rows: int) -> np.ndarray:
         F = np.zeros((rows, len(self.midpoints)))
-        for i, level in self._levels(acts):
-            F = self._aggregate(F, self._implied(level, self.mfs[self.active[i]][None, :]))
+        for i, level, implication in self._levels(acts):
+            F = self._aggregate(F, self._implied(level, self.mfs[self.active[i]][None, :], implication))
         return F
 
     def _best_batch(self, value: np.ndarray) -> tuple[list[str | None], np.ndarray]:
@@ -725,14 +837,82 @@ def _crossings_batch(grid: np.ndarray, mf: np.ndarray, cut: np.ndarray, shape: A
 
 
 class _TakagiSugeno(_Output):
+    """A weighted output: Takagi-Sugeno (constant, linear, function terms) or Tsukamoto (monotonic terms)."""
+
     def __init__(self, var: OutputVariable, rule_base: FuzzyRuleBase, numerics: str) -> None:
         super().__init__(var, rule_base, numerics)
+        inputs = len(rule_base.inputs)
         self.functions: list[tuple[tuple[float, ...], float]] = []
         for term in var.terms:
             if term.shape == "constant":
                 self.functions.append(((), term.params[0]))
+            elif term.shape == "linear":
+                # FuzzyLite's constant is optional: one coefficient per input alone means + 0
+                constant = term.params[-1] if len(term.params) > inputs else 0.0
+                self.functions.append((term.params[:inputs], constant))
             else:
-                self.functions.append((term.params[:-1], term.params[-1]))
+                self.functions.append(((), math.nan))
+        # the general path: FuzzyLite's grouping of a term's rules, formulas, Tsukamoto, hedges
+        self.general = (numerics == "fuzzylite" or var.aggregation is not None or var.defuzzify != "weighted_average"
+                        or any(not t.is_function or t.shape == "function" for t in var.terms) or not self.uniform)
+        self.grouping = _OR_VECTOR[var.aggregation or "sum"]  # FuzzyLite's `aggregation: none` adds them up
+
+    def _z_general(self, t: int, w: np.ndarray, inputs: list[np.ndarray], rows: int,
+                   env: Mapping[str, Any]) -> np.ndarray:
+        term = self.var.terms[t]
+        with np.errstate(all="ignore"):
+            if term.shape in ("constant", "linear"):
+                return self._z_batch(t, inputs, rows)
+            if term.shape == "function":
+                return np.broadcast_to(term.membership(w, env), (rows,))
+            if term.is_monotonic:  # Tsukamoto: where the term reaches the rule's strength
+                return term.inverse(w)
+            return term.membership(w)
+
+    def general_batch(self, acts: list[np.ndarray], inputs: list[np.ndarray], rows: int, env: Mapping[str, Any], *,
+                      values_only: bool = False) -> _OutputResult:
+        """FuzzyLite's weighted average (or sum): each term's rules grouped, then sum(w z) / sum(w)."""
+        groups: dict[int, np.ndarray] = {}
+        for (r, t), hedges in zip(self.pairs, self.pair_hedges):
+            level = acts[r]
+            for hedge in reversed(hedges):
+                level = _HEDGE_VECTOR[hedge](level)
+            level = np.nan_to_num(level, nan=0.0, posinf=1.0, neginf=0.0)
+            groups[t] = level if t not in groups else self.grouping(groups[t], level)
+        num = np.zeros(rows) if groups else np.full(rows, np.nan)
+        den = np.zeros(rows)
+        lo = np.full(rows, np.inf)
+        hi = np.full(rows, -np.inf)
+        peak = np.zeros(rows)
+        with np.errstate(all="ignore"):
+            for t, w in groups.items():
+                z = self._z_general(t, w, inputs, rows, env)
+                num = num + w * z
+                den = den + w
+                fired = w > 0.0
+                lo = np.where(fired, np.fmin(lo, z), lo)
+                hi = np.where(fired, np.fmax(hi, z), hi)
+                peak = np.maximum(peak, w)
+            value = num / den
+            if self.method == "weighted_sum":
+                value = value * den
+        empty = ~(den > 0.0)
+        value = np.where(empty, np.nan, value)
+        value = np.where(np.isnan(value), self.default, value)
+        if values_only:
+            return _values_only(value)
+        lo = np.where(empty, np.nan, lo)
+        hi = np.where(empty, np.nan, hi)
+        if groups:
+            order = list(groups)
+            strengths = np.array([groups[t] for t in order])
+            best = strengths.argmax(axis=0)
+            degree = np.where(empty, np.nan, strengths[best, np.arange(rows)])
+            names = [None if e else self.term_names[order[b]] for b, e in zip(best.tolist(), empty.tolist())]
+        else:
+            degree = np.full(rows, np.nan)
+            names = [None] * rows
+        return _OutputResult(value, empty, lo, hi, peak, names, degree)
 
     def _z_row(self, t: int, inputs: list[float]) -> float:
         coefficients, constant = self.functions[t]
@@ -809,6 +989,16 @@ class _TakagiSugeno(_Output):
             degree = np.full(rows, np.nan)
             names = [None] * rows
         return _OutputResult(value, empty, lo, hi, peak, names, degree)
+
+
+def _row_of(out: _Output, result: _OutputResult) -> tuple[float, dict[str, Any]]:
+    """The one row of a one-row batch result, as `row` methods return it."""
+    value = float(result.value[0])
+    return value, out._evidence(value, bool(result.default_used[0]),
+                                None if math.isnan(result.lo[0]) else float(result.lo[0]),
+                                None if math.isnan(result.hi[0]) else float(result.hi[0]),
+                                float(result.peak[0]), result.term[0],
+                                None if math.isnan(result.degree[0]) else float(result.degree[0]))
 
 
 # -- the evaluator -----------------------------------------------------------------------------
@@ -916,14 +1106,37 @@ class FuzzyEvaluator:
         for inp in self._inputs:
             for term in inp.term_names:
                 index[(inp.name, term)] = len(index)
-        ops = rule_base.operators
+        self._memberships = len(index)
+        # Chained rule blocks: a rule may read an output's term, whose degree is what the earlier
+        # rules gave it so far (FuzzyLite). Each such (output, term) gets a slot after the inputs'.
+        for rule in rule_base.rules:
+            for prop in propositions(rule.antecedent):
+                out = rule_base.output(prop.variable)
+                if out is not None and rule_base.input(prop.variable) is None and prop.term \
+                        and (prop.variable, prop.term) not in index:
+                    index[(prop.variable, prop.term)] = len(index)
+        self._writes: list[list[tuple[int, Callable[[Any], Any], tuple[str, ...]]]] = []
+        for rule in rule_base.rules:
+            writes = []
+            for cons in rule.consequents:
+                if (cons.variable, cons.term) in index:
+                    out = rule_base.output(cons.variable)
+                    aggregation = (out.aggregation if out is not None and out.aggregation else
+                                   "sum" if out is not None and out.weighted else rule_base.operators.aggregation)
+                    writes.append((index[(cons.variable, cons.term)], _OR_VECTOR[aggregation], cons.hedges))
+            self._writes.append(writes)
+        self._chained = any(self._writes)
+        self._slot_count = len(index)
         self._rule_names = [rule.name for rule in rule_base.rules]
-        compiled = [_Compiled(rule.antecedent, index, ops.and_, ops.or_) for rule in rule_base.rules]
+        compiled = []
+        for rule in rule_base.rules:
+            ops = rule_base.operators_of(rule)
+            compiled.append(_Compiled(rule.antecedent, index, ops.and_, ops.or_))
         self._rule_scalar = [c.scalar for c in compiled]
         self._rule_vector = [c.vector for c in compiled]
         self._weights = [float(rule.weight) for rule in rule_base.rules]
-        output_class = _TakagiSugeno if rule_base.kind == "takagi_sugeno" else _Mamdani
-        self._outputs = [output_class(var, rule_base, numerics) for var in rule_base.outputs]
+        self._outputs: list[_Output] = [(_TakagiSugeno if var.weighted else _Mamdani)(var, rule_base, numerics)
+                                        for var in rule_base.outputs]
         self.input_names: tuple[str, ...] = rule_base.input_names
         self.output_names: tuple[str, ...] = rule_base.output_names
 
@@ -1009,18 +1222,66 @@ class FuzzyEvaluator:
             inputs[inp.name] = {"value": x, "given": g, "clipped": x != g,
                                 "memberships": dict(zip(inp.term_names, memberships))}
         weights = self._weights
-        acts = [fn(m) * w for fn, w in zip(self._rule_scalar, weights)]
+        if self._chained:
+            acts = self._chain(self._rule_scalar, m, lambda v: float(np.nan_to_num(v, nan=0.0, posinf=1.0,
+                                                                                     neginf=0.0)), 0.0)
+        else:
+            acts = [fn(m) * w for fn, w in zip(self._rule_scalar, weights)]
         rules = [{"name": name, "strength": a} for name, a in zip(self._rule_names, acts)]
         outputs: dict[str, float] = {}
         evidence_outputs: dict[str, Any] = {}
+        env: dict[str, Any] = {inp.name: np.array([x]) for inp, x in zip(self._inputs, used)}
         for out in self._outputs:
-            if isinstance(out, _TakagiSugeno):
+            if isinstance(out, _TakagiSugeno) and out.general:
+                result = out.general_batch([np.array([a]) for a in acts], [np.array([x]) for x in used], 1, env)
+                value, ev = _row_of(out, result)
+            elif isinstance(out, _TakagiSugeno):
                 value, ev = out.row(acts, used)
             else:
                 value, ev = out.row(acts)
+            finished = float(self._finish(out, np.array([value]))[0])
+            if finished != value and not (math.isnan(finished) and math.isnan(value)):
+                value, ev = finished, {**ev, "value": None if math.isnan(finished) else finished}
             outputs[out.name] = value
             evidence_outputs[out.name] = ev
+            env[out.name] = np.array([value])
         return RowEvaluation(outputs, self._wrap(inputs, rules, evidence_outputs))
+
+    @staticmethod
+    def _finish(out: "_Output", value: np.ndarray) -> np.ndarray:
+        """FuzzyLite's last steps: lock-previous (rows in order), then the default, then lock-range."""
+        var = out.var
+        if var.lock_previous:
+            value = np.array(value, dtype=np.float64)
+            missing = np.isnan(value)
+            if missing.any():
+                # each row without a value takes the last value before it (forward fill)
+                last = np.where(~missing, np.arange(len(value)), -1)
+                np.maximum.accumulate(last, out=last)
+                value = np.where(last >= 0, value[np.maximum(last, 0)], np.nan)
+            if not math.isnan(var.default):
+                value = np.where(np.isnan(value), float(var.default), value)
+        if var.lock_range:
+            value = np.clip(value, var.lo, var.hi)
+        return value
+
+    def _chain(self, functions: list[Callable[[Any], Any]], m: list[Any], finite: Callable[[Any], Any],
+               zero: Any) -> list[Any]:
+        """Rule strengths in rule order, each rule's consequents adding to the slots later rules read."""
+        m.extend([zero] * (self._slot_count - len(m)))
+        acts = []
+        for fn, w, writes in zip(functions, self._weights, self._writes):
+            act = fn(m) * w
+            acts.append(act)
+            for slot, aggregate, hedges in writes:
+                level = act
+                for hedge in reversed(hedges):
+                    level = _HEDGE_SCALAR[hedge](level) if isinstance(zero, float) else _HEDGE_VECTOR[hedge](level)
+                m[slot] = aggregate(m[slot], finite(level))
+                if isinstance(zero, float):
+                    m[slot] = float(m[slot])
+        del m[self._memberships:]
+        return acts
 
     def _wrap(self, inputs: dict[str, Any], rules: list[dict[str, Any]], outputs: dict[str, Any]) -> dict[str, Any]:
         return {"kind": self.kind, "numerics": self.numerics, "inputs": inputs, "rules": rules, "outputs": outputs}
@@ -1039,17 +1300,26 @@ class FuzzyEvaluator:
         m: list[np.ndarray] = []
         for inp, x in zip(self._inputs, used):
             m.extend(inp.memberships_batch(x))
-        acts = [fn(m) * w for fn, w in zip(self._rule_vector, self._weights)]
+        if self._chained:
+            acts = self._chain(self._rule_vector, m, lambda v: np.nan_to_num(v, nan=0.0, posinf=1.0, neginf=0.0),
+                               np.zeros(size))
+        else:
+            acts = [fn(m) * w for fn, w in zip(self._rule_vector, self._weights)]
         acts = [np.broadcast_to(np.asarray(a, dtype=np.float64), (size,)) for a in acts]
         results = []
         outputs = {}
+        env: dict[str, Any] = {inp.name: x for inp, x in zip(self._inputs, used)}
         for out in self._outputs:
-            if isinstance(out, _TakagiSugeno):
+            if isinstance(out, _TakagiSugeno) and out.general:
+                result = out.general_batch(acts, used, size, env, values_only=not evidence)
+            elif isinstance(out, _TakagiSugeno):
                 result = out.batch(acts, used, size, values_only=not evidence)
             else:
                 result = out.batch(acts, size, values_only=not evidence)
+            result.value = self._finish(out, result.value)
             results.append(result)
             outputs[out.name] = result.value
+            env[out.name] = result.value
         if not evidence:
             return BatchEvaluation(outputs, None)
         evidence_rows = BatchEvidence(self, size, [g.tolist() for g in given], [u.tolist() for u in used],

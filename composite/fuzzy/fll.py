@@ -45,11 +45,19 @@ _IMPORT_TERMS: dict[str, tuple[str, int, tuple[int, ...]]] = {
     "Gaussian": ("gaussian", 2, (0, 1)),
     "GaussianProduct": ("gauss2mf", 4, (0, 1, 2, 3)),
     "Sigmoid": ("sigmf", 2, (0, 1)),
-    "SigmoidDifference": ("dsigmf", 4, (0, 1, 3, 2)),  # left rising falling right -> b1 c1 b2 c2
-    "SigmoidProduct": ("psigmf", 4, (0, 1, 3, 2)),
+    "SigmoidDifference": ("sigmoid_difference", 4, (0, 1, 2, 3)),  # |sigmf(left, rising) - sigmf(right, falling)|
+    "SigmoidProduct": ("psigmf", 4, (0, 1, 3, 2)),  # left rising falling right -> b1 c1 b2 c2
     "SShape": ("smf", 2, (0, 1)),
     "ZShape": ("zmf", 2, (0, 1)),
     "PiShape": ("pimf", 4, (0, 1, 2, 3)),
+    "Ramp": ("ramp", 2, (0, 1)),
+    "Cosine": ("cosine", 2, (0, 1)),
+    "Concave": ("concave", 2, (0, 1)),
+    "Rectangle": ("rectangle", 2, (0, 1)),
+    "Spike": ("spike", 2, (0, 1)),
+    "Arc": ("arc", 2, (0, 1)),
+    "Binary": ("binary", 2, (0, 1)),
+    "SemiEllipse": ("semi_ellipse", 2, (0, 1)),
 }
 
 # our shape -> (FLL type, order of FLL's parameters in ours)
@@ -69,14 +77,29 @@ _EXPORT_TERMS: dict[str, tuple[str, tuple[int, ...]]] = {
     "smf": ("SShape", (0, 1)),
     "zmf": ("ZShape", (0, 1)),
     "pimf": ("PiShape", (0, 1, 2, 3)),
+    "sigmoid_difference": ("SigmoidDifference", (0, 1, 2, 3)),
+    "ramp": ("Ramp", (0, 1)),
+    "cosine": ("Cosine", (0, 1)),
+    "concave": ("Concave", (0, 1)),
+    "rectangle": ("Rectangle", (0, 1)),
+    "spike": ("Spike", (0, 1)),
+    "arc": ("Arc", (0, 1)),
+    "binary": ("Binary", (0, 1)),
+    "semi_ellipse": ("SemiEllipse", (0, 1)),
 }
 
-_AND = {"Minimum": "min", "AlgebraicProduct": "product"}
-_OR = {"Maximum": "max", "AlgebraicSum": "probor"}
-_IMPLICATION = {"Minimum": "min", "AlgebraicProduct": "product"}
-_AGGREGATION = {"Maximum": "max", "UnboundedSum": "sum", "AlgebraicSum": "probor"}
+_AND = {"Minimum": "min", "AlgebraicProduct": "product", "BoundedDifference": "bounded_difference",
+        "DrasticProduct": "drastic_product", "EinsteinProduct": "einstein_product",
+        "HamacherProduct": "hamacher_product", "NilpotentMinimum": "nilpotent_min"}
+_OR = {"Maximum": "max", "AlgebraicSum": "probor", "BoundedSum": "bounded_sum", "DrasticSum": "drastic_sum",
+       "EinsteinSum": "einstein_sum", "HamacherSum": "hamacher_sum", "NilpotentMaximum": "nilpotent_max",
+       "NormalizedSum": "normalized_sum", "UnboundedSum": "sum"}
+_IMPLICATION = _AND
+_AGGREGATION = _OR
 _DEFUZZIFIERS = {"Centroid": "centroid", "Bisector": "bisector", "MeanOfMaximum": "mom",
-                 "SmallestOfMaximum": "som", "LargestOfMaximum": "lom", "WeightedAverage": "weighted_average"}
+                 "SmallestOfMaximum": "som", "LargestOfMaximum": "lom", "WeightedAverage": "weighted_average",
+                 "WeightedSum": "weighted_sum"}
+_WEIGHTED_TYPES = ("Automatic", "TakagiSugeno", "Tsukamoto")
 
 
 def _reverse(mapping: dict[str, str]) -> dict[str, str]:
@@ -156,7 +179,14 @@ class _Importer:
         if len(parts) < 2:
             self.problem(f"term must be 'name Type parameters...', got '{text}'", line, f"{variable}.term")
             return None
-        name, kind, values = parts[0], parts[1], [self.number(p, line, "term parameter") for p in parts[2:]]
+        name, kind = parts[0], parts[1]
+        if kind == "Function":
+            formula = text.split(None, 2)[2] if len(parts) > 2 else ""
+            return Term(name, "function", (), line=line, formula=formula)
+        values = [self.number(p, line, "term parameter") for p in parts[2:]]
+        if kind == "Discrete":
+            height = values.pop() if len(values) % 2 else 1.0
+            return Term(name, "discrete", tuple(values), height=height, line=line)
         if kind == "Constant":
             if len(values) != 1:
                 self.problem(f"Constant takes one value, got {len(values)}", line, f"{variable}.{name}")
@@ -165,7 +195,7 @@ class _Importer:
         if kind == "Linear":
             return Term(name, "linear", tuple(values), line=line)
         if kind not in _IMPORT_TERMS:
-            known = ", ".join(sorted([*_IMPORT_TERMS, "Constant", "Linear"]))
+            known = ", ".join(sorted([*_IMPORT_TERMS, "Constant", "Linear", "Discrete", "Function"]))
             self.problem(f"term type '{kind}' is not supported; supported: {known}", line, f"{variable}.{name}",
                          code="fll_unsupported")
             return None
@@ -205,10 +235,14 @@ class _Importer:
                     fields["lo"] = self.number(parts[0], line, "range minimum")
                     fields["hi"] = self.number(parts[1], line, "range maximum")
             elif key == "lock-range":
-                self.flag(value, line, "lock-range")  # we never extrapolate: outside the range is clipped
+                # inputs: we never extrapolate, outside the range is clipped whatever it says
+                fields["lock_range"] = self.flag(value, line, "lock-range")
             elif key == "term":
                 term = self.term(value, line, section.name)
                 if term is not None:
+                    # FuzzyLite resolves a term's name to its last declaration (MATLAB exports repeat
+                    # names, e.g. juggler's out1mf): the earlier ones no rule can reach are dropped
+                    terms = [t for t in terms if t.name != term.name]
                     terms.append(term)
             elif section.kind == "OutputVariable" and key in ("aggregation", "defuzzifier", "default",
                                                              "lock-previous", "lock-valid"):
@@ -258,34 +292,36 @@ def read_fll(text: str | bytes, *, file: str) -> FuzzyRuleBase:
                 value, line = fields["defuzzifier"]
                 parts = value.split()
                 method = importer.choose(parts[0] if parts else "", _DEFUZZIFIERS, line, "defuzzifier", "centroid")
-                if method == "weighted_average":
-                    if len(parts) > 1 and parts[1] not in ("TakagiSugeno", "Automatic"):
-                        importer.problem(f"WeightedAverage {parts[1]} is not supported; use TakagiSugeno", line,
-                                         code="fll_unsupported")
+                if method in ("weighted_average", "weighted_sum"):
+                    # the type follows from the terms: constant/linear/function or monotonic (Tsukamoto)
+                    if len(parts) > 1 and parts[1] not in _WEIGHTED_TYPES:
+                        importer.problem(f"{parts[0]} type '{parts[1]}' is unknown; known: "
+                                         f"{', '.join(_WEIGHTED_TYPES)}", line, code="fll_syntax")
                 elif len(parts) > 1:
                     resolution = _int(parts[1], FLL_DEFAULT_RESOLUTION)
-            kinds.add("takagi_sugeno" if method == "weighted_average" else "mamdani")
+            weighted = method in ("weighted_average", "weighted_sum")
+            kinds.add("takagi_sugeno" if weighted else "mamdani")
             resolution = _int(section.notes.get("resolution"), resolution)
             default = math.nan
             if "default" in fields:
                 default = importer.number(fields["default"][0], fields["default"][1], "default")
+            own_aggregation: str | None = None
             if "aggregation" in fields:
-                aggregations.append(fields["aggregation"])
+                value, line = fields["aggregation"]
+                own_aggregation = importer.choose(value, _AGGREGATION, line, "aggregation", "") or None
+                if not weighted:
+                    aggregations.append(own_aggregation or "max")
+            lock_previous = False
+            if "lock-previous" in fields:
+                lock_previous = importer.flag(fields["lock-previous"][0], fields["lock-previous"][1], "lock-previous")
             outputs.append(OutputVariable(
                 name=fields["name"], lo=fields["lo"], hi=fields["hi"], terms=tuple(terms), resolution=resolution,
-                description=fields["description"], line=fields["line"], defuzzify=method, default=default))
-    kind = "takagi_sugeno" if kinds == {"takagi_sugeno"} else "mamdani"
-    if len(kinds) > 1:
-        importer.problem("outputs mix Takagi-Sugeno (WeightedAverage) and Mamdani defuzzifiers", None)
-    aggregation = "max"
-    chosen = {importer.choose(v, _AGGREGATION, line, "aggregation", "max") for v, line in aggregations}
-    if len(chosen) > 1:
-        importer.problem("outputs use different aggregation operators; composite uses one per rule base",
-                         aggregations[0][1], code="fll_unsupported")
-    elif chosen:
-        aggregation = chosen.pop()
+                description=fields["description"], line=fields["line"], defuzzify=method, default=default,
+                aggregation=own_aggregation, lock_previous=lock_previous, lock_range=fields.get("lock_range", False)))
+    kind = "hybrid" if len(kinds) > 1 else "takagi_sugeno" if kinds == {"takagi_sugeno"} else "mamdani"
+    aggregation = aggregations[0] if aggregations else "max"  # the rule base's; each output keeps its own
     rules: list[Rule] = []
-    operators: Operators | None = None
+    blocks: list[Operators] = []
     for section in (s for s in sections if s.kind == "RuleBlock"):
         block = {"conjunction": "min", "disjunction": "max", "implication": "min"}
         for key, value, line, notes in section.entries:
@@ -312,19 +348,17 @@ def read_fll(text: str | bytes, *, file: str) -> FuzzyRuleBase:
                                      code="fuzzy_rule_syntax")
                     continue
                 rule_name = notes.get("name") or f"rule_{len(rules) + 1}"
-                rules.append(Rule(rule_name, antecedent, consequents, weight, value, line))
+                rules.append(Rule(rule_name, antecedent, consequents, weight, value, line, block=len(blocks)))
             else:
                 importer.problem(f"unknown key '{key}' in RuleBlock", line, code="fll_syntax")
-        current = Operators(block["conjunction"], block["disjunction"], block["implication"], aggregation,
-                            line=section.line)
-        if operators is not None and replace(current, line=None) != replace(operators, line=None):
-            importer.problem("rule blocks with different operators are not supported", section.line,
-                             code="fll_unsupported")
-        operators = operators or current
+        blocks.append(Operators(block["conjunction"], block["disjunction"], block["implication"], aggregation,
+                                line=section.line))
+    # one block: its operators are the rule base's; several: each rule keeps its block's
+    operators = blocks[0] if blocks else Operators(aggregation=aggregation)
     rule_base = FuzzyRuleBase(
         name=name, inputs=tuple(inputs), outputs=tuple(outputs), rules=tuple(rules),
-        operators=operators or Operators(aggregation=aggregation), kind=kind, description=description,
-        numerics=numerics, source=file)
+        operators=operators, kind=kind, description=description,
+        numerics=numerics, source=file, blocks=tuple(blocks) if len(blocks) > 1 else ())
     all_problems = importer.problems + check_rule_base(rule_base)
     if all_problems:
         raise ProjectError(f"{file}: {len(all_problems)} problem(s) in the FuzzyLite engine", problems=all_problems)

@@ -14,9 +14,15 @@ from typing import Callable
 import numpy as np
 
 __all__ = [
+    "INVERSES",
     "SHAPES",
     "Shape",
+    "arc",
     "bell",
+    "binary",
+    "concave",
+    "cosine",
+    "discrete",
     "dsigmf",
     "gauss2mf",
     "gaussian",
@@ -24,8 +30,13 @@ __all__ = [
     "gbellmf",
     "pimf",
     "psigmf",
+    "ramp",
+    "rectangle",
+    "semi_ellipse",
     "sigmf",
+    "sigmoid_difference",
     "smf",
+    "spike",
     "trapezoid",
     "trapmf",
     "triangle",
@@ -212,6 +223,135 @@ def gaussian(x: np.ndarray, mean: float, sd: float) -> np.ndarray:
     return gaussmf(x, mean, sd)
 
 
+def ramp(x: np.ndarray, start: float, end: float) -> np.ndarray:
+    """fuzzylite's Ramp: 0 at `start`, 1 at `end` (falling when end < start), flat beyond.
+
+    >>> ramp(np.array([0.0, 0.5, 1.0, 2.0]), 0, 1).tolist()
+    [0.0, 0.5, 1.0, 1.0]
+    """
+    x = _array(x)
+    increasing = start < end
+    decreasing = start > end
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(increasing & (end > x) & (x > start), (x - start) / (end - start),
+                        np.where(decreasing & (end < x) & (x < start), (start - x) / (start - end),
+                                 np.where((increasing & (x >= end)) | (decreasing & (x <= end)), 1.0, 0.0)))
+
+
+def cosine(x: np.ndarray, center: float, width: float) -> np.ndarray:
+    """fuzzylite's Cosine: a raised cosine `width` wide, 1 at `center`."""
+    x = _array(x)
+    within = (x >= center - 0.5 * width) & (x <= center + 0.5 * width)
+    return np.where(np.isfinite(x) & within, 0.5 * (1.0 + np.cos(2.0 / width * np.pi * (x - center))), 0.0)
+
+
+def concave(x: np.ndarray, inflection: float, end: float) -> np.ndarray:
+    """fuzzylite's Concave: 0.5 at `inflection`, 1 from `end` on (or up to `end` when end < inflection)."""
+    x = _array(x)
+    i, e = inflection, end
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((i <= e) & (x < e), (e - i) / (2.0 * e - i - x),
+                        np.where((i >= e) & (x > e), (i - e) / (i - 2.0 * e + x), 1.0))
+
+
+def rectangle(x: np.ndarray, start: float, end: float) -> np.ndarray:
+    """fuzzylite's Rectangle: 1 on [start, end], 0 elsewhere."""
+    x = _array(x)
+    lo, hi = min(start, end), max(start, end)
+    return np.where((lo <= x) & (x <= hi), 1.0, 0.0)
+
+
+def spike(x: np.ndarray, center: float, width: float) -> np.ndarray:
+    """fuzzylite's Spike: exp(-|10 / width (x - center)|)."""
+    x = _array(x)
+    return np.exp(-np.abs(10.0 / width * (x - center)))
+
+
+def arc(x: np.ndarray, start: float, end: float) -> np.ndarray:
+    """fuzzylite's Arc: a quarter circle from 0 at `start` to 1 at `end`, flat 1 beyond `end`."""
+    x = _array(x)
+    r = end - start
+    c = start + r
+    left = start > end
+    right = start < end
+    with np.errstate(invalid="ignore"):
+        return np.where((left & (c <= x) & (x <= start)) | (right & (start <= x) & (x <= c)),
+                        np.sqrt(np.maximum(r**2 - np.square(x - c), 0.0)) / abs(r),
+                        np.where((left & (x < end)) | (right & (x > end)), 1.0, 0.0))
+
+
+def binary(x: np.ndarray, start: float, direction: float) -> np.ndarray:
+    """fuzzylite's Binary: 1 from `start` on towards `direction` (above it when direction > start)."""
+    x = _array(x)
+    return np.where(((direction > start) & (x >= start)) | ((direction < start) & (x <= start)), 1.0, 0.0)
+
+
+def semi_ellipse(x: np.ndarray, start: float, end: float) -> np.ndarray:
+    """fuzzylite's SemiEllipse: half an ellipse over [start, end], 1 at the middle."""
+    x = _array(x)
+    lo, hi = min(start, end), max(start, end)
+    r = (hi - lo) / 2
+    c = lo + r
+    with np.errstate(invalid="ignore"):
+        # at the ends r^2 - (x - c)^2 may round below 0: the ellipse is 0 there, not nan
+        return np.where((x >= lo) & (x <= hi), np.sqrt(np.maximum(r**2 - np.square(x - c), 0.0)) / r, 0.0)
+
+
+def sigmoid_difference(x: np.ndarray, left: float, rising: float, falling: float, right: float) -> np.ndarray:
+    """fuzzylite's SigmoidDifference: |sigmoid(left, rising) - sigmoid(right, falling)|."""
+    return np.abs(sigmf(x, left, rising) - sigmf(x, right, falling))
+
+
+def discrete(x: np.ndarray, *xy: float) -> np.ndarray:
+    """fuzzylite's Discrete: straight lines between the points x1 y1 x2 y2 ..., flat beyond the ends.
+
+    >>> discrete(np.array([-1.0, 0.5, 3.0]), 0, 0, 1, 1).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    return np.interp(_array(x), np.asarray(xy[0::2], dtype=np.float64), np.asarray(xy[1::2], dtype=np.float64))
+
+
+# fuzzylite's inverses of monotonic terms (Term.tsukamoto): the x at which a term reaches degree y
+def _ramp_inverse(y: np.ndarray, h: float, start: float, end: float) -> np.ndarray:
+    return start + (end - start) * y / h
+
+
+def _sigmoid_inverse(y: np.ndarray, h: float, inflection: float, slope: float) -> np.ndarray:
+    return inflection + np.log(h / y - 1.0) / -slope
+
+
+def _s_inverse(y: np.ndarray, h: float, start: float, end: float) -> np.ndarray:
+    return np.where(y <= h / 2.0, start + (end - start) * np.sqrt(y / (2 * h)),
+                    end - (end - start) * np.sqrt((h - y) / (2 * h)))
+
+
+def _z_inverse(y: np.ndarray, h: float, start: float, end: float) -> np.ndarray:
+    return np.where(y <= h / 2.0, end - (end - start) * np.sqrt(y / (2 * h)),
+                    start + (end - start) * np.sqrt((h - y) / (2 * h)))
+
+
+def _concave_inverse(y: np.ndarray, h: float, inflection: float, end: float) -> np.ndarray:
+    return h * (inflection - end) / y + 2 * end - inflection
+
+
+def _arc_inverse(y: np.ndarray, h: float, start: float, end: float) -> np.ndarray:
+    r = end - start
+    c = start + r
+    sign = -1 if start < end else 1
+    return c + sign * np.sqrt(r**2 - np.square(y * r / h))
+
+
+INVERSES: dict[str, Callable[..., np.ndarray]] = {
+    "ramp": _ramp_inverse,
+    "sigmf": _sigmoid_inverse,
+    "smf": _s_inverse,
+    "zmf": _z_inverse,
+    "concave": _concave_inverse,
+    "arc": _arc_inverse,
+}
+"""Monotonic shapes and their inverses, for Tsukamoto outputs: inverse(y, height, *params)."""
+
+
 # -- the registry ----------------------------------------------------------------------------
 
 
@@ -238,6 +378,27 @@ def _nonzero(index: int, name: str) -> Callable[[tuple[float, ...]], str | None]
         return f"needs {name} != 0" if params[index] == 0 else None
 
     return check
+
+
+def _different(first: str, second: str) -> Callable[[tuple[float, ...]], str | None]:
+    def check(params: tuple[float, ...]) -> str | None:
+        return f"needs {first} != {second}, got {_fmt(params[0])} for both" if params[0] == params[1] else None
+
+    return check
+
+
+def _positive(index: int, name: str) -> Callable[[tuple[float, ...]], str | None]:
+    def check(params: tuple[float, ...]) -> str | None:
+        return f"needs {name} > 0, got {_fmt(params[index])}" if not params[index] > 0 else None
+
+    return check
+
+
+def _discrete_check(params: tuple[float, ...]) -> str | None:
+    xs = params[0::2]
+    if any(xs[i] > xs[i + 1] for i in range(len(xs) - 1)):
+        return f"needs its x values in increasing order, got {', '.join(_fmt(v) for v in xs)}"
+    return None
 
 
 def _pimf_check(params: tuple[float, ...]) -> str | None:
@@ -269,13 +430,17 @@ class Shape:
     function: Callable[..., np.ndarray]
     check: Callable[[tuple[float, ...]], str | None] | None = None
     finite: bool = True  # parameters must be finite numbers
+    variadic: bool = False  # any number of (x, y) pairs, as Discrete takes
 
     def __call__(self, x: np.ndarray, params: tuple[float, ...]) -> np.ndarray:
         return self.function(x, *params)
 
     def problem(self, params: tuple[float, ...]) -> str | None:
         """What is wrong with `params` for this shape, or None."""
-        if len(params) != len(self.params):
+        if self.variadic:
+            if len(params) < 2 or len(params) % 2:
+                return f"{self.name} takes pairs of numbers x1 y1 x2 y2 ..., got {len(params)} number(s)"
+        elif len(params) != len(self.params):
             return f"{self.name} takes {len(self.params)} parameters ({', '.join(self.params)}), got {len(params)}"
         if any(math.isnan(p) for p in params):
             return f"{self.name} parameters must be numbers, not nan"
@@ -302,5 +467,15 @@ SHAPES: dict[str, Shape] = {
         Shape("trapezoid", ("a", "b", "c", "d"), trapezoid, _ordered("a", "b", "c", "d"), finite=False),
         Shape("bell", ("center", "width", "slope"), bell, _nonzero(1, "width")),
         Shape("gaussian", ("mean", "sd"), gaussian, _nonzero(1, "sd")),
+        Shape("ramp", ("start", "end"), ramp, _different("start", "end")),
+        Shape("cosine", ("center", "width"), cosine, _positive(1, "width")),
+        Shape("concave", ("inflection", "end"), concave, _different("inflection", "end")),
+        Shape("rectangle", ("start", "end"), rectangle),
+        Shape("spike", ("center", "width"), spike, _positive(1, "width")),
+        Shape("arc", ("start", "end"), arc, _different("start", "end")),
+        Shape("binary", ("start", "direction"), binary, _different("start", "direction"), finite=False),
+        Shape("semi_ellipse", ("start", "end"), semi_ellipse, _different("start", "end")),
+        Shape("sigmoid_difference", ("left", "rising", "falling", "right"), sigmoid_difference),
+        Shape("discrete", ("x1", "y1", "x2", "y2", "..."), discrete, _discrete_check, variadic=True),
     )
 }

@@ -146,6 +146,8 @@ class _Parser:
         hedges = []
         while self.current.kind == "word" and self.current.text in HEDGES:
             hedges.append(self.advance().text)
+            if hedges[-1] == "any":  # `x is any` holds whatever x is: no term follows
+                return Proposition(variable, "", tuple(hedges))
         term = self.name(f"a term of '{variable}'")
         return Proposition(variable, term, tuple(hedges))
 
@@ -154,11 +156,13 @@ class _Parser:
         while True:
             variable = self.name("an output variable name")
             self.expect_word("is", f"after '{variable}'")
-            if self.current.kind == "word" and self.current.text in HEDGES:
-                raise RuleSyntaxError(f"hedges such as '{self.current.text}' are not supported in consequents",
-                                      self.current.column)
+            hedges = []
+            while self.current.kind == "word" and self.current.text in HEDGES:
+                if self.current.text == "any":
+                    raise RuleSyntaxError("'any' cannot modify a consequent", self.current.column)
+                hedges.append(self.advance().text)
             term = self.name(f"a term of '{variable}'")
-            result.append(Consequent(variable, term))
+            result.append(Consequent(variable, term, tuple(hedges)))
             if not self.at("and"):
                 return tuple(result)
             self.advance()
@@ -219,7 +223,7 @@ def parse_fll_rule(text: str) -> tuple[Expr, tuple[Consequent, ...], float]:
 def format_antecedent(expr: Expr, *, top: bool = True) -> str:
     """Rule text that reads back to `expr` in both dialects (every mixed group parenthesised)."""
     if isinstance(expr, Proposition):
-        return " ".join([expr.variable, "is", *expr.hedges, expr.term])
+        return " ".join([expr.variable, "is", *expr.hedges, *([expr.term] if expr.term else [])])
     if isinstance(expr, Not):
         return f"not {format_antecedent(expr.operand, top=False)}"
     word = " and " if isinstance(expr, And) else " or "
@@ -228,4 +232,4 @@ def format_antecedent(expr: Expr, *, top: bool = True) -> str:
 
 
 def format_consequents(consequents: tuple[Consequent, ...]) -> str:
-    return " and ".join(f"{c.variable} is {c.term}" for c in consequents)
+    return " and ".join(" ".join([c.variable, "is", *c.hedges, c.term]) for c in consequents)

@@ -109,14 +109,14 @@ RuleBlock:
 
 @pytest.mark.parametrize(("text", "line", "message"), [
     (FLL_HEAD + "  rule: if x is a then y is b\n  term: c Spike 0.5 0.1\n", 17, "unknown key 'term' in RuleBlock"),
-    (FLL_HEAD.replace("Triangle 0.000 0.500 1.000\nOutputVariable", "Spike 0.500 0.100\nOutputVariable") +
-     "  rule: if x is a then y is b\n", 4, "term type 'Spike' is not supported"),
+    (FLL_HEAD.replace("Triangle 0.000 0.500 1.000\nOutputVariable", "Blob 0.500 0.100\nOutputVariable") +
+     "  rule: if x is a then y is b\n", 4, "term type 'Blob' is not supported"),
     (FLL_HEAD + "  rule: if x is a then y is c\n", 16, "'y' has no term 'c'"),
     (FLL_HEAD + "  rule: if x is a y is b\n", 16, "expected 'then' after the condition"),
     (FLL_HEAD.replace("activation: General", "activation: Highest") + "  rule: if x is a then y is b\n", 15,
      "activation 'Highest' is not supported"),
-    (FLL_HEAD.replace("aggregation: Maximum", "aggregation: EinsteinSum") + "  rule: if x is a then y is b\n", 7,
-     "aggregation 'EinsteinSum' is not supported"),
+    (FLL_HEAD.replace("aggregation: Maximum", "aggregation: YagerSum") + "  rule: if x is a then y is b\n", 7,
+     "aggregation 'YagerSum' is not supported"),
 ])
 def test_import_errors_name_the_line(text: str, line: int, message: str) -> None:
     with pytest.raises(ProjectError) as error:

@@ -58,10 +58,11 @@ def test_syntax_errors_name_what_was_expected_and_where(text: str, message: str,
     assert error.value.column == column
 
 
-def test_consequents_may_name_several_outputs_but_take_no_hedges() -> None:
+def test_consequents_may_name_several_outputs_and_take_hedges_but_not_any() -> None:
     assert parse_consequents("tip is high and mood is good") == (Consequent("tip", "high"), Consequent("mood", "good"))
-    with pytest.raises(RuleSyntaxError, match="not supported in consequents"):
-        parse_consequents("tip is very high")
+    assert parse_consequents("tip is very high") == (Consequent("tip", "high", ("very",)),)
+    with pytest.raises(RuleSyntaxError, match="'any' cannot modify a consequent"):
+        parse_consequents("tip is any high")
 
 
 INPUTS = (

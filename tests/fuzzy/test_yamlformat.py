@@ -136,7 +136,7 @@ rules: [{name: r, if: a is x, then: z is plane}]
     """)
     messages = [m for _, _, m in problems]
     assert any("one coefficient per input (a) plus a constant: 2 numbers, got 3" in m for m in messages)
-    assert any("Takagi-Sugeno outputs take constant or linear terms" in m for m in messages)
+    assert any("Takagi-Sugeno outputs take constant, linear or function terms" in m for m in messages)
 
 
 def test_a_membership_function_leaving_zero_one_is_refused_as_skfuzzy_refuses_it() -> None:
