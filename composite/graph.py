@@ -6,19 +6,22 @@ Inputs are the names that are read and that no node writes.
 
 from __future__ import annotations
 
+import heapq
 import re
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
-
-import networkx as nx
 
 from composite.errors import GraphError, Problem
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from composite.knowledge import Knowledge
 
 
 class DecisionGraph:
-    """A networkx DiGraph over node names, checked at load time and sorted once."""
+    """The edges between node names, checked at load time and sorted once; `graph` is the same as
+    a networkx DiGraph, built when first asked for (importing networkx costs ~150 ms of every start
+    that loads a project, and loading needs only the order and the cycle check)."""
 
     def __init__(
         self,
@@ -60,17 +63,17 @@ class DecisionGraph:
         self.writer = writer
 
         known = set(known_inputs)
-        graph = nx.DiGraph()
+        # edges[a][b] = the name b reads from a (the first one, as networkx keeps one edge per pair)
+        edges: dict[str, dict[str, str]] = {node.name: {} for node in nodes}
         inputs: list[str] = []
         for node in nodes:
-            graph.add_node(node.name)
             for name in node.reads:
                 if name in writer:
                     if writer[name] == node.name:
                         problems.append(
                             Problem("self_loop", f"node '{node.name}' reads '{name}', which it writes itself", **where(node.name))
                         )
-                    graph.add_edge(writer[name], node.name, name=name)
+                    edges[writer[name]][node.name] = name
                 elif name in known:
                     if name not in inputs:
                         inputs.append(name)
@@ -86,24 +89,35 @@ class DecisionGraph:
                             file="composite.yaml", field="outputs", fix=close)
                 )
         if not problems:
-            try:
-                cycle = nx.find_cycle(graph)
-            except nx.NetworkXNoCycle:
-                cycle = None
+            cycle = _find_cycle(edges)
             if cycle:
-                path = " -> ".join(f"{a} ({graph.edges[a, b]['name']})" for a, b in cycle) + f" -> {cycle[0][0]}"
+                path = " -> ".join(f"{a} ({edges[a][b]})" for a, b in cycle) + f" -> {cycle[0][0]}"
                 first = cycle[0][0]
                 problems.append(Problem("cycle", f"the graph has a cycle: {path}", **where(first)))
         if problems:
             raise GraphError(f"the decision graph is invalid: {len(problems)} problem(s)", problems=problems)
 
-        self.graph = graph
+        self.edges = edges
+        self._graph: nx.DiGraph | None = None
         # Among nodes free to run, keep the order of composite.yaml so traces read like the file.
-        position = {node.name: f"{i:06d}" for i, node in enumerate(nodes)}
-        order = list(nx.lexicographical_topological_sort(graph, key=position.__getitem__))
+        order = _ordered(edges, [node.name for node in nodes])
         self.order: list[Any] = [self.nodes[name] for name in order]
         self.inputs: tuple[str, ...] = tuple(inputs)
         self.outputs: tuple[str, ...] = tuple(outputs)
+
+    @property
+    def graph(self) -> "nx.DiGraph":
+        """The graph as a networkx DiGraph (node names; each edge's `name` is the value it carries)."""
+        if self._graph is None:
+            import networkx as nx
+
+            graph = nx.DiGraph()
+            graph.add_nodes_from(self.edges)
+            for source, targets in self.edges.items():
+                for target, name in targets.items():
+                    graph.add_edge(source, target, name=name)
+            self._graph = graph
+        return self._graph
 
     def to_mermaid(self) -> str:
         lines = ["flowchart LR"]
@@ -196,3 +210,53 @@ def _closest(name: str, known: set[str], knowledge: "Knowledge | None") -> str |
 
     matches = difflib.get_close_matches(name, sorted(known - {name}), n=1, cutoff=0.75)
     return matches[0] if matches else None
+
+
+def _find_cycle(edges: Mapping[str, Mapping[str, str]]) -> list[tuple[str, str]] | None:
+    """The edges of a cycle, found by depth-first search from the nodes in file order (as
+    networkx's find_cycle walks), or None."""
+    done: set[str] = set()
+    for start in edges:
+        if start in done:
+            continue
+        path: list[tuple[str, str]] = []  # the edges from start to the node on top of the stack
+        on_path = {start: 0}
+        stack = [(start, iter(edges[start]))]
+        while stack:
+            node, successors = stack[-1]
+            following = next(successors, None)
+            if following is None:
+                stack.pop()
+                done.add(node)
+                del on_path[node]
+                if path:
+                    path.pop()
+                continue
+            if following in on_path:
+                return path[on_path[following]:] + [(node, following)]
+            if following in done:
+                continue
+            path.append((node, following))
+            on_path[following] = len(path)
+            stack.append((following, iter(edges[following])))
+    return None
+
+
+def _ordered(edges: Mapping[str, Mapping[str, str]], names: Sequence[str]) -> list[str]:
+    """A topological order that, among the nodes free to run, takes the one first in the file."""
+    position = {name: i for i, name in enumerate(names)}
+    waiting = {name: 0 for name in names}
+    for targets in edges.values():
+        for target in targets:
+            waiting[target] += 1
+    free = [position[name] for name in names if waiting[name] == 0]
+    heapq.heapify(free)
+    order: list[str] = []
+    while free:
+        name = names[heapq.heappop(free)]
+        order.append(name)
+        for target in edges[name]:
+            waiting[target] -= 1
+            if waiting[target] == 0:
+                heapq.heappush(free, position[target])
+    return order

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from composite import GraphError, ProjectError, load_project
 from tests.conftest import write_project
@@ -94,3 +96,31 @@ def test_mermaid_and_dot_show_inputs_nodes_and_outputs(tmp_path):
     assert "first -->|x| second" in mermaid and "in_a --> first" in mermaid and "second --> out_y" in mermaid
     dot = graph.to_dot()
     assert '"first" -> "second" [label="x"];' in dot
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 9).flatmap(lambda n: st.tuples(
+    st.permutations([f"n{i}" for i in range(n)]),
+    st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=14))))
+def test_order_and_cycle_agree_with_networkx(case):
+    """Loading orders and checks the graph without networkx (a faster start); the answers are networkx's."""
+    import networkx as nx
+
+    from composite.graph import _find_cycle, _ordered
+
+    names, pairs = case
+    edges: dict[str, dict[str, str]] = {name: {} for name in names}
+    graph = nx.DiGraph()
+    graph.add_nodes_from(names)
+    for a, b in pairs:
+        if a != b and names[b] not in edges[names[a]]:
+            edges[names[a]][names[b]] = "value"
+            graph.add_edge(names[a], names[b])
+    try:
+        expected = [tuple(edge[:2]) for edge in nx.find_cycle(graph)]
+    except nx.NetworkXNoCycle:
+        expected = None
+    assert _find_cycle(edges) == expected
+    if expected is None:
+        position = {name: f"{i:06d}" for i, name in enumerate(names)}
+        assert _ordered(edges, list(names)) == list(nx.lexicographical_topological_sort(graph, key=position.__getitem__))
