@@ -19,7 +19,7 @@ from composite.audit import history, output_matches, parse_where, reading_store,
 from composite.cli import main
 from tests.conftest import GOOD_LOAN, REPO
 
-HEAVY = ("sklearn", "lightgbm", "pandas", "skfuzzy", "durable_rules")
+HEAVY = ("sklearn", "lightgbm", "pandas", "skfuzzy", "durable_rules", "networkx", "scipy")
 
 
 def unique_prefix(ids: list[str], at: int) -> str:
