@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from composite.feel._library import Arguments, builtin
-from composite.feel.values import type_name
+from composite.feel._library import BUILTINS, Arguments, builtin
+from composite.feel.values import FeelFunction, Signature, type_name
 
 
 def _keys(args: Arguments, param: str, value: Any) -> list[str]:
@@ -56,26 +56,37 @@ def context(entries: Any) -> dict[str, Any]:
     return result
 
 
-@builtin("context put", "context", "key", "value", overloads=[(("context", "keys", "value"), 3)])
-def context_put(context: Any, key: Any, value: Any) -> dict[str, Any]:
+def _put(context: Any, key: Any, value: Any, *, path: bool, single: bool) -> dict[str, Any]:
     """A copy of the context with `key` set (or, for a path `keys`, set in the nested context)."""
     args = Arguments("context put")
     base = args.context("context", context)
-    path = _keys(args, "keys", key)
+    if not path and isinstance(key, list):
+        raise args.fail("key must be one string; give a list of keys as keys")
+    if not single and not isinstance(key, list):
+        raise args.wrong("keys", key, "a list of strings")
+    names = _keys(args, "keys" if path else "key", key)
 
     def put(current: dict[str, Any], depth: int) -> dict[str, Any]:
         updated = dict(current)
-        name = path[depth]
-        if depth == len(path) - 1:
+        name = names[depth]
+        if depth == len(names) - 1:
             updated[name] = value
             return updated
         inner = current.get(name)
         if not isinstance(inner, dict):
-            raise args.fail(f"{'.'.join(path[:depth + 1])} is not a context")
+            raise args.fail(f"{'.'.join(names[:depth + 1])} is not a context")
         updated[name] = put(inner, depth + 1)
         return updated
 
     return put(base, 0)
+
+
+# positionally the second argument may be a key or a list of keys; by name, `key` is one and `keys` a list
+BUILTINS["context put"] = FeelFunction.of("context put", [
+    Signature(("context", "key", "value"), lambda c, k, v: _put(c, k, v, path=True, single=True), 3, by_name=False),
+    Signature(("context", "key", "value"), lambda c, k, v: _put(c, k, v, path=False, single=True), 3),
+    Signature(("context", "keys", "value"), lambda c, k, v: _put(c, k, v, path=True, single=False), 3),
+])
 
 
 @builtin("context merge", "contexts")

@@ -273,6 +273,12 @@ def flatten(items: Any) -> list[Any]:
     return result
 
 
+def _two_parameters(args: Arguments, param: str, function: FeelFunction) -> FeelFunction:
+    if not function.accepts(2):
+        raise args.fail(f"{param} must take two parameters, it takes ({', '.join(function.params)})")
+    return function
+
+
 def _boolean_result(args: Arguments, function: FeelFunction, call_args: list[Any], what: str) -> bool:
     answer = function.call(call_args)
     if type(answer) is not bool:
@@ -293,7 +299,7 @@ def sort(items: Any, precedes: Any = MISSING) -> list[Any]:
             return order
 
         return sorted(values, key=functools.cmp_to_key(natural))
-    function = args.function("precedes", precedes)
+    function = _two_parameters(args, "precedes", args.function("precedes", precedes))
 
     def ordered(x: Any, y: Any) -> int:
         if _boolean_result(args, function, [x, y], "precedes"):
@@ -311,6 +317,7 @@ def list_replace(items: Any, where: Any, new: Any) -> list[Any]:
     args = Arguments("list replace")
     values = list(_items(args, items))
     if isinstance(where, FeelFunction):
+        _two_parameters(args, "match", where)
         return [new if _boolean_result(args, where, [item, new], "match") else item for item in values]
     index = _position(args, "position", where, len(values))
     values[index] = new

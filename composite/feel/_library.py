@@ -51,10 +51,10 @@ class Arguments:
     """The checks of one built-in's arguments, so that every message names the function."""
 
     def __init__(self, function: str) -> None:
-        self.function = function
+        self.name = function
 
     def fail(self, message: str) -> FeelRuntimeError:
-        return FeelRuntimeError(f"{self.function}: {message}")
+        return FeelRuntimeError(f"{self.name}: {message}")
 
     def wrong(self, param: str, value: Any, expected: str) -> FeelRuntimeError:
         return self.fail(f"{param} must be {expected}, not {describe(value)}")

@@ -255,7 +255,7 @@ def _plain(number: Decimal) -> str:
 
 _DURATION = re.compile(
     r"(?P<sign>-)?P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?!$)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?"
+    r"(?:T(?!$)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d*)?)S)?)?"
 )
 
 
@@ -377,6 +377,14 @@ def parse_date_and_time(text: str) -> datetime.datetime:
         if _DATE_RE.fullmatch(text):
             return datetime.datetime.combine(parse_date(text), datetime.time())
         raise FeelRuntimeError(f"not a date and time (YYYY-MM-DDThh:mm:ss): {text!r}")
+    if match["hour"] == "24" and match["minute"] == "00" and match["second"] == "00" and not (
+            match["fraction"] or "").strip(".0"):
+        # XML Schema's end of day: 24:00:00 is the next day's midnight
+        midnight = datetime.datetime.combine(_date_of(match), datetime.time(tzinfo=_zone_of_match(match)))
+        try:
+            return midnight + datetime.timedelta(days=1)
+        except OverflowError:
+            raise FeelRuntimeError(f"date and time out of range: {text!r}") from None
     return datetime.datetime.combine(_date_of(match), _time_of(match))
 
 
@@ -446,17 +454,36 @@ def time_offset(t: datetime.time) -> datetime.timedelta | None:
 
 @dataclass(frozen=True)
 class Range:
-    """A FEEL range: `[1..10)`, `> 5` (start 5 open, no end), `<= @"2020-01-01"`."""
+    """A FEEL range: `[1..10)`, `> 5` (start 5 open, no end), `<= @"2020-01-01"`.
+
+    `operator` is the comparison a range came from (`<`, `<=`, `>`, `>=`, `=`, `!=`), None for a
+    range written with `..`: DMN 1.5 keeps `(< 10)` and `(null..10)` apart although their
+    endpoints agree. `!=` holds its value as both endpoints, excluded, and contains all else.
+    """
 
     start: Any
     end: Any
     start_included: bool = True
     end_included: bool = True
+    operator: str | None = None
+
+    @classmethod
+    def comparison(cls, operator: str, value: Any) -> Range:
+        """The range of a unary comparison: `Range.comparison("<", 10)` is `< 10`."""
+        shapes = {"<": (None, value, False, False), "<=": (None, value, False, True),
+                  ">": (value, None, False, False), ">=": (value, None, True, False),
+                  "=": (value, value, True, True), "!=": (value, value, False, False)}
+        if operator not in shapes:
+            raise FeelRuntimeError(f"no range for the operator {operator!r}")
+        return cls(*shapes[operator], operator=operator)
 
     def contains(self, value: Any) -> bool | None:
         """Whether `value` lies in the range; None when it cannot be compared with the endpoints."""
         if value is None:
             return None
+        if self.operator == "!=":
+            equal = feel_equal(value, self.start)
+            return None if equal is None else not equal
         if self.start is not None:
             c = feel_compare(self.start, value)
             if c is None:
@@ -485,6 +512,7 @@ class Signature:
     body: Callable[..., Any]
     required: int
     variadic: bool = False
+    by_name: bool = True  # False: for positional calls only (named calls pick among the others)
 
 
 class FeelFunction:
@@ -507,6 +535,14 @@ class FeelFunction:
         self.param_types = tuple(param_types) if param_types is not None else (None,) * len(params)
         self.result_type = result_type
 
+    @classmethod
+    def of(cls, name: str, signatures: Sequence[Signature]) -> FeelFunction:
+        """A function from its signatures, tried in order (positional calls take the first that fits)."""
+        function = cls(signatures[0].params, signatures[0].body, name=name, required=signatures[0].required,
+                       variadic=signatures[0].variadic)
+        function.signatures = tuple(signatures)
+        return function
+
     @property
     def params(self) -> tuple[str, ...]:
         return self.signatures[0].params
@@ -514,6 +550,11 @@ class FeelFunction:
     @property
     def variadic(self) -> bool:
         return self.signatures[0].variadic
+
+    def accepts(self, count: int) -> bool:
+        """Whether some signature takes `count` positional arguments."""
+        return any(count >= s.required if s.variadic else s.required <= count <= len(s.params)
+                   for s in self.signatures)
 
     def call(self, args: Sequence[Any] | None = None, named: Mapping[str, Any] | None = None) -> Any:
         """Call with positional `args`, or with `named` arguments (the spec's parameter names).
@@ -525,7 +566,7 @@ class FeelFunction:
         if named:
             if args:
                 raise FeelRuntimeError(f"{self.name}: positional and named arguments cannot be mixed")
-            candidates = [s for s in self.signatures if set(named) <= set(s.params)]
+            candidates = [s for s in self.signatures if s.by_name and set(named) <= set(s.params)]
             if not candidates:
                 unknown = sorted(set(named) - {p for s in self.signatures for p in s.params})
                 raise FeelRuntimeError(
@@ -606,6 +647,11 @@ def _instant(value: datetime.datetime) -> datetime.datetime:
     return value.astimezone(datetime.timezone.utc)
 
 
+def _whole_second(value: datetime.datetime) -> datetime.datetime:
+    # the spec's valuedt counts whole seconds: 10:30:00.0001 = 10:30:00.0002 (TCK 0068 time_005)
+    return value.replace(microsecond=0)
+
+
 def _time_seconds(t: datetime.time) -> Decimal:
     """A time's seconds since midnight UTC (local: since local midnight), as the spec's valuet."""
     seconds = Decimal(t.hour * 3600 + t.minute * 60 + t.second) + Decimal(t.microsecond).scaleb(-6)
@@ -619,7 +665,7 @@ def feel_compare(a: Any, b: Any) -> int | None:
     """-1, 0 or 1 for FEEL `<`, `=`, `>`; None when the two values have no order between them.
 
     Date-times (and times) compare as instants when both carry a zone or offset and as wall
-    clock when neither does; one of each has no order.
+    clock when neither does, to the whole second (the spec's valuedt); one of each has no order.
     """
     if a is None or b is None:
         return None
@@ -635,11 +681,12 @@ def feel_compare(a: Any, b: Any) -> int | None:
             return None
         if a.tzinfo is not None:
             a, b = _instant(a), _instant(b)
+        a, b = _whole_second(a), _whole_second(b)
         return (a > b) - (a < b)
     if ta is datetime.time and tb is datetime.time:
         if (a.tzinfo is None) != (b.tzinfo is None):
             return None
-        sa, sb = _time_seconds(a), _time_seconds(b)
+        sa, sb = _time_seconds(a.replace(microsecond=0)), _time_seconds(b.replace(microsecond=0))
         return (sa > sb) - (sa < sb)
     if ta is DayTimeDuration and tb is DayTimeDuration:
         return a.compare(b)
@@ -675,7 +722,8 @@ def feel_equal(a: Any, b: Any) -> bool | None:
             return False
         return _all_equal((a[k], b[k]) for k in a)
     if ta is Range and tb is Range:
-        return (a.start_included == b.start_included and a.end_included == b.end_included
+        return (a.operator == b.operator and a.start_included == b.start_included
+                and a.end_included == b.end_included
                 and feel_equal(a.start, b.start) is True and feel_equal(a.end, b.end) is True)
     if isinstance(a, FeelFunction) and isinstance(b, FeelFunction):
         return a is b
@@ -792,19 +840,20 @@ def feel_subtract(a: Any, b: Any) -> Any:
     if tb in (DayTimeDuration, YearMonthDuration) and ta in (datetime.date, datetime.datetime, datetime.time):
         return feel_add(a, b.negate())
     if ta in (datetime.date, datetime.datetime) and tb in (datetime.date, datetime.datetime):
-        x = a if ta is datetime.datetime else _midnight(a, b.tzinfo if tb is datetime.datetime else None)
-        y = b if tb is datetime.datetime else _midnight(b, x.tzinfo)
+        if ta is tb is datetime.date:
+            return DayTimeDuration(Decimal((a - b).days * _SECONDS_PER_DAY))
+        # a date next to a date and time is its midnight in UTC (DMN 1.5 10.3.2.3.6)
+        x = a if ta is datetime.datetime else _midnight(a, datetime.timezone.utc)
+        y = b if tb is datetime.datetime else _midnight(b, datetime.timezone.utc)
         if (x.tzinfo is None) != (y.tzinfo is None):
-            # a local date-time against a zoned one: read the local one in UTC, as the TCK's vendors do
-            x = x if x.tzinfo else x.replace(tzinfo=datetime.timezone.utc)
-            y = y if y.tzinfo else y.replace(tzinfo=datetime.timezone.utc)
+            raise FeelRuntimeError("cannot subtract a date and time with a time zone and one without")
         if x.tzinfo is not None:
             x, y = _instant(x), _instant(y)
         return DayTimeDuration.from_timedelta(x - y)
     if ta is datetime.time and tb is datetime.time:
-        return DayTimeDuration(_num(_time_seconds(a) - _time_seconds(b))
-                               if (a.tzinfo is None) == (b.tzinfo is None) else
-                               _num(_time_seconds(a.replace(tzinfo=None)) - _time_seconds(b.replace(tzinfo=None))))
+        if (a.tzinfo is None) != (b.tzinfo is None):
+            raise FeelRuntimeError("cannot subtract a time with a time zone and one without")
+        return DayTimeDuration(_num(_time_seconds(a) - _time_seconds(b)))
     raise _mismatch("subtract", a, b)
 
 
@@ -901,6 +950,8 @@ def feel_string(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {_nested(v)}" for k, v in value.items()) + "}"
     if t is Range:
+        if value.operator in ("=", "!="):
+            return value.operator + " " + _nested(value.start)
         if value.start is None:
             return ("<= " if value.end_included else "< ") + _nested(value.end)
         if value.end is None:
