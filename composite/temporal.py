@@ -148,6 +148,14 @@ def coerce(kind: str, value: Any) -> Any:
     raise ValueError(f"expected {EXAMPLES[kind]}")
 
 
+def order(a: Any, b: Any) -> int:
+    """-1, 0 or 1 as `a` is before, at or after `b` (two values of one kind); TypeError when a
+    date-time with an offset meets one without, which have no order."""
+    if kind_of(a) in (DURATION, YEARS_MONTHS):
+        return a.compare(b)
+    return (a > b) - (a < b)
+
+
 _DAY_ZERO = _dt.datetime(1, 1, 1)
 
 
@@ -181,4 +189,4 @@ def _micros(delta: _dt.timedelta) -> int:
 
 
 __all__ = ["DATE", "DATETIME", "DURATION", "EXAMPLES", "KINDS", "TIME", "YEARS_MONTHS", "coerce", "is_temporal",
-           "iso", "kind_of", "moment", "parse", "parse_any_duration"]
+           "iso", "kind_of", "moment", "order", "parse", "parse_any_duration"]

@@ -19,7 +19,7 @@ from composite.errors import Problem, ProjectError, RequestError
 from composite.limits import DEFAULT_LIMITS, INT64_MAX, INT64_MIN, Limits, short, show
 
 ConceptType = Literal["number", "integer", "category", "boolean", "string", "date", "datetime", "time", "duration",
-                      "years_months"]
+                      "years_months", "context", "list", "any"]
 Influence = Literal["increases", "decreases"]
 
 
@@ -84,7 +84,7 @@ class Concept(BaseModel):
         lo, hi = bounds
         if lo is not None and hi is not None:
             try:
-                empty = lo > hi
+                empty = temporal.order(lo, hi) > 0
             except TypeError:  # a naive and an offset date-time
                 raise ValueError("the range mixes date-times with and without an offset") from None
             if empty:
@@ -165,10 +165,10 @@ class Concept(BaseModel):
                     value = int(value)
             if self.range is not None:
                 lo, hi = self.range
-                if lo is not None and value < lo:
+                if lo is not None and temporal.order(value, lo) < 0:
                     return None, (f"is below the minimum {_num(lo)}{self._unit()}",
                                   f"is {value}, below the minimum {_num(lo)}{self._unit()}")
-                if hi is not None and value > hi:
+                if hi is not None and temporal.order(value, hi) > 0:
                     return None, (f"is above the maximum {_num(hi)}{self._unit()}",
                                   f"is {value}, above the maximum {_num(hi)}{self._unit()}")
             if self.values is not None and value not in self.values:
@@ -180,6 +180,13 @@ class Concept(BaseModel):
             return None, ("expected true or false", f"expected true or false, got {show(value)}")
         if kind in temporal.KINDS:
             return self._check_temporal(value)
+        if kind in ("context", "list", "any"):
+            # Structured inputs of a whole DMN model (JSON objects and arrays), which checks their item types.
+            if kind == "context" and not isinstance(value, Mapping):
+                return None, ("expected an object", f"expected an object (a DMN context), got {show(value)}")
+            if kind == "list" and not isinstance(value, (list, tuple)):
+                return None, ("expected a list", f"expected a list, got {show(value)}")
+            return (list(value) if isinstance(value, tuple) else value), None
         if not isinstance(value, str):
             return None, ("expected a string", f"expected a string, got {show(value)}")
         if not value.isascii() and not _is_unicode(value):
@@ -202,14 +209,14 @@ class Concept(BaseModel):
         if self.range is not None:
             lo, hi = self.range
             try:
-                if lo is not None and value < lo:
+                if lo is not None and temporal.order(value, lo) < 0:
                     return None, (f"is before the minimum {temporal.iso(lo)}",
                                   f"is {temporal.iso(value)}, before the minimum {temporal.iso(lo)}")
-                if hi is not None and value > hi:
+                if hi is not None and temporal.order(value, hi) > 0:
                     return None, (f"is after the maximum {temporal.iso(hi)}",
                                   f"is {temporal.iso(value)}, after the maximum {temporal.iso(hi)}")
             except TypeError:  # Python cannot order a naive date-time against one with an offset
-                with_offset = "with" if value.tzinfo is not None else "without"
+                with_offset = "with" if getattr(value, "tzinfo", None) is not None else "without"
                 return None, ("cannot be compared with the range's bounds (one has an offset, the other not)",
                               f"is {temporal.iso(value)}, {with_offset} an offset, unlike the range's bounds")
         return value, None
