@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
-_TYPES = {"number": "number", "integer": "integer", "boolean": "boolean", "string": "string"}
+_TYPES = {"number": "number", "integer": "integer", "boolean": "boolean", "string": "string", "context": "object",
+          "list": "array"}
 
 
 def concept_schema(concept: "Concept", *, nullable: bool = False, limits: Limits | None = None) -> dict[str, Any]:

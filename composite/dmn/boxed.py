@@ -99,11 +99,11 @@ class Compiler:
                      (line or 0) + inner_line - 1 if line else None, column=column)
 
     def _free(self, compiled: Any, names: set[str]) -> None:
-        read = getattr(compiled, "names_read", None) or getattr(compiled, "names", None)
-        if callable(read):
-            read = read()
-        if isinstance(read, (set, frozenset, list, tuple)):
-            self.free_names.update(str(name) for name in read if name not in names)
+        from composite.feel import builtin
+
+        node = getattr(compiled, "node", None)
+        if node is not None:
+            self.free_names.update(name for name in free_names(node) if name not in names and builtin(name) is None)
 
     # ---------------------------------------------------------------------------------------------
     # Boxed expressions
@@ -307,6 +307,34 @@ class Compiler:
         from composite.dmn.table import compile_table
 
         return compile_table(self, element, decision, local)
+
+
+def free_names(node: Any) -> set[str]:
+    """The names a FEEL expression reads from its scope (not those its for, some, every or function bind;
+    not those inside a filter, which may name the filtered items' entries)."""
+    from composite.feel import _ast as ast
+
+    found: set[str] = set()
+    bound: set[str] = {"item", "?"}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, ast.Name):
+            found.add(value.name)
+        elif isinstance(value, ast.Filter):
+            walk(value.target)
+        elif isinstance(value, ast.Node):
+            if isinstance(value, ast.Iteration):
+                bound.add(value.name)
+            elif isinstance(value, ast.FunctionDefinition):
+                bound.update(name for name, _ in value.params)
+            for slot in type(value).__slots__:
+                walk(getattr(value, slot, None))
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+
+    walk(node)
+    return found - bound
 
 
 def _component_names(types: TypeTable) -> set[str]:

@@ -150,7 +150,7 @@ class _Run:
 
     def input_value(self, model: DmnModel, name: str) -> Any:
         data = model.inputs[name]
-        return conform(self.inputs.get(name), data.type, notes=self.notes, what=f"input data '{name}'")
+        return conform(self.inputs.get(name), data.type, notes=self.notes, what=f"input data '{name}'", given=True)
 
     def base_scope(self, model: DmnModel) -> dict[str, Any]:
         scope: dict[str, Any] = {}
@@ -317,7 +317,9 @@ class _Reader:
                                              expression, self.doc.line(element))
         for element in self.children(root, "decisionService"):
             model.invocables[element.get("name") or ""] = self._service(element, model, types)
-        model.free_names = sorted(compiler.free_names - set(model.decisions) - set(model.invocables))
+        if not model.inputs and not model.imports:
+            # Camunda 7 style: no <inputData>; the request's fields are the names the expressions read.
+            model.free_names = sorted(compiler.free_names - set(model.decisions) - set(model.invocables))
         errors = [problem for problem in model.problems if problem.severity != "warning"]
         if self.strict and errors:
             raise ProjectError(f"{self.file} has {len(errors)} problem(s)", problems=errors)

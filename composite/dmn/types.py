@@ -77,14 +77,16 @@ def _is_base(value: Any, base: str) -> bool:
 _NOT = object()
 
 
-def conform(value: Any, kind: DmnType | None, *, notes: list[str] | None = None, what: str = "value") -> Any:
+def conform(value: Any, kind: DmnType | None, *, notes: list[str] | None = None, what: str = "value",
+            given: bool = False) -> Any:
     """The value as its declared type, or null (with a note) when it does not conform.
 
-    Singleton lists and single values convert into each other (DMN 1.5 section 10.3.2.9.4).
+    Singleton lists and single values convert into each other (DMN 1.5 section 10.3.2.9.4). A `given`
+    value (a request's input data) may leave components out: they are null, as a JSON field left out is.
     """
     if kind is None or value is None:
         return value
-    result = _conform(value, kind)
+    result = _conform(value, kind, given)
     if result is _NOT:
         if notes is not None:
             notes.append(f"{what} does not conform to type '{kind.name}'; it is null")
@@ -92,17 +94,17 @@ def conform(value: Any, kind: DmnType | None, *, notes: list[str] | None = None,
     return result
 
 
-def _conform(value: Any, kind: DmnType) -> Any:
+def _conform(value: Any, kind: DmnType, given: bool = False) -> Any:
     if value is None:
         return None
     if kind.is_collection:
         if not isinstance(value, list):
-            item = _conform(value, kind.element)  # type: ignore[arg-type]
+            item = _conform(value, kind.element, given)  # type: ignore[arg-type]
             if item is _NOT:
                 return _NOT
             value = [item]  # to singleton list
         else:
-            items = [_conform(item, kind.element) for item in value]  # type: ignore[arg-type]
+            items = [_conform(item, kind.element, given) for item in value]  # type: ignore[arg-type]
             if any(item is _NOT for item in items):
                 return _NOT
             value = items
@@ -115,8 +117,11 @@ def _conform(value: Any, kind: DmnType) -> Any:
         for name, component in kind.components.items():
             # Every component must be there (null is a value); more entries are fine (DMN 1.5 10.3.2.9.1).
             if name not in value:
+                if given:
+                    converted[name] = None
+                    continue
                 return _NOT
-            item = _conform(value[name], component)
+            item = _conform(value[name], component, given)
             if item is _NOT:
                 return _NOT
             converted[name] = item

@@ -17,6 +17,7 @@ NODE_KINDS: dict[str, str] = {
     "expression": "composite.nodes.expression:ExpressionNode",
     "rules": "composite.nodes.rules:RuleSetNode",
     "table": "composite.nodes.table:DecisionTableNode",
+    "dmn": "composite.nodes.dmn:DmnModelNode",
     "fuzzy": "composite.nodes.fuzzy:FuzzyNode",
     "model": "composite.nodes.model:ModelNode",
     "guard": "composite.nodes.combiners:GuardNode",

@@ -359,7 +359,13 @@ def dmn_project(path: Path) -> dict[str, Any]:
         data = path.read_bytes()
     except FileNotFoundError:
         raise ProjectError(f"file '{path}' does not exist", code="missing_file", file=str(path)) from None
-    model = read_dmn(data, file=path.name)
+    try:
+        model = read_dmn(data, file=path.name)
+    except ProjectError:
+        # Not decision tables over plain names alone: the whole-model reader takes it (or says why not).
+        from composite.nodes.dmn import dmn_model_project
+
+        return dmn_model_project(path)
     concepts: dict[str, Any] = {}
     for name, item in model.inputs.items():
         concept: dict[str, Any] = {"required": False}

@@ -11,7 +11,6 @@ import difflib
 import io
 import re
 import xml.etree.ElementTree as ET
-import xml.parsers.expat
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -643,10 +642,12 @@ def _dmn_decision(doc: _Xml, element: ET.Element, items: Mapping[str, _ItemDefin
             problems.add("dmn_format", f"input {position} of decision '{name}' has no input expression",
                          line=input_line, field=name)
             continue
-        if text not in known and not any(text.startswith(candidate + ".") for candidate in known):
+        if text not in known:
+            # Anything but a plain name is FEEL (`Violation.Actual Speed - Violation.Speed Limit` is a
+            # subtraction, not a component): composite.dmn evaluates it, this S-FEEL reader never guesses.
             problems.add("dmn_unsupported", f"input expression '{text}' of decision '{name}' is not the name of an "
-                         "input data or a decision; composite supports names (and name.component) as input "
-                         "expressions", line=input_line, field=name)
+                         "input data or a decision; load the model with composite.dmn.load_model, which evaluates "
+                         "it as FEEL", line=input_line, field=name)
             continue
         kind, _ = _resolve_type(expression.get("typeRef") if expression is not None else None, items)
         values_text = doc.text(input_element.find(q("inputValues")))

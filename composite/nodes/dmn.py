@@ -1,0 +1,160 @@
+"""The `dmn` node: a whole DMN model (literal expressions, contexts, BKMs, services, imports) in a graph.
+
+Decision-table-only models keep the `table` node, with its rule-level evidence; any other model runs here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, ClassVar, Mapping
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from composite.errors import ProjectError
+from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# A DMN type (its FEEL base type) -> a knowledge concept type, for the request schema.
+_CONCEPT_TYPES = {
+    "number": "number", "string": "string", "boolean": "boolean", "date": "date", "time": "time",
+    "date and time": "datetime", "days and time duration": "duration", "years and months duration": "years_months",
+    "context": "context", "list": "list",
+}
+
+
+class DmnEvidence(BaseModel):
+    """What evaluation noted: null results and why (a value of the wrong type, no rule matched...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    notes: list[str] = []
+
+
+class DmnModelNode:
+    """A `dmn` node: every decision of a DMN model, written under its own name."""
+
+    kind: ClassVar[str] = "dmn"
+    evidence_model: ClassVar[type[BaseModel]] = DmnEvidence
+
+    def __init__(self, name: str, model: Any, *, file: str | None = None, description: str | None = None) -> None:
+        self.name = name
+        self.model = model
+        self.file = file
+        self.description = description
+        self.reads: tuple[str, ...] = tuple(model_inputs(model))
+        self.writes: tuple[str, ...] = tuple(model.decisions)
+
+    @classmethod
+    def from_spec(cls, spec: NodeSpec, context: LoadContext) -> "DmnModelNode":
+        from composite.dmn import read_model
+
+        if not spec.file:
+            raise ProjectError("a dmn node needs 'file:', the DMN model it runs (rules/<name>.dmn)",
+                               code="dmn_needs_file", file=spec.source, line=spec.line, field=f"nodes.{spec.name}.file")
+        path, data = context.read_artifact(spec.file, spec=spec)
+        model = read_model(data, file=spec.file, folder=path.parent)
+        return cls(spec.name, model, file=spec.file, description=spec.options.get("description"))
+
+    def _decide(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        from composite.feel.values import from_feel, to_feel
+
+        notes: list[str] = []
+        inputs = {name: to_feel(values.get(name)) for name in self.reads}
+        results = self.model.evaluate(inputs, notes=notes)
+        return {name: from_feel(value) for name, value in results.items()}, notes
+
+    def evaluate(self, values: Mapping[str, Any]) -> NodeResult:
+        outputs, notes = self._decide(values)
+        return NodeResult(outputs, {"notes": notes} if notes else {})
+
+    def evaluate_batch(self, columns: Mapping[str, np.ndarray], size: int, *, evidence: bool = True) -> BatchResult:
+        # A DMN model's values are contexts, lists and temporals: rows are evaluated one by one.
+        outputs = {name: np.empty(size, dtype=object) for name in self.writes}
+        rows: list[dict[str, Any]] = []
+        for row in range(size):
+            values, notes = self._decide({name: _cell(columns[name][row]) for name in self.reads if name in columns})
+            for name in self.writes:
+                outputs[name][row] = values.get(name)
+            rows.append({"notes": notes} if notes else {})
+        return BatchResult(outputs, rows if evidence else None)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "reads": list(self.reads),
+            "writes": list(self.writes),
+            "description": self.description,
+            "summary": f"DMN model '{self.model.name}': {len(self.writes)} decision"
+                       f"{'s' if len(self.writes) != 1 else ''}",
+        }
+
+    @staticmethod
+    def render(evidence: Mapping[str, Any], *, read: Mapping[str, Any], wrote: Mapping[str, Any],
+               knowledge: Any) -> list[str]:
+        return [str(note) for note in evidence.get("notes", [])]
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and value != value:  # pandas' missing value in an object column
+        return None
+    return value
+
+
+def model_inputs(model: Any) -> list[str]:
+    """What a request gives: the input data, or for a Camunda 7 style model the names its expressions read."""
+    names = list(model.inputs)
+    for imported in model.imports.values():
+        names.extend(name for name in imported.inputs if name not in names)
+    names.extend(name for name in model.free_names if name not in names and name not in model.decisions)
+    return names
+
+
+def concept_for(kind: Any) -> dict[str, Any]:
+    """A knowledge concept entry for an input of DMN type `kind` (None: any value)."""
+    concept: dict[str, Any] = {"required": False}
+    if kind is None:
+        concept["type"] = "any"
+        return concept
+    if kind.is_collection:
+        concept["type"] = "list"
+    elif kind.components is not None:
+        concept["type"] = "context"
+    else:
+        concept["type"] = _CONCEPT_TYPES.get(kind.base or "", "any")
+    return concept
+
+
+def dmn_model_project(path: Path) -> dict[str, Any]:
+    """A whole DMN model as a project of its own: one `dmn` node; inputs are its input data (or, for a
+    Camunda 7 style model, the request fields its expressions read), outputs its decisions."""
+    from composite.dmn import read_model
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ProjectError(f"file '{path}' does not exist", code="missing_file", file=str(path)) from None
+    model = read_model(data, file=path.name, folder=path.parent)
+    concepts: dict[str, Any] = {}
+    for name in model_inputs(model):
+        data_item = model.inputs.get(name)
+        concepts[name] = concept_for(data_item.type if data_item is not None else None)
+    node_name = re.sub(r"\W", "_", path.stem)
+    if not _NAME.match(node_name):
+        node_name = "_" + node_name
+    return {
+        "name": model.name,
+        "version": "0",
+        "nodes": [{"name": node_name, "kind": "dmn", "file": path.name}],
+        "outputs": list(model.decisions),
+        "concepts": concepts,
+    }
+
+
+__all__ = ["DmnEvidence", "DmnModelNode", "concept_for", "dmn_model_project", "model_inputs"]
