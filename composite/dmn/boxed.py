@@ -235,7 +235,14 @@ class Compiler:
     def _conditional(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
         parts = {local_name(child): self._sub(child, decision, local) for child in element}
         condition, then, otherwise = parts.get("if", _null), parts.get("then", _null), parts.get("else", _null)
-        return lambda scope, notes: then(scope, notes) if condition(scope, notes) is True else otherwise(scope, notes)
+        def evaluate(scope: dict[str, Any], notes: list[str]) -> Any:
+            test = condition(scope, notes)
+            if test is not None and not isinstance(test, bool):
+                notes.append(f"'{decision}': a conditional's 'if' is {type(test).__name__}, not a boolean; it is null")
+                return None
+            return then(scope, notes) if test is True else otherwise(scope, notes)
+
+        return evaluate
 
     def _filter(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
         parts = {local_name(child): child for child in element}
@@ -246,14 +253,20 @@ class Compiler:
             items = source(scope, notes)
             if items is None:
                 return None
-            items = items if isinstance(items, list) else [items]
+            if not isinstance(items, list):
+                notes.append(f"'{decision}': a filter's 'in' is not a list; it is null")
+                return None
             kept = []
             for item in items:
                 inner = dict(scope)
                 if isinstance(item, dict):
                     inner.update(item)
                 inner["item"] = item
-                if match(inner, notes) is True:
+                verdict = match(inner, notes)
+                if verdict is not None and not isinstance(verdict, bool):
+                    notes.append(f"'{decision}': a filter's 'match' is not a boolean; it is null")
+                    return None
+                if verdict is True:
                     kept.append(item)
             return kept
 

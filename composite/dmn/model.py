@@ -121,8 +121,10 @@ class DmnModel:
     def invoke(self, name: str, arguments: Mapping[str, Any], *, notes: list[str] | None = None) -> Any:
         """Call a business knowledge model or decision service by name with named arguments."""
         run = _Run(self, {}, notes if notes is not None else [])
-        function = run.function(self, self.invocables[name])
-        return function.call([], dict(arguments))
+        invocable = self.invocables[name]
+        function = run.function(self, invocable)
+        # Called directly (not from FEEL), a parameter left out is null, as an input data left out is.
+        return function.call([], {parameter: arguments.get(parameter) for parameter, _ in invocable.parameters})
 
     def element_id(self, namespace: str | None, reference: str) -> tuple[DmnModel, str] | None:
         model = self
