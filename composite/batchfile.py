@@ -10,6 +10,7 @@ by `line`, the 1-based line of the file where the record starts (a CSV header is
 from __future__ import annotations
 
 import csv
+import datetime
 import json
 import math
 import os
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from composite import temporal
 from composite.errors import CompositeError, RequestError
 from composite.limits import DEFAULT_LIMITS, Limits, parse_json_request, short
 
@@ -484,6 +486,9 @@ def _text(value: Any) -> str:
         return value if value.isascii() else value.encode("utf-8", "backslashreplace").decode("utf-8")
     if isinstance(value, (dict, list)):
         return json.dumps(value)
+    if temporal.is_temporal(value) or isinstance(value, (datetime.date, datetime.time)):
+        # 2026-03-02T09:15:00, P90D: what a date concept reads back (a pandas Timestamp too)
+        return value.isoformat() if isinstance(value, (datetime.date, datetime.time)) else temporal.iso(value)
     return str(_plain(value))
 
 
@@ -494,6 +499,8 @@ def _csv_cell(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)  # shortest text that reads back as the same float
+    if temporal.is_temporal(value) or isinstance(value, (datetime.date, datetime.time)):
+        return _text(value)
     return value
 
 
