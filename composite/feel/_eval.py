@@ -13,6 +13,7 @@ from typing import Any
 
 from composite.feel import _ast as ast
 from composite.feel.values import (
+    FEEL_CONTEXT,
     FeelFunction,
     FeelRuntimeError,
     Range,
@@ -118,6 +119,9 @@ class Compiler:
 
         def negate(env: Env) -> Any:
             value = operand(env)
+            if type(value) is Decimal:
+                # in decimal128 itself: -x under Python's default context would keep 28 digits
+                return FEEL_CONTEXT.minus(value)
             try:
                 return feel_negate(value)
             except FeelRuntimeError as error:
@@ -294,6 +298,8 @@ class Compiler:
         def interval(env: Env) -> Any:
             a = low(env) if low else None
             b = high(env) if high else None
+            if (low is not None and a is None) or (high is not None and b is None):
+                return None  # a range with a null end is null; `< x` writes an open one
             if a is not None and b is not None and feel_compare(a, b) is None:
                 env.note(f"{quoted}: the ends of a range must be of one comparable kind -> null")
                 return None

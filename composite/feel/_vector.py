@@ -32,7 +32,7 @@ _KIND_OF = {Decimal: "number", str: "string", bool: "boolean"}
 class Column:
     kind: str  # number, string, boolean, null, any
     values: Any  # numpy array (object for number/string, bool for boolean); a list for "any"
-    mask: Any  # numpy bool array, True where the value is null (None for "any")
+    mask: Any  # numpy bool array, True where the value is null
 
     def to_list(self) -> list[Any]:
         if self.kind == "any":
@@ -97,7 +97,7 @@ def classify(values: list[Any]) -> Column:
             if mask.any():
                 data[mask] = _PLACEHOLDER[kind]
             return Column(kind, data, mask)
-    return Column("any", values, None)
+    return Column("any", values, mask)
 
 
 class Fallback(Exception):
@@ -172,7 +172,7 @@ class VectorCompiler:
             if a.kind != "number":
                 raise Fallback
             with decimal.localcontext(_feel_context()):
-                values = -a.values
+                values = -a.values  # negation is exact: no flag to watch
             return Column("number", _no_negative_zero(values), a.mask)
 
         return negate
@@ -188,23 +188,24 @@ class VectorCompiler:
                 raise Fallback
             a, b = left(batch), right(batch)
             if a.kind == "null" or b.kind == "null":
-                if a.kind in ("null", "number", "string") and b.kind in ("null", "number", "string"):
-                    return Column("null", None, np.ones(batch.size, dtype=bool))
-                raise Fallback
+                return Column("null", None, np.ones(batch.size, dtype=bool))  # null op x is null
             mask = a.mask | b.mask
+            if a.kind == "any" or b.kind == "any":
+                raise Fallback
             if a.kind == b.kind == "string" and op == "+":
                 return Column("string", a.values + b.values, mask)
             if a.kind != "number" or b.kind != "number":
                 raise Fallback
-            context = _feel_context()
             divisor = b.values
             if op == "/":
-                zero = (divisor == _ZERO) & ~mask
+                zero = divisor == _ZERO
                 if zero.any():
+                    # nulls' placeholders are zeros too: divide them by one, and say so only for
+                    # the rows where a real zero divides
                     divisor = np.where(zero, _ONE, divisor)
-                    _note_rows(batch, zero, f"{quoted}: division by zero -> null")
+                    _note_rows(batch, zero & ~mask, f"{quoted}: division by zero -> null")
                     mask = mask | zero
-            with decimal.localcontext(context):
+            with decimal.localcontext(_feel_context()) as context:
                 if op == "+":
                     values = a.values + divisor
                 elif op == "-":
@@ -297,7 +298,8 @@ class VectorCompiler:
                     raise Fallback
                 inside = and_columns(compare_columns(low_op, lo, v, batch.size),
                                      compare_columns(high_op, v, hi, batch.size))
-                return inside
+                no_range = lo.mask | hi.mask  # a range with a null end is null
+                return Column("boolean", inside.values & ~no_range, inside.mask | no_range)
 
             return interval
         if isinstance(node, ast.ExpressionTest) and not node.uses_input:
@@ -375,7 +377,7 @@ def _no_negative_zero(values: Any) -> Any:
     negative = np.fromiter((v.is_signed() and not v for v in values), dtype=bool, count=len(values))
     if negative.any():
         values = values.copy()
-        values[negative] = _ZERO
+        values[negative] = [v.copy_abs() for v in values[negative]]  # -0.0 is 0.0, as plus() gives
     return values
 
 
@@ -413,13 +415,15 @@ def equal_columns(a: Column, b: Column, size: int, membership: bool = False) -> 
     if a.kind == "any" or b.kind == "any":
         raise Fallback
     if a.kind == "null" or b.kind == "null":
-        other = b if a.kind == "null" else a
         both = a.mask & b.mask
         return Column("boolean", both, np.zeros(size, dtype=bool))
     if a.kind != b.kind:
-        # different kinds: null where both hold values, false where just one is null
+        # different kinds: null where both hold values (false for membership of a list, as
+        # `list contains` says), false where just one is null
         one_null = a.mask ^ b.mask
         both_null = a.mask & b.mask
+        if membership:
+            return Column("boolean", both_null, np.zeros(size, dtype=bool))
         return Column("boolean", both_null, ~(one_null | both_null))
     if a.kind == "boolean":
         same = a.values == b.values
