@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from composite import temporal
 from composite.limits import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
@@ -18,6 +19,17 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 _TYPES = {"number": "number", "integer": "integer", "boolean": "boolean", "string": "string", "context": "object",
           "list": "array"}
+
+
+# Each temporal concept type: its JSON Schema format and the pattern of the ISO text it accepts.
+_TIME = r"\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?"
+_TEMPORAL = {
+    "date": ("date", r"^\d{4}-\d{2}-\d{2}$"),
+    "datetime": ("date-time", r"^\d{4}-\d{2}-\d{2}T" + _TIME + "$"),
+    "time": ("time", "^" + _TIME + "$"),
+    "duration": ("duration", r"^-?P(?!$)(\d+D)?(T(?!$)(\d+H)?(\d+M)?(\d+(\.\d*)?S)?)?$"),
+    "years_months": ("duration", r"^-?P(?!$)(\d+Y)?(\d+M)?$"),
+}
 
 
 def concept_schema(concept: "Concept", *, nullable: bool = False, limits: Limits | None = None) -> dict[str, Any]:
@@ -40,7 +52,21 @@ def concept_schema(concept: "Concept", *, nullable: bool = False, limits: Limits
         schema["type"] = [kind, "null"] if nullable else kind
     if concept.values is not None:
         schema["enum"] = list(concept.values) + ([None] if nullable else [])
-    if concept.range is not None:
+    if concept.type in _TEMPORAL:
+        # ISO text; `format` is an annotation in 2020-12, the pattern says exactly what is accepted
+        form, pattern = _TEMPORAL[concept.type]
+        schema["type"] = ["string", "null"] if nullable else "string"
+        schema["format"] = form
+        schema["pattern"] = pattern
+        if concept.type in ("duration", "years_months"):
+            schema["x-duration"] = "days and time" if concept.type == "duration" else "years and months"
+    if concept.range is not None and concept.type in _TEMPORAL:
+        lo, hi = concept.range
+        if lo is not None:  # as ajv-formats and OpenAPI tools read it
+            schema["formatMinimum"] = temporal.iso(lo)
+        if hi is not None:
+            schema["formatMaximum"] = temporal.iso(hi)
+    elif concept.range is not None:
         lo, hi = concept.range
         if lo is not None:
             schema["minimum"] = _number(lo)
@@ -53,7 +79,7 @@ def concept_schema(concept: "Concept", *, nullable: bool = False, limits: Limits
     if concept.description:
         schema["description"] = concept.description
     if concept.default is not None:
-        schema["default"] = concept.default
+        schema["default"] = temporal.iso(concept.default) if temporal.is_temporal(concept.default) else concept.default
     if concept.ordered:
         schema["x-ordered"] = True
     return schema

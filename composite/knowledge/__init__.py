@@ -65,6 +65,12 @@ class Concept(BaseModel):
             lo, hi = self.range
             if lo is not None and hi is not None and lo > hi:
                 raise ValueError(f"range [{lo}, {hi}] is empty: the minimum is above the maximum")
+        if self.type in temporal.KINDS and self.default is not None:
+            # a default given as ISO text (or a YAML date) is the value a request leaving it out gets
+            try:
+                object.__setattr__(self, "default", temporal.coerce(self.type, self.default))
+            except ValueError as exc:
+                raise ValueError(f"default {short(self.default)}: {exc}") from None
         if self.ordered and not self.values:
             raise ValueError("'ordered: true' needs the ordered 'values'")
         return self
@@ -98,6 +104,10 @@ class Concept(BaseModel):
         if bounds is None:
             return None
         return [temporal.iso(b) if temporal.is_temporal(b) else b for b in bounds]
+
+    @field_serializer("default", when_used="json")
+    def _default_text(self, value: Any) -> Any:
+        return temporal.iso(value) if temporal.is_temporal(value) else value
 
     def sign(self, outcome: str) -> int:
         """+1 when the concept increases `outcome`, -1 when it decreases it, 0 when unknown."""
