@@ -584,7 +584,7 @@ class FeelFunction:
                     return sig.body(*args[:fixed], args[fixed:])
             elif sig.required <= len(args) <= len(sig.params):
                 return sig.body(*args)
-        counts = sorted({len(s.params) for s in self.signatures})
+        counts = sorted({n for s in self.signatures for n in range(s.required, len(s.params) + 1)})
         raise FeelRuntimeError(f"{self.name} was given {len(args)} argument{'s' if len(args) != 1 else ''}; "
                                f"it takes {' or '.join(str(c) for c in counts)}"
                                + (" or more" if any(s.variadic for s in self.signatures) else ""))
