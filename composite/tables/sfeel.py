@@ -817,6 +817,8 @@ def _arith(op: str, a: Any, b: Any) -> Any:
     ka, kb = kind_of(a), kind_of(b)
     if op == "+" and ka == kb == "string":
         return a + b
+    if ka in _CONSTRUCTORS or kb in _CONSTRUCTORS:
+        return _temporal_arith(op, a, b)
     if ka != "number" or kb != "number":
         return None
     try:
@@ -831,6 +833,27 @@ def _arith(op: str, a: Any, b: Any) -> Any:
         return FEEL_CONTEXT.power(a, b)
     except (ArithmeticError, ValueError):  # division by zero and friends are null in FEEL
         return None
+
+
+def _temporal_arith(op: str, a: Any, b: Any) -> Any:
+    """`policy_start + duration("P1Y")`, `loss_date - policy_start`: the expression language's date
+    arithmetic; anything it refuses (a date plus a date) is FEEL's null."""
+    from composite.expr._temporal import BINARY, TemporalError
+
+    scalar = BINARY.get(op)
+    if scalar is None:
+        return None
+    a, b = (_plain_number(a), _plain_number(b))
+    try:
+        return scalar(a, b)
+    except (TemporalError, ArithmeticError, ValueError, TypeError):
+        return None
+
+
+def _plain_number(value: Any) -> Any:
+    if type(value) is Decimal:
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 def _evaluate(tree: tuple, values: Mapping[str, Any]) -> Any:
