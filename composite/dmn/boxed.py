@@ -45,6 +45,8 @@ class Compiler:
         self.problems = problems
         self.names: set[str] = set()
         self.free_names: set[str] = set()
+        # The declared type of an input expression that is one name: a Camunda 7 style request field's type.
+        self.input_types: dict[str, DmnType] = {}
 
     # ---------------------------------------------------------------------------------------------
     # Problems and FEEL text

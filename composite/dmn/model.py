@@ -107,6 +107,7 @@ class DmnModel:
     # model's request fields.
     free_names: list[str] = field(default_factory=list)
     types: TypeTable | None = None
+    free_types: dict[str, DmnType] = field(default_factory=dict)
 
     # ---------------------------------------------------------------------------------------------
     # Evaluation
@@ -322,6 +323,8 @@ class _Reader:
         if not model.inputs and not model.imports:
             # Camunda 7 style: no <inputData>; the request's fields are the names the expressions read.
             model.free_names = sorted(compiler.free_names - set(model.decisions) - set(model.invocables))
+            model.free_types = {name: compiler.input_types[name] for name in model.free_names
+                                if name in compiler.input_types}
         errors = [problem for problem in model.problems if problem.severity != "warning"]
         if self.strict and errors:
             raise ProjectError(f"{self.file} has {len(errors)} problem(s)", problems=errors)

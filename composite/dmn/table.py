@@ -59,11 +59,15 @@ def compile_table(compiler: Compiler, element: ET.Element, decision: str, local:
             text = text_element.text if text_element is not None else None
             values_element = next((c for c in child if local_name(c) == "inputValues"), None)
             values_text = doc.text(values_element) if values_element is not None else None
+            declared = compiler.types.resolve(expression_element.get("typeRef")) \
+                if expression_element is not None else None
+            if declared is not None and text and text.strip():
+                compiler.input_types.setdefault(text.strip(), declared)
             inputs.append(_Input(
                 compiler.expression(text, line=doc.line(text_element) or line, local=local,
                                     what=f"input expression of '{decision}'"),
                 compiler.unary_tests(values_text, line=line, local=local, what=f"input values of '{decision}'"),
-                compiler.types.resolve(expression_element.get("typeRef")) if expression_element is not None else None,
+                declared,
                 child.get("label") or (text or "").strip()))
         elif tag == "output":
             values_element = next((c for c in child if local_name(c) == "outputValues"), None)

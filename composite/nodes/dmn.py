@@ -144,7 +144,7 @@ def dmn_model_project(path: Path) -> dict[str, Any]:
     concepts: dict[str, Any] = {}
     for name in model_inputs(model):
         data_item = model.inputs.get(name)
-        concepts[name] = concept_for(data_item.type if data_item is not None else None)
+        concepts[name] = concept_for(data_item.type if data_item is not None else model.free_types.get(name))
     node_name = re.sub(r"\W", "_", path.stem)
     if not _NAME.match(node_name):
         node_name = "_" + node_name
