@@ -423,8 +423,13 @@ def _term_line(term: Term) -> str:
         return f"  term: {term.name} Constant {_num(term.params[0])}"
     if term.shape == "linear":
         return f"  term: {term.name} Linear {' '.join(_num(p) for p in term.params)}"
-    kind, order = _EXPORT_TERMS[term.shape]
-    values = [term.params[i] for i in order]
+    if term.shape == "function":
+        return f"  term: {term.name} Function {term.formula}"
+    if term.shape == "discrete":
+        kind, values = "Discrete", list(term.params)
+    else:
+        kind, order = _EXPORT_TERMS[term.shape]
+        values = [term.params[i] for i in order]
     if term.height != 1.0:
         values.append(term.height)
     return f"  term: {term.name} {kind} {' '.join(_num(v) for v in values)}"
@@ -467,30 +472,42 @@ def to_fll(rule_base: FuzzyRuleBase) -> str:
         lines.append(f"OutputVariable: {var.name}")
         if var.description:
             lines.append(f"  description: {_one_line(var.description)}")
-        lines += ["  enabled: true", f"  range: {_num(var.lo)} {_num(var.hi)}", "  lock-range: false"]
-        if takagi:
-            lines += ["  aggregation: none", "  defuzzifier: WeightedAverage TakagiSugeno"]
+        lines += ["  enabled: true", f"  range: {_num(var.lo)} {_num(var.hi)}",
+                  f"  lock-range: {'true' if var.lock_range else 'false'}"]
+        method = _reverse(_DEFUZZIFIERS)[var.defuzzify]
+        if var.weighted:
+            # FuzzyLite infers Takagi-Sugeno or Tsukamoto from the terms unless told
+            kind = " TakagiSugeno" if all(t.is_function for t in var.terms) else ""
+            aggregation = _reverse(_AGGREGATION)[var.aggregation] if var.aggregation else "none"
+            lines += [f"  aggregation: {aggregation}", f"  defuzzifier: {method}{kind}"]
         else:
-            method = _reverse(_DEFUZZIFIERS)[var.defuzzify]
-            lines += [f"  aggregation: {_reverse(_AGGREGATION)[ops.aggregation]}",
+            lines += [f"  aggregation: {_reverse(_AGGREGATION)[var.aggregation or ops.aggregation]}",
                       f"  defuzzifier: {method} {var.resolution}"]
-        lines += [f"  default: {_num(var.default)}", "  lock-previous: false"]
+        lines += [f"  default: {_num(var.default)}", f"  lock-previous: {'true' if var.lock_previous else 'false'}"]
         lines += [_term_line(term) for term in var.terms]
-    lines += [
-        "RuleBlock: rules",
-        "  enabled: true",
-        f"  conjunction: {_reverse(_AND)[ops.and_]}",
-        f"  disjunction: {_reverse(_OR)[ops.or_]}",
-        f"  implication: {'none' if takagi else _reverse(_IMPLICATION)[ops.implication]}",
-        "  activation: General",
-    ]
-    for rule in rule_base.rules:
+    blocks = rule_base.blocks or (ops,)
+    for index, block in enumerate(blocks):
+        lines += [
+            f"RuleBlock: {'rules' if len(blocks) == 1 else f'block_{index + 1}'}",
+            "  enabled: true",
+            f"  conjunction: {_reverse(_AND)[block.and_]}",
+            f"  disjunction: {_reverse(_OR)[block.or_]}",
+            f"  implication: {'none' if takagi else _reverse(_IMPLICATION)[block.implication]}",
+            "  activation: General",
+        ]
+        lines += _rule_lines([r for r in rule_base.rules if len(blocks) == 1 or r.block == index])
+    return "\n".join(lines) + "\n"
+
+
+def _rule_lines(rules: list[Rule]) -> list[str]:
+    lines = []
+    for rule in rules:
         lines.append(f"#@ name: {rule.name}")
         text = f"if {format_antecedent(_fll_form(rule.antecedent))} then {format_consequents(rule.consequents)}"
         if rule.weight != 1.0:
             text += f" with {_num(rule.weight)}"
         lines.append(f"  rule: {text}")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _one_line(text: str) -> str:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping
 
+import yaml
+
 from composite._yaml import LineDict, LineList, load_yaml
 from composite.errors import Problem, ProjectError
 from composite.fuzzy.model import (
@@ -28,15 +30,18 @@ from composite.fuzzy.model import (
     Term,
     check_rule_base,
 )
-from composite.fuzzy.rules import RuleSyntaxError, parse_antecedent, parse_consequents
+from composite.fuzzy.rules import RuleSyntaxError, format_antecedent, format_consequents, parse_antecedent, \
+    parse_consequents
 
-__all__ = ["read_fuzzy_yaml"]
+__all__ = ["read_fuzzy_yaml", "to_fuzzy_yaml"]
 
-TOP_KEYS = ("fuzzy", "description", "kind", "numerics", "inputs", "outputs", "operators", "rules")
+TOP_KEYS = ("fuzzy", "description", "kind", "numerics", "inputs", "outputs", "operators", "blocks", "rules")
 INPUT_KEYS = ("range", "resolution", "terms", "out_of_range", "description")
-OUTPUT_KEYS = ("range", "resolution", "terms", "defuzzify", "default", "description")
+OUTPUT_KEYS = ("range", "resolution", "terms", "defuzzify", "default", "description", "aggregation", "lock_previous",
+               "lock_range")
 OPERATOR_KEYS = {"and": "and_", "or": "or_", "implication": "implication", "aggregation": "aggregation"}
-RULE_KEYS = ("name", "if", "then", "weight", "description")
+BLOCK_KEYS = ("and", "or", "implication")
+RULE_KEYS = ("name", "if", "then", "weight", "description", "block")
 
 
 def _load(data: str | bytes, file: str) -> Any:
@@ -102,6 +107,13 @@ class _Reader:
             if not isinstance(spec, list) or not spec or not isinstance(spec[0], str):
                 self.problem(f"term '{name}' must be a list: the function, then its parameters, "
                              "e.g. [trimf, 0, 5, 10]", tline, tfield)
+                continue
+            if spec[0] == "function":
+                if len(spec) != 2 or not isinstance(spec[1], str):
+                    self.problem(f"term '{name}' must be [function, \"<formula of x and the variables>\"], e.g. "
+                                 "[function, \"1 / (1 + x^2)\"]", tline, tfield)
+                    continue
+                result.append(Term(str(name), "function", (), line=tline, formula=spec[1]))
                 continue
             params = []
             for item in spec[1:]:
@@ -184,7 +196,45 @@ class _Reader:
                 defuzzify=self.text(var.get("defuzzify"), f"{field}.defuzzify", self.line(var, "defuzzify"),
                                     "defuzzify", default_method) or default_method,
                 default=math.nan if default_value is None else default_value,
+                aggregation=self.text(var["aggregation"], f"{field}.aggregation", self.line(var, "aggregation"),
+                                      "aggregation") if var.get("aggregation") is not None else None,
+                lock_previous=self.flag(var, "lock_previous", field),
+                lock_range=self.flag(var, "lock_range", field),
             ))
+        return tuple(result)
+
+    def flag(self, var: Mapping[str, Any], key: str, field: str) -> bool:
+        value = var.get(key, False)
+        if not isinstance(value, bool):
+            self.problem(f"{key} must be true or false, got {value!r}", self.line(var, key), f"{field}.{key}")
+            return False
+        return value
+
+    def blocks(self, document: Mapping[str, Any], base: Operators) -> tuple[Operators, ...]:
+        """FuzzyLite's rule blocks: `blocks: [{and: ..., or: ..., implication: ...}, ...]`; rules name theirs."""
+        value = document.get("blocks")
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not value:
+            self.problem("'blocks:' must be a list of {and, or, implication} mappings, one per rule block",
+                         self.line(document, "blocks"), "blocks")
+            return ()
+        result = []
+        for index, raw in enumerate(value):
+            field = f"blocks[{index}]"
+            spec = self.mapping(raw, field, self.line(value, index), "a rule block")
+            if spec is None:
+                result.append(base)
+                continue
+            self.unknown_keys(spec, BLOCK_KEYS, field)
+            chosen = {}
+            for key in BLOCK_KEYS:
+                if key in spec:
+                    text = self.text(spec[key], f"{field}.{key}", self.line(spec, key), f"operator '{key}'")
+                    if text is not None:
+                        chosen[OPERATOR_KEYS[key]] = text
+            result.append(Operators(**{"and_": base.and_, "or_": base.or_, "implication": base.implication,
+                                       **chosen}, aggregation=base.aggregation, line=self.line(value, index)))
         return tuple(result)
 
     def operators(self, document: Mapping[str, Any]) -> Operators:
@@ -203,7 +253,7 @@ class _Reader:
                     chosen[attr] = text
         return Operators(**chosen, line=self.line(document, "operators"))
 
-    def rules(self, document: Mapping[str, Any]) -> tuple[Rule, ...]:
+    def rules(self, document: Mapping[str, Any], blocks: int = 0) -> tuple[Rule, ...]:
         value = document.get("rules")
         if not isinstance(value, list):
             self.problem("'rules:' must be a list of rules, each with name, if, then (and optional weight)",
@@ -229,7 +279,13 @@ class _Reader:
             text = f"if {spec['if']} then {spec['then']}"
             if_line, if_column = spec.position_of_value("if") if isinstance(spec, LineDict) else (None, None)
             if_at = (if_line, if_column) if if_line and if_column and "\n" not in spec["if"] else None
-            result.append(Rule(name, condition, consequents, 1.0 if weight is None else weight, text, line, if_at))
+            block = spec.get("block", 0)
+            if isinstance(block, bool) or not isinstance(block, int) or not 0 <= block < max(1, blocks):
+                self.problem(f"block of rule '{name}' must be the index of one of its {blocks} 'blocks:' (from 0), "
+                             f"got {block!r}", self.line(spec, "block"), f"{field}.block")
+                block = 0
+            result.append(Rule(name, condition, consequents, 1.0 if weight is None else weight, text, line, if_at,
+                               block=block))
         return tuple(result)
 
     def parse(self, spec: Mapping[str, Any], key: str, field: str, name: str, parser: Any) -> Any:
@@ -270,12 +326,15 @@ def read_fuzzy_yaml(data: str | bytes, *, file: str) -> FuzzyRuleBase:
     if kind in ("tsk", "sugeno", "takagi_sugeno_kang"):
         kind = "takagi_sugeno"
     numerics = document.get("numerics")
+    operators = reader.operators(document)
+    blocks = reader.blocks(document, operators)
     rule_base = FuzzyRuleBase(
         name=name,
         inputs=reader.inputs(document),
         outputs=reader.outputs(document, kind),
-        rules=reader.rules(document),
-        operators=reader.operators(document),
+        rules=reader.rules(document, len(blocks)),
+        operators=operators,
+        blocks=blocks,
         kind=kind,
         description=reader.text(document.get("description"), "description", reader.line(document, "description"),
                                 "description", "") or "",
@@ -286,3 +345,92 @@ def read_fuzzy_yaml(data: str | bytes, *, file: str) -> FuzzyRuleBase:
     if problems:
         raise ProjectError(f"{file}: {len(problems)} problem(s) in the fuzzy rule base", problems=problems)
     return rule_base
+
+
+def to_fuzzy_yaml(rule_base: FuzzyRuleBase) -> str:
+    """The rule base as a `*.fuzzy.yaml` document that reads back to the same rule base.
+
+    Everything FuzzyLite engines use has a key (rule blocks as `blocks:` with each rule's `block:`);
+    a term with a height other than 1 has none, and raises a ProjectError naming it.
+
+    >>> rb = read_fuzzy_yaml('''
+    ... fuzzy: f
+    ... inputs: {x: {range: [0, 1], terms: {low: [ramp, 1, 0]}}}
+    ... outputs: {y: {range: [0, 1], terms: {small: [trimf, 0, 0, 1]}, default: 0}}
+    ... rules: [{name: r, if: x is very low, then: y is small}]
+    ... ''', file="f.fuzzy.yaml")
+    >>> text = to_fuzzy_yaml(rb)
+    >>> print(text.split("rules:")[1].strip())
+    - name: r
+      if: x is very low
+      then: y is small
+    >>> to_fuzzy_yaml(read_fuzzy_yaml(text, file="again.fuzzy.yaml")) == text
+    True
+    """
+    document: dict[str, Any] = {"fuzzy": rule_base.name}
+    if rule_base.description:
+        document["description"] = rule_base.description
+    document["kind"] = rule_base.kind
+    if rule_base.numerics is not None:
+        document["numerics"] = rule_base.numerics
+    for group, variables in (("inputs", rule_base.inputs), ("outputs", rule_base.outputs)):
+        block: dict[str, Any] = {}
+        for var in variables:
+            spec: dict[str, Any] = {}
+            if var.description:
+                spec["description"] = var.description
+            spec["range"] = [var.lo, var.hi]
+            spec["resolution"] = var.resolution
+            spec["terms"] = {term.name: _term_spec(term, var.name) for term in var.terms}
+            if isinstance(var, InputVariable) and var.out_of_range != "clip":
+                spec["out_of_range"] = var.out_of_range
+            if isinstance(var, OutputVariable):
+                spec["defuzzify"] = var.defuzzify
+                if not math.isnan(var.default):
+                    spec["default"] = var.default
+                if var.aggregation is not None:
+                    spec["aggregation"] = var.aggregation
+                if var.lock_previous:
+                    spec["lock_previous"] = True
+                if var.lock_range:
+                    spec["lock_range"] = True
+            block[var.name] = spec
+        document[group] = block
+    ops = rule_base.operators
+    document["operators"] = {"and": ops.and_, "or": ops.or_, "implication": ops.implication,
+                             "aggregation": ops.aggregation}
+    if rule_base.blocks:
+        document["blocks"] = [{"and": b.and_, "or": b.or_, "implication": b.implication} for b in rule_base.blocks]
+    rules = []
+    for rule in rule_base.rules:
+        entry: dict[str, Any] = {"name": rule.name, "if": format_antecedent(rule.antecedent),
+                                 "then": format_consequents(rule.consequents)}
+        if rule.weight != 1.0:
+            entry["weight"] = rule.weight
+        if rule_base.blocks:
+            entry["block"] = rule.block
+        rules.append(entry)
+    document["rules"] = rules
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+
+
+def _term_spec(term: Term, variable: str) -> list[Any]:
+    if term.height != 1.0:
+        raise ProjectError(f"term '{term.name}' of '{variable}' has height {term.height}, which a *.fuzzy.yaml file "
+                           "cannot say; keep the engine in FuzzyLite's .fll", code="fuzzy_yaml_export",
+                           line=term.line, field=f"{variable}.terms.{term.name}")
+    if term.shape == "function":
+        return _Flow(["function", term.formula or ""])
+    return _Flow([term.shape, *(int(p) if float(p).is_integer() and abs(p) < 1e15 else p for p in term.params)])
+
+
+class _Flow(list):  # type: ignore[type-arg]
+    """A term's list, written on one line: [trimf, 0, 5, 10]."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(_Flow, lambda dumper, data: dumper.represent_sequence(
+    "tag:yaml.org,2002:seq", list(data), flow_style=True))
