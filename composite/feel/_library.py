@@ -1,6 +1,6 @@
 """The registry the built-in functions are declared into, and the argument checks they share.
 
-Each check returns the argument as the type the function needs or raises FeelRuntimeError naming the function and parameter.
+A check returns the argument as the type needed or raises FeelRuntimeError naming function and parameter.
 """
 
 from __future__ import annotations

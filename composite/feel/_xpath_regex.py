@@ -1,6 +1,6 @@
 """XPath / XML Schema regular expressions (what FEEL's matches, replace and split take) in Python's `re`.
 
-The flavours differ in `.`, `$`, `\\s`, `\\p{...}`, class subtraction `[a-z-[aeiou]]`, the flags and `$1` in replacements.
+They differ in `.`, `$`, `\\s`, `\\p{...}`, class subtraction `[a-z-[aeiou]]`, flags and `$1` in replacements.
 
 >>> compile_xpath("[A-Z-[OI]]", "i").fullmatch("x") is not None
 True

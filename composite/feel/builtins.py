@@ -28,7 +28,7 @@ Decimal('-6')
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal  # noqa: F401 (the doctests above use it)
 from typing import Any
 
 # the modules below declare their functions into BUILTINS as they are imported

@@ -1,6 +1,6 @@
 """FEEL's values (DMN 1.5 chapter 10.3.2): decimals, strings, temporals, durations, ranges, functions.
 
-Equality, ordering, arithmetic, `string()` and `instance of` over them, as the spec defines, for the evaluator and the built-ins.
+Equality, order, arithmetic, `string()` and `instance of` over them as the spec defines them.
 
 FEEL value      Python value
 --------------  ----------------------------------------------------------------
@@ -32,7 +32,7 @@ import calendar
 import datetime
 import decimal
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -116,8 +116,8 @@ class DayTimeDuration:
     @classmethod
     def from_timedelta(cls, delta: datetime.timedelta) -> DayTimeDuration:
         micros = (delta.days * _SECONDS_PER_DAY + delta.seconds) * 1_000_000 + delta.microseconds
-        return cls(_num(Decimal(micros).scaleb(-6)).normalize(FEEL_CONTEXT) if micros % 1_000_000 else
-                   Decimal(micros // 1_000_000))
+        whole, fraction = divmod(micros, 1_000_000)
+        return cls(Decimal(micros).scaleb(-6).normalize(FEEL_CONTEXT) if fraction else Decimal(whole))
 
     def to_timedelta(self) -> datetime.timedelta:
         # timedelta keeps microseconds: finer fractions of a second are dropped here only
@@ -748,16 +748,11 @@ def feel_is(a: Any, b: Any) -> bool:
             isinstance(a, dict) and isinstance(b, dict)):
         return False
     if type(a) in (datetime.time, datetime.datetime):
-        if _zone_name(a.tzinfo) != _zone_name(b.tzinfo):
+        # the same wall clock in the same zone (by name) or at the same fixed offset
+        if (a.tzinfo is None) != (b.tzinfo is None) or _zone_name(a.tzinfo) != _zone_name(b.tzinfo):
             return False
-        if (a.tzinfo is None) != (b.tzinfo is None):
+        if a.tzinfo is not None and _zone_name(a.tzinfo) is None and a.utcoffset() != b.utcoffset():
             return False
-        if a.tzinfo is not None and _zone_name(a.tzinfo) is None:
-            if type(a) is datetime.time:
-                if a.utcoffset() != b.utcoffset():
-                    return False
-            elif a.utcoffset() != b.utcoffset():
-                return False
         return a.replace(tzinfo=None) == b.replace(tzinfo=None)
     return feel_equal(a, b) is True
 

@@ -1,6 +1,6 @@
 """FEEL's built-in functions (DMN 1.5 10.3.4), called as the evaluator calls them: positional or by name.
 
-Expected values are the spec's examples and the DMN TCK's level-3 answers, copied here; a wrong argument raises FeelRuntimeError.
+Expected values: the spec's examples and the DMN TCK's level-3 answers, copied here.
 """
 
 from __future__ import annotations
@@ -458,7 +458,8 @@ ERRORS: list[tuple[str, tuple[Any, ...]]] = [
     ("context", ({"key": None, "value": D(1)},)), ("context", ({"key": "a"},)), ("context", (None,)),
     ("context", ("foo",)),
     ("context put", ({}, None, D(1))), ("context put", (None, "a", D(1))), ("context put", ({}, "a")),
-    ("context put", ([], "a", D(1))), ("context put", ({}, D(1), D(1))), ("context put", ({"y": {}}, ["y", None], D(2))),
+    ("context put", ([], "a", D(1))), ("context put", ({}, D(1), D(1))),
+    ("context put", ({"y": {}}, ["y", None], D(2))),
     ("context put", ({"y": {}}, [], D(2))), ("context put", ({"y": {"a": D(0)}}, ["y", "a", "b", "c"], D(2))),
     ("context merge", ([{"a": D(1)}, D(2)],)),
     ("before", (D(1), "a")), ("before", (None, D(1))), ("meets", (D(1), D(2))),
