@@ -175,8 +175,13 @@ class _Translator:
             return " \\t\\n\\r" if in_class else "[ \\t\\n\\r]"
         if ch == "S":
             return "\\S" if in_class else "[^ \\t\\n\\r]"
-        if ch in "dDwW":
+        if ch in "dD":
             return "\\" + ch
+        if ch == "w":
+            # XPath's word characters leave out punctuation, so no underscore (Python's \w has it)
+            return "\\w" if in_class else "[^\\W_]"
+        if ch == "W":
+            return "\\W" if in_class else "[\\W_]"
         if ch == "i":
             return _NAME_START if in_class else f"[{_NAME_START}]"
         if ch == "I":

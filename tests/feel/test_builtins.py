@@ -132,6 +132,8 @@ CASES: list[tuple[str, tuple[Any, ...], Any]] = [
     ("matches", ("abc1", r"^\p{L}+$"), False),
     ("matches", ("aA", r"(a)\1", "i"), True),
     ("matches", ("a ", "a[^b]"), True),
+    ("matches", ("ab1", r"^\w+$"), True),
+    ("matches", ("a_b", r"^\w+$"), False),  # XPath's \w has no punctuation, not even _
     ("split", ("John Doe", r"\s"), ["John", "Doe"]),
     ("split", ("a;b;c;;", ";"), ["a", "b", "c", "", ""]),
     ("string join", (["a", "b", "c"], "_and_"), "a_and_b_and_c"),
