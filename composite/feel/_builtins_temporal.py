@@ -6,8 +6,10 @@ The argument may be a date or a date and time; names are English, as the spec gi
 from __future__ import annotations
 
 import datetime
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterator
 
 from composite.feel._library import Arguments, builtin
 
@@ -37,12 +39,33 @@ def week_of_year(date: Any) -> Decimal:
     return Decimal(Arguments("week of year").date_like("date", date).isocalendar()[1])
 
 
+# a replayed decision must see the moment it was first made, not the moment it is replayed
+_FIXED_NOW: ContextVar[datetime.datetime | None] = ContextVar("feel_fixed_now", default=None)
+
+
+@contextmanager
+def clock(moment: datetime.datetime) -> Iterator[None]:
+    """Evaluate with now() = `moment` and today() = its date (replays and tests).
+
+    >>> with clock(datetime.datetime(2020, 1, 1, 12, tzinfo=datetime.timezone.utc)):
+    ...     today()
+    datetime.date(2020, 1, 1)
+    """
+    token = _FIXED_NOW.set(moment)
+    try:
+        yield
+    finally:
+        _FIXED_NOW.reset(token)
+
+
 @builtin("now")
 def now() -> datetime.datetime:
-    """The current date and time with the machine's UTC offset."""
-    return datetime.datetime.now().astimezone()
+    """The current date and time with the machine's UTC offset (or the moment `clock` fixed)."""
+    fixed = _FIXED_NOW.get()
+    return fixed if fixed is not None else datetime.datetime.now().astimezone()
 
 
 @builtin("today")
 def today() -> datetime.date:
-    return datetime.date.today()
+    fixed = _FIXED_NOW.get()
+    return fixed.date() if fixed is not None else datetime.date.today()

@@ -14,6 +14,8 @@ The contract with the evaluator
   `string(null)`, `sum([])`, `mean([])`, `min([])`, `get value({}, "x")`.
 - Built-ins that take functions (`sort`, `list replace`) call `FeelFunction.call`; a
   FeelRuntimeError raised inside propagates the same way.
+- `now()` and `today()` read the machine's clock unless `with clock(moment):` fixes them, so a
+  replayed decision can see the moment it was first made.
 
 Numbers come back as Decimals in decimal128 (`FEEL_CONTEXT`), durations as DayTimeDuration /
 YearMonthDuration, dates and times as `datetime` values; see composite.feel.values.
@@ -41,10 +43,11 @@ from composite.feel import (  # noqa: F401
     _builtins_strings,
     _builtins_temporal,
 )
+from composite.feel._builtins_temporal import clock
 from composite.feel._library import BUILTINS, Arguments, builtin
 from composite.feel.values import FeelFunction, FeelRuntimeError, feel_is, temporal_property
 
-__all__ = ["BUILTINS", "FeelFunction", "FeelRuntimeError", "call_builtin", "temporal_property"]
+__all__ = ["BUILTINS", "FeelFunction", "FeelRuntimeError", "call_builtin", "clock", "temporal_property"]
 
 
 @builtin("not", "negand")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from composite.feel.builtins import BUILTINS, call_builtin
+from composite.feel.builtins import BUILTINS, call_builtin, clock
 from composite.feel.values import (
     DayTimeDuration,
     FeelFunction,
@@ -524,6 +524,13 @@ def test_now_and_today_are_the_current_moment_and_date() -> None:
     assert type(call("today")) is datetime.date
     # today's date is now's date in the same zone, unless midnight passes between the two calls
     assert feel_compare(call("today"), moment.date()) in (0, 1)
+
+
+def test_a_fixed_clock_gives_now_and_today_for_replays() -> None:
+    moment = at("2020-02-29T23:30:00+01:00")
+    with clock(moment):
+        assert (call("now"), call("today")) == (moment, datetime.date(2020, 2, 29))
+    assert call("now") != moment
 
 
 def test_builtins_are_function_values() -> None:
