@@ -298,8 +298,7 @@ class Compiler:
         def interval(env: Env) -> Any:
             a = low(env) if low else None
             b = high(env) if high else None
-            if (low is not None and a is None) or (high is not None and b is None):
-                return None  # a range with a null end is null; `< x` writes an open one
+            # a null end is an open one: the TCK reads (null..10) as < 10
             if a is not None and b is not None and feel_compare(a, b) is None:
                 env.note(f"{quoted}: the ends of a range must be of one comparable kind -> null")
                 return None
@@ -322,7 +321,7 @@ class Compiler:
             for position, item in enumerate(items):
                 scope = {"item": item}
                 if isinstance(item, dict):
-                    scope = {**item, "item": item}
+                    scope = {"item": item, **item}  # an entry called item wins over the item
                 result = condition(Env(scope, env, env.notes))
                 if position == 0 and isinstance(result, Decimal):
                     return index(items, result, env, quoted)
@@ -517,7 +516,8 @@ def bind_iterations(iterations: list[tuple[str, RowFn, RowFn | None]], level: in
     name, domain, upper = iterations[level]
     values = iteration_domain(domain(env), upper(env) if upper else _MISSING)
     if values is None:
-        env.note(f"{quoted}: '{name}' must range over a list or between two whole numbers -> null")
+        env.note(f"{quoted}: '{name}' must range over a list, an ascending range, or from one whole number "
+                 f"(or date) to another -> null")
         yield False
         return
     for value in values:
@@ -534,15 +534,19 @@ def iteration_domain(low: Any, high: Any) -> Any:
     if isinstance(low, list):
         return low
     if isinstance(low, Range):
-        if isinstance(low.start, Decimal) and isinstance(low.end, Decimal):
+        if isinstance(low.start, Decimal) and isinstance(low.end, Decimal) and low.start <= low.end:
             first = low.start if low.start_included else low.start + 1
             last = low.end if low.end_included else low.end - 1
-            return integer_steps(first, last)
-        return None
+            return integer_steps(first, last) if first <= last else []
+        return None  # an open or descending range is no domain to iterate over
     return [low]
 
 
 def integer_steps(low: Any, high: Any) -> Any:
+    if type(low) is dt.date and type(high) is dt.date:
+        step = dt.timedelta(days=1 if high >= low else -1)
+        days = abs((high - low).days)
+        return [low + step * i for i in range(days + 1)]
     if not (isinstance(low, Decimal) and isinstance(high, Decimal)):
         return None
     if low != low.to_integral_value() or high != high.to_integral_value():

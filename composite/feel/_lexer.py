@@ -20,7 +20,9 @@ KEYWORDS = frozenset(
 )
 
 _NUMBER = re.compile(r"(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?")
-_NAME = re.compile(r"(?:[^\W\d]|[_?$])[\w?$]*")
+# FEEL's name characters are Unicode letters plus `_ ? $`, and every character beyond the Basic
+# Multilingual Plane (emoji included: `{🐎: "bar"}` is a context).
+_NAME = re.compile(r"(?:[^\W\d]|[_?$\U00010000-\U000EFFFF])[\w?$\U00010000-\U000EFFFF]*")
 _SPACE = re.compile(r"(?:\s+|//[^\n]*|/\*.*?\*/)+", re.S)
 _OPERATORS = ("**", "..", "<=", ">=", "!=", "->", "*", "/", "+", "-", "<", ">", "=", "(", ")",
               "[", "]", "{", "}", ",", ":", ".", "@")
@@ -71,7 +73,7 @@ def next_token(text: str, pos: int, known: frozenset[str]) -> Token:
         return Token("number", Decimal(match.group()), pos, match.end())
     if char == '"':
         return _string(text, pos)
-    if known and (char.isalpha() or char in "_?$"):
+    if known and (char.isalpha() or char in "_?$" or char >= "\U00010000"):
         pattern = _known_pattern(known)
         match = pattern.match(text, pos) if pattern else None
         if match:
@@ -110,8 +112,10 @@ def _string(text: str, start: int) -> Token:
                 units.append(chr(int(digits, 16)))
                 pos += 2 + width
                 continue
-            return Token("error", f"unknown escape '\\{escape}' in a string (write \\\\ for a backslash)",
-                         pos, pos + 2)
+            # Regular expressions (`matches(x, "\d+")`) keep any other backslash as written.
+            units.append("\\")
+            pos += 1
+            continue
         units.append(char)
         pos += 1
     return Token("error", 'a string that never ends: close it with "', start, len(text))

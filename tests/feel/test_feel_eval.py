@@ -105,6 +105,8 @@ def feel(text: str, notes: list[str] | None = None, **scope: object) -> object:
         ("for i in 1..3, j in 1..i return j", [D(1), D(1), D(2), D(1), D(2), D(3)]),
         ("for i in 0..4 return if i = 0 then 1 else i * partial[-1]", [D(1), D(1), D(2), D(6), D(24)]),
         ("for x in [] return x", []),
+        ('for d in @"1980-01-01"..@"1980-01-03" return d.day', [D(1), D(2), D(3)]),
+        ("for i in [2..1] return i", None),
         ("for i in [1..3] return i", [D(1), D(2), D(3)]),
         ("some x in [1, 2, 3] satisfies x > 2", True),
         ("some x in [1, 2, 3] satisfies x > 3", False),
@@ -125,6 +127,9 @@ def feel(text: str, notes: list[str] | None = None, **scope: object) -> object:
         ("5 in 5", True),
         ("null in [1..10]", None),
         ("[1..10]", Range(D(1), D(10), True, True)),
+        ("5 in (null..10)", True),  # a null end is an open one
+        ("(< 10) = (null..10)", True),
+        ("[{item: 1}, {item: 2}][item >= 2]", [{"item": D(2)}]),  # an entry called item wins
         ("(1..10]", Range(D(1), D(10), False, True)),
         ("]1..10[", Range(D(1), D(10), False, False)),
         # instance of
