@@ -12,11 +12,11 @@ from typing import Any
 
 from composite.feel._library import MISSING, Arguments, builtin
 from composite.feel.values import (
-    FEEL_CONTEXT,
     DayTimeDuration,
     Range,
     YearMonthDuration,
     feel_compare,
+    feel_number,
     feel_string,
     offset_zone,
     parse_date,
@@ -123,7 +123,7 @@ def number(text: Any, grouping: Any = None, decimal_separator: Any = None) -> De
     if not _NUMBER.fullmatch(text):
         raise args.fail(f"{text!r} is not a number")
     try:
-        return FEEL_CONTEXT.plus(Decimal(text)) if len(text) > 34 else Decimal(text)
+        return feel_number(Decimal(text))
     except InvalidOperation:
         raise args.fail(f"{text!r} is not a number") from None
 

@@ -15,6 +15,7 @@ from composite.feel.values import (
     FeelFunction,
     feel_compare,
     feel_equal,
+    feel_number,
     type_name,
 )
 
@@ -87,7 +88,7 @@ def sum_(items: Any) -> Decimal | None:
     total = Decimal(0)
     for n in numbers:
         total = FEEL_CONTEXT.add(total, n)
-    return total
+    return feel_number(total)
 
 
 @builtin("mean", "list", **_LIST_OR_ITEMS)
@@ -95,7 +96,7 @@ def mean(items: Any) -> Decimal | None:
     numbers = _numbers(Arguments("mean"), items)
     if not numbers:
         return None
-    return FEEL_CONTEXT.divide(sum_(numbers), Decimal(len(numbers)))
+    return feel_number(FEEL_CONTEXT.divide(sum_(numbers), Decimal(len(numbers))))
 
 
 @builtin("product", "list", **_LIST_OR_ITEMS)
@@ -107,7 +108,7 @@ def product(items: Any) -> Decimal:
     result = Decimal(1)
     for n in numbers:
         result = FEEL_CONTEXT.multiply(result, n)
-    return result
+    return feel_number(result)
 
 
 @builtin("median", "list", **_LIST_OR_ITEMS)
@@ -118,7 +119,7 @@ def median(items: Any) -> Decimal | None:
     middle = len(numbers) // 2
     if len(numbers) % 2:
         return numbers[middle]
-    return FEEL_CONTEXT.divide(FEEL_CONTEXT.add(numbers[middle - 1], numbers[middle]), Decimal(2))
+    return feel_number(FEEL_CONTEXT.divide(FEEL_CONTEXT.add(numbers[middle - 1], numbers[middle]), Decimal(2)))
 
 
 @builtin("stddev", "list", **_LIST_OR_ITEMS)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from composite.feel._library import MISSING, Arguments, builtin
-from composite.feel.values import FEEL_CONTEXT, DayTimeDuration, YearMonthDuration
+from composite.feel.values import FEEL_CONTEXT, DayTimeDuration, YearMonthDuration, feel_number
 
 _SCALES = range(-6111, 6177)
 
@@ -25,7 +25,7 @@ def _rounded(name: str, n: Any, scale: Any, rounding: str) -> Decimal:
     if isinstance(exponent, int) and exponent >= -places:
         return number  # already at that scale or coarser: nothing to round
     try:
-        return number.quantize(Decimal(1).scaleb(-places), rounding=rounding, context=FEEL_CONTEXT)
+        return feel_number(number.quantize(Decimal(1).scaleb(-places), rounding=rounding, context=FEEL_CONTEXT))
     except decimal.InvalidOperation:
         raise args.fail(f"{number} cannot be written with {places} decimal places in 34 digits") from None
 
@@ -88,7 +88,7 @@ def modulo(dividend: Any, divisor: Any) -> Decimal:
     if not b:
         raise args.fail("the divisor is zero")
     quotient = FEEL_CONTEXT.divide(a, b).to_integral_value(rounding=decimal.ROUND_FLOOR)
-    return FEEL_CONTEXT.subtract(a, FEEL_CONTEXT.multiply(b, quotient))
+    return feel_number(FEEL_CONTEXT.subtract(a, FEEL_CONTEXT.multiply(b, quotient)))
 
 
 @builtin("sqrt", "number")

@@ -51,6 +51,7 @@ __all__ = [
     "feel_is",
     "feel_multiply",
     "feel_negate",
+    "feel_number",
     "feel_power",
     "feel_string",
     "feel_subtract",
@@ -82,12 +83,16 @@ def is_number(value: Any) -> bool:
     return type(value) is Decimal and value.is_finite()
 
 
-def _num(value: Decimal) -> Decimal:
-    """A result back into decimal128 (34 digits), with -0 read as 0."""
+def feel_number(value: Decimal) -> Decimal:
+    """A computed Decimal as a FEEL number: in decimal128 (34 digits), -0 read as 0, no infinity."""
     result = FEEL_CONTEXT.plus(value)
     if not result.is_finite():
         raise FeelRuntimeError(f"number out of range: {value}")
-    return result if result or not result.is_signed() else Decimal(0)
+    # -0 and -0.00 are zero with a sign FEEL does not have; keep the scale, drop the sign
+    return result if result or not result.is_signed() else result.copy_abs()
+
+
+_num = feel_number
 
 
 # --------------------------------------------------------------------------- durations

@@ -232,6 +232,8 @@ CASES: list[tuple[str, tuple[Any, ...], Any]] = [
     ("round half down", (D("-5.5"), D(0)), D(-5)),
     ("round half down", (D("-1.126"), D(2)), D("-1.13")),
     ("round half down", (D("1250"), D(-2)), D("1.2E+3")),
+    ("ceiling", (D("-0.5"),), D(0)),  # FEEL has no negative zero
+    ("number", ("-0",), D(0)),
     ("abs", (D(10),), D(10)),
     ("abs", (D(-10),), D(10)),
     ("abs", (at("-PT5H"),), at("PT5H")),
@@ -489,6 +491,12 @@ def test_wrong_arguments_raise_a_message_for_the_trace(name: str, args: tuple[An
 def test_named_invocation_with_a_name_the_spec_does_not_give_is_an_error(name: str, named: dict[str, Any]) -> None:
     with pytest.raises(FeelRuntimeError):
         BUILTINS[name].call(None, named)
+
+
+def test_results_have_no_negative_zero() -> None:
+    results = [call("ceiling", D("-0.5")), call("round down", D("-0.001"), D(2)), call("product", N(-1, 0)),
+               call("decimal", D("-0.001"), D(2)), call("number", "-0.0")]
+    assert [feel_string(r) for r in results] == ["0", "0.00", "0", "0.00", "0.0"]
 
 
 def test_messages_name_the_function_and_the_parameter() -> None:
