@@ -281,8 +281,9 @@ class _Reader:
             if_at = (if_line, if_column) if if_line and if_column and "\n" not in spec["if"] else None
             block = spec.get("block", 0)
             if isinstance(block, bool) or not isinstance(block, int) or not 0 <= block < max(1, blocks):
-                self.problem(f"block of rule '{name}' must be the index of one of its {blocks} 'blocks:' (from 0), "
-                             f"got {block!r}", self.line(spec, "block"), f"{field}.block")
+                where = f"an index into 'blocks:', 0 to {blocks - 1}" if blocks else "0, as there is no 'blocks:'"
+                self.problem(f"block of rule '{name}' must be {where}; got {block!r}", self.line(spec, "block"),
+                             f"{field}.block")
                 block = 0
             result.append(Rule(name, condition, consequents, 1.0 if weight is None else weight, text, line, if_at,
                                block=block))
