@@ -12,31 +12,69 @@ validation, safe artifacts with model cards, and prediction with contributions a
 
 from __future__ import annotations
 
-from composite.ml.artifact import SavedModel, card_markdown, load_model, load_saved_model, save_model
-from composite.ml.domain import DomainCheck, TrainingDomain
-from composite.ml.features import FeatureEncoder, FeatureEncoding
-from composite.ml.predict import (
-    BoosterCore,
-    Calibrator,
-    LinearCore,
-    ModelEvidence,
-    Prediction,
-    TrainedModel,
-)
-from composite.ml.spec import ModelSpec, load_model_spec, read_model_spec
-from composite.ml.train import (
-    CrossValidation,
-    Interval,
-    TrainingData,
-    allow_untrained_models,
-    choose_calibration,
-    cross_validate,
-    lightgbm_parameters,
-    load_training_project,
-    oof_predictions,
-    train_model,
-    training_data,
-)
+import importlib
+import typing
+
+if typing.TYPE_CHECKING:
+    from composite.ml.artifact import SavedModel, card_markdown, load_model, load_saved_model, save_model
+    from composite.ml.domain import DomainCheck, TrainingDomain
+    from composite.ml.features import FeatureEncoder, FeatureEncoding
+    from composite.ml.predict import (
+        BoosterCore,
+        Calibrator,
+        LinearCore,
+        ModelEvidence,
+        Prediction,
+        TrainedModel,
+    )
+    from composite.ml.spec import ModelSpec, load_model_spec, read_model_spec
+    from composite.ml.train import (
+        CrossValidation,
+        Interval,
+        TrainingData,
+        allow_untrained_models,
+        choose_calibration,
+        cross_validate,
+        lightgbm_parameters,
+        load_training_project,
+        oof_predictions,
+        train_model,
+        training_data,
+    )
+
+# public name -> the module that defines it: imported on first use, so that reading one
+# module of the package (e.g. a model artifact to explain a decision) does not import the others
+_EXPORTS: dict[str, str] = {
+    "BoosterCore": "composite.ml.predict",
+    "Calibrator": "composite.ml.predict",
+    "CrossValidation": "composite.ml.train",
+    "DomainCheck": "composite.ml.domain",
+    "FeatureEncoder": "composite.ml.features",
+    "FeatureEncoding": "composite.ml.features",
+    "Interval": "composite.ml.train",
+    "LinearCore": "composite.ml.predict",
+    "ModelEvidence": "composite.ml.predict",
+    "ModelSpec": "composite.ml.spec",
+    "Prediction": "composite.ml.predict",
+    "SavedModel": "composite.ml.artifact",
+    "TrainedModel": "composite.ml.predict",
+    "TrainingData": "composite.ml.train",
+    "TrainingDomain": "composite.ml.domain",
+    "allow_untrained_models": "composite.ml.train",
+    "card_markdown": "composite.ml.artifact",
+    "choose_calibration": "composite.ml.train",
+    "cross_validate": "composite.ml.train",
+    "lightgbm_parameters": "composite.ml.train",
+    "load_model": "composite.ml.artifact",
+    "load_model_spec": "composite.ml.spec",
+    "load_saved_model": "composite.ml.artifact",
+    "load_training_project": "composite.ml.train",
+    "oof_predictions": "composite.ml.train",
+    "read_model_spec": "composite.ml.spec",
+    "save_model": "composite.ml.artifact",
+    "train_model": "composite.ml.train",
+    "training_data": "composite.ml.train",
+}
 
 __all__ = [
     "BoosterCore",
@@ -69,3 +107,16 @@ __all__ = [
     "train_model",
     "training_data",
 ]
+
+
+def __getattr__(name: str) -> typing.Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

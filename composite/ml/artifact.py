@@ -8,12 +8,14 @@ describe the model for people. The artifact's sha256 is the model's content hash
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -23,6 +25,26 @@ from composite.ml.domain import TrainingDomain
 from composite.ml.features import FeatureEncoder
 from composite.ml.predict import BoosterCore, Calibrator, LinearCore, TrainedModel
 from composite.ml.spec import ModelSpec
+
+# Here rather than in ml.train, which loading a model node must not import (start-up of explain).
+_UNTRAINED_OK: contextvars.ContextVar[bool] = contextvars.ContextVar("composite_untrained_models_ok", default=False)
+
+
+@contextmanager
+def allow_untrained_models() -> Iterator[None]:
+    """Within this block a project loads even when a model is not trained yet (or is stale): its node
+    then stands in with the right reads and writes and refuses to evaluate. Training needs this, since
+    the project it computes upstream features with contains the model it is about to train."""
+    token = _UNTRAINED_OK.set(True)
+    try:
+        yield
+    finally:
+        _UNTRAINED_OK.reset(token)
+
+
+def untrained_models_allowed() -> bool:
+    return _UNTRAINED_OK.get()
+
 
 __all__ = ["FORMAT", "SavedModel", "artifact_bytes", "card_markdown", "content_hash", "load_model", "load_saved_model",
            "save_model"]

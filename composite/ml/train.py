@@ -5,7 +5,6 @@ training domain; plus the training data itself, with upstream node outputs compu
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import io
 import math
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 import numpy as np
 
 from composite.errors import CompositeError, Problem, ProjectError
+from composite.ml.artifact import allow_untrained_models, untrained_models_allowed  # noqa: F401  (public here too)
 from composite.ml.domain import TrainingDomain
 from composite.ml.features import FeatureEncoder, as_columns
 from composite.ml.predict import BoosterCore, Calibrator, LinearCore, TrainedModel, _sigmoid
@@ -497,25 +497,6 @@ class TrainingData:
     @property
     def size(self) -> int:
         return len(self.frame)
-
-
-_UNTRAINED_OK: contextvars.ContextVar[bool] = contextvars.ContextVar("composite_untrained_models_ok", default=False)
-
-
-@contextmanager
-def allow_untrained_models() -> Iterator[None]:
-    """Within this block a project loads even when a model is not trained yet (or is stale): its node
-    then stands in with the right reads and writes and refuses to evaluate. Training needs this, since
-    the project it computes upstream features with contains the model it is about to train."""
-    token = _UNTRAINED_OK.set(True)
-    try:
-        yield
-    finally:
-        _UNTRAINED_OK.reset(token)
-
-
-def untrained_models_allowed() -> bool:
-    return _UNTRAINED_OK.get()
 
 
 def load_training_project(root: Path) -> "Project":

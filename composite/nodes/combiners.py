@@ -470,7 +470,7 @@ class BlendNode:
     @classmethod
     def from_spec(cls, spec: NodeSpec, context: LoadContext) -> "BlendNode":
         from composite.ml.blend import load_blend, load_blend_spec
-        from composite.ml.train import untrained_models_allowed
+        from composite.ml.artifact import untrained_models_allowed
 
         where = {"file": spec.source, "line": spec.line}
         require_file(spec, what="blend file", example="models/<name>.blend.yaml")

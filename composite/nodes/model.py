@@ -18,7 +18,7 @@ from composite.ml.artifact import load_model, read_fingerprint
 from composite.ml.features import FeatureEncoder
 from composite.ml.predict import ModelEvidence, TrainedModel, evidence_rows, feature_label, render_evidence
 from composite.ml.spec import ModelSpec, check_features, load_model_spec
-from composite.ml.train import untrained_models_allowed
+from composite.ml.artifact import untrained_models_allowed
 from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec, require_file
 
 if TYPE_CHECKING:

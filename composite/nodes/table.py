@@ -15,12 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from composite.errors import Problem, ProjectError
 from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec, typed_column
-from composite.tables.analysis import Domain, analyse
 from composite.tables.formats import read_dmn, read_table, table_name_for
 from composite.tables.sfeel import from_feel
 from composite.tables.table import Decision, DecisionModel, DecisionTable, TableBatch, TableResult
 
 if TYPE_CHECKING:
+    from composite.tables.analysis import Domain
     from composite.knowledge import Knowledge
 
 _OPTIONS = ("as", "description")
@@ -256,6 +256,8 @@ class DecisionTableNode:
 
     def validate(self, knowledge: "Knowledge | None" = None, *, defined: Iterable[str] | None = None) -> list[Problem]:
         """Overlapping UNIQUE rows, gaps, rows that never match or are hidden (see tables.analysis)."""
+        from composite.tables.analysis import analyse  # only validate needs it, not a decision
+
         problems: list[Problem] = []
         for decision in self.model.decisions:
             table = decision.table
@@ -336,6 +338,8 @@ def _format(name: str, value: Any, knowledge: Any) -> str:
 
 
 def _domains(table: DecisionTable, knowledge: Any, model: DecisionModel) -> dict[str, Domain]:
+    from composite.tables.analysis import Domain
+
     domains: dict[str, Domain] = {}
     for table_input in table.inputs:
         name = table_input.name
