@@ -298,7 +298,10 @@ class Compiler:
         def interval(env: Env) -> Any:
             a = low(env) if low else None
             b = high(env) if high else None
-            # a null end is an open one: the TCK reads (null..10) as < 10
+            if (low is not None and a is None) or (high is not None and b is None):
+                # a null end makes no range: `5 in [1..null)` is null and `(null..10)` is not `< 10`
+                # (TCK 0068, 0072); `< 10` writes an open one
+                return None
             if a is not None and b is not None and feel_compare(a, b) is None:
                 env.note(f"{quoted}: the ends of a range must be of one comparable kind -> null")
                 return None

@@ -297,9 +297,10 @@ class VectorCompiler:
                 kinds = {lo.kind, hi.kind} - {"null"}
                 if len(kinds) > 1 or not kinds <= {"number", "string"}:
                     raise Fallback
-                above = _open_end(compare_columns(low_op, lo, v, batch.size), lo, v)
-                below = _open_end(compare_columns(high_op, v, hi, batch.size), hi, v)
-                return and_columns(above, below)
+                inside = and_columns(compare_columns(low_op, lo, v, batch.size),
+                                     compare_columns(high_op, v, hi, batch.size))
+                no_range = lo.mask | hi.mask  # a null end makes no range: the test is null
+                return Column("boolean", inside.values & ~no_range, inside.mask | no_range)
 
             return interval
         if isinstance(node, ast.ExpressionTest) and not node.uses_input:
@@ -379,15 +380,6 @@ def _no_negative_zero(values: Any) -> Any:
         values = values.copy()
         values[negative] = [v.copy_abs() for v in values[negative]]  # -0.0 is 0.0, as plus() gives
     return values
-
-
-def _open_end(bound: Column, end: Column, value: Column) -> Column:
-    """A null end of a range is an open one: that side holds for every value that is not null."""
-    if not end.mask.any():
-        return bound
-    bound = as_boolean(bound)
-    open_side = end.mask & ~value.mask
-    return Column("boolean", bound.values | open_side, bound.mask & ~open_side)
 
 
 def as_boolean(column: Column) -> Column:

@@ -127,8 +127,9 @@ def feel(text: str, notes: list[str] | None = None, **scope: object) -> object:
         ("5 in 5", True),
         ("null in [1..10]", None),
         ("[1..10]", Range(D(1), D(10), True, True)),
-        ("5 in (null..10)", True),  # a null end is an open one
-        ("(< 10) = (null..10)", True),
+        ("5 in (null..10]", None),  # a null end makes no range (TCK 0072)
+        ("(< 10) = (null..10)", False),  # and `< 10` is not one with a null end (TCK 0068)
+        ("(< 10) = (< 10)", True),
         ("[{item: 1}, {item: 2}][item >= 2]", [{"item": D(2)}]),  # an entry called item wins
         ("(1..10]", Range(D(1), D(10), False, True)),
         ("]1..10[", Range(D(1), D(10), False, False)),
