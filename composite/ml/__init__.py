@@ -12,8 +12,9 @@ validation, safe artifacts with model cards, and prediction with contributions a
 
 from __future__ import annotations
 
-import importlib
 import typing
+
+from composite._lazy import lazy_exports
 
 if typing.TYPE_CHECKING:
     from composite.ml.artifact import SavedModel, card_markdown, load_model, load_saved_model, save_model
@@ -109,14 +110,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> typing.Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -8,8 +8,9 @@
 
 from __future__ import annotations
 
-import importlib
 import typing
+
+from composite._lazy import lazy_exports
 
 if typing.TYPE_CHECKING:
     from composite.tables.analysis import Analysis, Domain, analyse
@@ -91,14 +92,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> typing.Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
