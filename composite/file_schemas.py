@@ -115,6 +115,12 @@ class TableEntry(_FileEntry):
                              "mapping under this name, instead of one name per output (not for .dmn)")
 
 
+class DmnEntry(_FileEntry):
+    """A whole DMN model: `rules/<name>.dmn`, one written name per decision (docs/dmn.md)."""
+
+    kind: Literal["dmn"]
+
+
 class FuzzyEntry(_FileEntry):
     """A fuzzy rule base: `*.fuzzy.yaml` or a FuzzyLite `.fll` engine (docs/fuzzy.md)."""
 
@@ -153,8 +159,8 @@ class ReviewEntry(ReviewOptions, _Entry):
     kind: Literal["review"]
 
 
-_BUILT_IN_ENTRIES: tuple[type[_Entry], ...] = (ExpressionEntry, RulesEntry, TableEntry, FuzzyEntry, ModelEntry,
-                                              BlendEntry, GuardEntry, FallbackEntry, ReviewEntry)
+_BUILT_IN_ENTRIES: tuple[type[_Entry], ...] = (ExpressionEntry, RulesEntry, TableEntry, DmnEntry, FuzzyEntry,
+                                              ModelEntry, BlendEntry, GuardEntry, FallbackEntry, ReviewEntry)
 
 
 def _plugin_nodes() -> tuple[type[BaseModel], ...]:
