@@ -30,11 +30,17 @@ _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T" + _TIME + _OFFSET)
 _TIME_OF_DAY = re.compile(_TIME + _OFFSET)
 
 
+_DURATIONS: tuple[type, type] | None = None
+
+
 def durations() -> tuple[type, type]:
     """(DayTimeDuration, YearMonthDuration): the FEEL duration types, shared with composite.feel."""
-    from composite.feel.values import DayTimeDuration, YearMonthDuration
+    global _DURATIONS
+    if _DURATIONS is None:  # imported on first use: a project without durations never loads FEEL
+        from composite.feel.values import DayTimeDuration, YearMonthDuration
 
-    return DayTimeDuration, YearMonthDuration
+        _DURATIONS = (DayTimeDuration, YearMonthDuration)
+    return _DURATIONS
 
 
 def kind_of(value: Any) -> str | None:

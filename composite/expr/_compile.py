@@ -803,9 +803,27 @@ def _coalesce(node: Call) -> RowFn:
     return run
 
 
+def constant_call(node: Call) -> tuple[Any] | None:
+    """(the value,) of `date("2026-03-01")`, `duration("P90D")` and their kin on a text literal, made
+    once; None for any other call (or when making it fails: the call then fails where it runs)."""
+    if node.function not in _temporal.LITERAL_TEXT or len(node.args) != 1:
+        return None
+    arg = node.args[0]
+    if not isinstance(arg, Literal) or type(arg.value) is not str:
+        return None
+    try:
+        return (FUNCTIONS_IMPL[node.function](arg.value),)
+    except (OpError, ImportError):
+        return None
+
+
 def _call(node: Call) -> RowFn:
     if node.function == "coalesce":
         return _coalesce(node)
+    constant = constant_call(node)
+    if constant is not None:
+        value = constant[0]
+        return lambda row: value
     impl = function_impl(node)
     # round's digits are a literal, already bound into `impl`.
     arg_nodes = node.args[:1] if node.function == "round" else node.args

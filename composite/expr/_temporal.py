@@ -10,6 +10,8 @@ import datetime as _dt
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
 from composite import temporal
 
 TYPE = "expression_type"
@@ -31,6 +33,13 @@ class TemporalError(Exception):
 
 def kind(value: Any) -> str | None:
     return temporal.kind_of(value)
+
+
+def kind_of_type(kind: type) -> bool:
+    """Whether values of this exact type are dates, times or durations of the language."""
+    if kind in (_dt.date, _dt.datetime, _dt.time):
+        return True
+    return kind.__name__ in ("DayTimeDuration", "YearMonthDuration") and kind in temporal.durations()
 
 
 def _day_time(seconds: Decimal) -> Any:
@@ -150,8 +159,6 @@ def iso(value: Any) -> str:
 
 def plain(value: Any) -> Any:
     """A pandas Timestamp or numpy datetime64 as Python's date-time, or None for anything else."""
-    import numpy as np
-
     if isinstance(value, _dt.datetime):
         if getattr(value, "nanosecond", 0):
             return None
@@ -321,3 +328,98 @@ def check_literal(function: str, text: str) -> str | None:
 
 __all__ = ["BINARY", "FUNCTIONS", "NAMES", "TemporalError", "add", "check_literal", "compare", "iso", "kind", "mul",
            "orderable", "plain", "sub"]
+
+
+# -- on columns ------------------------------------------------------------------------------------
+# The column evaluator hands two object columns here before going value by value. Columns of plain
+# dates and of days-and-time durations are computed with numpy on day numbers and microseconds,
+# giving exactly the values the scalar operations above give; anything else returns None.
+
+_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
+_MIN_ORDINAL, _MAX_ORDINAL = _dt.date.min.toordinal(), _dt.date.max.toordinal()
+_MICROS_PER_DAY = 86_400_000_000
+
+
+def _one_type(values: list[Any]) -> type | None:
+    types = set(map(type, values))
+    return types.pop() if len(types) == 1 else None
+
+
+def _ordinals(values: list[Any]) -> Any:
+    return np.fromiter(map(_dt.date.toordinal, values), dtype=np.int64, count=len(values))
+
+
+def _dates_of(ordinals: Any) -> Any:
+    return (ordinals - _EPOCH_ORDINAL).astype("datetime64[D]").astype(object)
+
+
+def _micros(values: list[Any], *, exact: bool = False) -> Any:
+    """Each duration's microseconds, as `add` rounds them; None when one does not fit 64 bits (or,
+    when `exact`, holds a fraction of a microsecond, which rounding would hide from a comparison)."""
+    cache: dict[Any, int] = {}
+    out = []
+    for value in values:
+        seconds = value.seconds
+        micro = cache.get(seconds)
+        if micro is None:
+            scaled = seconds * 1_000_000
+            micro = cache[seconds] = int(scaled.to_integral_value())
+            if exact and micro != scaled:
+                return None
+        out.append(micro)
+    if out and (max(out) >= 2**63 or min(out) < -(2**63)):
+        return None
+    return np.array(out, dtype=np.int64)
+
+
+def _durations_of_days(days: Any) -> Any:
+    """DayTimeDuration objects for whole day counts, one object per distinct count."""
+    distinct, inverse = np.unique(days, return_inverse=True)
+    made = np.empty(len(distinct), dtype=object)
+    made[:] = [_day_time(Decimal(int(d)) * _DAY) for d in distinct.tolist()]
+    return made[inverse.reshape(-1)]
+
+
+def columns(op: str, a: list[Any], b: list[Any]) -> Any:
+    """`a op b` for the live values of two columns, as a numpy array, or None to go value by value.
+
+    Handled: date - date, date +/- duration, duration + date, and the orderings and equality of two
+    date columns or two duration columns (in days and time).
+    """
+    if not a:
+        return None
+    ta, tb = _one_type(a), _one_type(b)
+    if ta is None or tb is None:
+        return None
+    day_time = temporal.durations()[0] if (ta.__name__ == "DayTimeDuration" or tb.__name__ == "DayTimeDuration") \
+        else None
+    if ta is _dt.date and tb is _dt.date:
+        x, y = _ordinals(a), _ordinals(b)
+        if op == "-":
+            return _durations_of_days(x - y)
+        return _ORDER.get(op, _no)(x, y)
+    if day_time is not None and ta is day_time and tb is day_time and op in _ORDER:
+        x, y = _micros(a, exact=True), _micros(b, exact=True)
+        if x is None or y is None:
+            return None
+        return _ORDER[op](x, y)
+    if op == "+" and ta is day_time and tb is _dt.date:
+        a, b, ta, tb = b, a, tb, ta
+    if op in ("+", "-") and ta is _dt.date and day_time is not None and tb is day_time:
+        micros = _micros(b)
+        if micros is None:
+            return None
+        shift = micros // _MICROS_PER_DAY if op == "+" else (-micros) // _MICROS_PER_DAY  # midnight, then its date
+        moved = _ordinals(a) + shift
+        if moved.min() < _MIN_ORDINAL or moved.max() > _MAX_ORDINAL:
+            return None  # the scalar operation says which value leaves the calendar
+        return _dates_of(moved)
+    return None
+
+
+def _no(x: Any, y: Any) -> None:
+    return None
+
+
+_ORDER = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal, "==": np.equal,
+          "!=": np.not_equal}

@@ -25,6 +25,7 @@ from composite.expr._ast import (
     Not,
     Unary,
 )
+from composite.expr import _temporal
 from composite.expr._compile import (
     BAD_INPUT,
     BINARY,
@@ -45,6 +46,7 @@ from composite.expr._compile import (
     Membership,
     OpError,
     as_op_error,
+    constant_call,
     describe,
     function_impl,
     missing_message,
@@ -137,6 +139,8 @@ def _normalize_column(node: Name, raw: Any, size: int) -> np.ndarray:
 def _normalize_objects(node: Name, array: np.ndarray) -> np.ndarray:
     values = array.tolist()
     types = set(map(type, values))
+    if not types <= _PLAIN and all(t in _PLAIN or _temporal.kind_of_type(t) for t in types):
+        return array  # dates, times and durations (and plain values) are the language's own values
     converted = not types <= _PLAIN
     if converted:
         values, bad, first = [], [], None
@@ -506,6 +510,21 @@ def _chain(spine: list[Binary]) -> ColumnFn:
     return run
 
 
+def _dates(op: str, a: np.ndarray, b: np.ndarray, live: Live, size: int) -> np.ndarray | None:
+    """`a op b` on two columns of dates (or of durations) with numpy, or None: see `_temporal.columns`."""
+    if a.dtype != _OBJECT or b.dtype != _OBJECT or not size:
+        return None
+    rows = _live_rows(live, size)
+    if not len(rows) or (_temporal.kind(a[rows[0]]) is None and _temporal.kind(b[rows[0]]) is None):
+        return None
+    result = _temporal.columns(op, a[rows].tolist(), b[rows].tolist())
+    if result is None or live is None:
+        return result
+    out = np.zeros(size, dtype=bool) if result.dtype == _BOOL else np.empty(size, dtype=object)
+    out[rows] = result
+    return out
+
+
 def _binary(node: Binary) -> ColumnFn:
     if isinstance(node.left, Binary) and len(spine := left_spine(node)) > CHAIN_MIN:
         return _chain(spine)
@@ -517,6 +536,9 @@ def _binary(node: Binary) -> ColumnFn:
         b = right(batch, live)
         if _numeric(a, b):
             return fast(node, (a, b), live)
+        dated = _dates(node.op, a, b, live, batch.size)
+        if dated is not None:
+            return dated
         return _elementwise(node, scalar, [a, b], live, batch.size)
 
     return run
@@ -555,6 +577,9 @@ def _compare(node: Compare) -> ColumnFn:
         b = right(batch, live)
         if _numeric(a, b):
             return ufunc(a, b)
+        dated = _dates(node.op, a, b, live, batch.size)
+        if dated is not None:
+            return dated
         if equality:
             equal = _equality(node, a, b, live, batch.size, strings)
             return ~equal if negate else equal
@@ -694,6 +719,10 @@ def _coalesce(node: Call) -> ColumnFn:
 def _call(node: Call) -> ColumnFn:
     if node.function == "coalesce":
         return _coalesce(node)
+    constant = constant_call(node)
+    if constant is not None:  # date("2026-03-01"): one value, made when the expression compiles
+        value = constant[0]
+        return lambda batch, live: _full(value, batch.size)
     scalar = function_impl(node)
     if node.function == "round":
         fast, arg_nodes = _round(round_digits(node)), node.args[:1]
