@@ -236,11 +236,8 @@ class _Finder:
             else:
                 x = np.full(size, inp.lo, dtype=np.float64)
             memberships.extend(inp.memberships_batch(x))
-        out = []
-        for i in rules:
-            value = self.evaluator._rule_vector[i](memberships) * self.evaluator._weights[i]
-            out.append(np.broadcast_to(np.asarray(value, dtype=np.float64), (size,)))
-        return out
+        every = self.evaluator._strengths(memberships, size)  # in rule order: chained rules read earlier ones
+        return [every[i] for i in rules]
 
 
 # -- helpers -------------------------------------------------------------------------------------

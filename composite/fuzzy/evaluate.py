@@ -1247,6 +1247,15 @@ class FuzzyEvaluator:
             env[out.name] = np.array([value])
         return RowEvaluation(outputs, self._wrap(inputs, rules, evidence_outputs))
 
+    def _strengths(self, m: list[np.ndarray], size: int) -> list[np.ndarray]:
+        """Every rule's strength on columns of input memberships (in the evaluator's term order)."""
+        if self._chained:
+            acts = self._chain(self._rule_vector, list(m), lambda v: np.nan_to_num(v, nan=0.0, posinf=1.0,
+                                                                                     neginf=0.0), np.zeros(size))
+        else:
+            acts = [fn(m) * w for fn, w in zip(self._rule_vector, self._weights)]
+        return [np.broadcast_to(np.asarray(a, dtype=np.float64), (size,)) for a in acts]
+
     @staticmethod
     def _finish(out: "_Output", value: np.ndarray) -> np.ndarray:
         """FuzzyLite's last steps: lock-previous (rows in order), then the default, then lock-range."""
@@ -1300,12 +1309,7 @@ class FuzzyEvaluator:
         m: list[np.ndarray] = []
         for inp, x in zip(self._inputs, used):
             m.extend(inp.memberships_batch(x))
-        if self._chained:
-            acts = self._chain(self._rule_vector, m, lambda v: np.nan_to_num(v, nan=0.0, posinf=1.0, neginf=0.0),
-                               np.zeros(size))
-        else:
-            acts = [fn(m) * w for fn, w in zip(self._rule_vector, self._weights)]
-        acts = [np.broadcast_to(np.asarray(a, dtype=np.float64), (size,)) for a in acts]
+        acts = self._strengths(m, size)
         results = []
         outputs = {}
         env: dict[str, Any] = {inp.name: x for inp, x in zip(self._inputs, used)}

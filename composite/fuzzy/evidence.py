@@ -48,7 +48,7 @@ class FuzzyEvidence(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["mamdani", "takagi_sugeno"]
+    kind: Literal["mamdani", "takagi_sugeno", "hybrid"]
     numerics: Literal["skfuzzy", "fuzzylite"]
     inputs: dict[str, InputEvidence]
     rules: list[RuleEvidence]
