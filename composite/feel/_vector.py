@@ -8,6 +8,8 @@ its parent carries on with columns. The answers are `Expression.evaluate`'s, row
 from __future__ import annotations
 
 import decimal
+import itertools
+import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -45,56 +47,69 @@ class Column:
 
 
 class Batch:
-    """The input columns as FEEL values, and their rows (built only if some node needs them)."""
+    """The input columns, each read as FEEL values when a node first asks for it, and their rows
+    (built only if some node runs per row)."""
 
     def __init__(self, columns: Mapping[str, Any], notes: list[str] | None) -> None:
-        self.raw: dict[str, list[Any]] = {}
-        self.size = 0
-        sizes = set()
-        for name, column in columns.items():
-            values = column.tolist() if hasattr(column, "tolist") else list(column)
-            plain = (type(None), Decimal, str, bool)
-            self.raw[name] = [v if type(v) in plain else to_feel(v) for v in values]
-            sizes.add(len(values))
+        self._given = columns
+        sizes = {len(column) for column in columns.values()}
         if len(sizes) > 1:
             raise ValueError(f"columns of different lengths: {sorted(sizes)}")
         self.size = sizes.pop() if sizes else 0
         self.notes = notes
+        self._values: dict[str, list[Any]] = {}
         self._columns: dict[str, Column] = {}
         self._rows: list[dict[str, Any]] | None = None
+        self.computed: dict[str, Column] = {}
+
+    def values(self, name: str) -> list[Any]:
+        if name not in self._values:
+            column = self._given[name]
+            values = column.tolist() if hasattr(column, "tolist") else list(column)
+            if not set(map(type, values)) <= _PLAIN:
+                values = [to_feel(v) for v in values]
+            self._values[name] = values
+        return self._values[name]
 
     def column(self, name: str) -> Column | None:
-        if name not in self.raw:
+        if name not in self._given:
             return None
         if name not in self._columns:
-            self._columns[name] = classify(self.raw[name])
+            self._columns[name] = classify(self.values(name))
         return self._columns[name]
 
     def rows(self) -> list[dict[str, Any]]:
         if self._rows is None:
-            names = list(self.raw)
-            self._rows = [dict(zip(names, values)) for values in zip(*self.raw.values())] if names else [
+            names = list(self._given)
+            columns = [self.values(name) for name in names]
+            self._rows = [dict(zip(names, values)) for values in zip(*columns)] if names else [
                 {} for _ in range(self.size)]
         return self._rows
+
+
+_PLAIN = frozenset({type(None), Decimal, str, bool})
 
 
 def classify(values: list[Any]) -> Column:
     """A list of FEEL values as the narrowest column kind that holds them."""
     n = len(values)
-    kinds = {type(v) for v in values}
+    kinds = set(map(type, values))
+    has_null = type(None) in kinds
     kinds.discard(type(None))
-    mask = np.fromiter((v is None for v in values), dtype=bool, count=n)
+    if has_null:
+        mask = np.fromiter(map(operator.is_, values, itertools.repeat(None)), dtype=bool, count=n)
+    else:
+        mask = np.zeros(n, dtype=bool)
     if not kinds:
         return Column("null", None, mask)
     if len(kinds) == 1:
         kind = _KIND_OF.get(kinds.pop())
         if kind == "boolean":
-            data = np.fromiter((v is True for v in values), dtype=bool, count=n)
+            data = np.fromiter(map(operator.is_, values, itertools.repeat(True)), dtype=bool, count=n)
             return Column("boolean", data, mask)
         if kind is not None:
-            data = np.empty(n, dtype=object)
-            data[:] = values
-            if mask.any():
+            data = np.fromiter(values, dtype=object, count=n)
+            if has_null:
                 data[mask] = _PLACEHOLDER[kind]
             return Column(kind, data, mask)
     return Column("any", values, mask)
@@ -126,14 +141,29 @@ class VectorCompiler:
             vector = None
         if vector is None:
             return lambda batch: per_row(row, batch)
+        if isinstance(node, (ast.Literal, ast.Name)):
+            def run(batch: Batch) -> Column:
+                try:
+                    return vector(batch)
+                except Fallback:
+                    return per_row(row, batch)
 
-        def run(batch: Batch) -> Column:
-            try:
-                return vector(batch)
-            except Fallback:
-                return per_row(row, batch)
+            return run
+        # Vectorised nodes all sit in the expression's own scope (for, filters and functions run
+        # per row), and FEEL has no side effects: one text is one column, computed once.
+        key = " ".join(self.rows.text[node.start:node.end].split())
 
-        return run
+        def shared(batch: Batch) -> Column:
+            found = batch.computed.get(key)
+            if found is None:
+                try:
+                    found = vector(batch)
+                except Fallback:
+                    found = per_row(row, batch)
+                batch.computed[key] = found
+            return found
+
+        return shared
 
     def _Literal(self, node: ast.Literal) -> ColumnFn:
         value = node.value
@@ -375,10 +405,13 @@ def _note_rows(batch: Batch, rows: Any, message: str) -> None:
 
 def _no_negative_zero(values: Any) -> Any:
     # FEEL has one zero; decimal keeps a sign on it (0 * -1 is Decimal('-0')).
-    negative = np.fromiter((v.is_signed() and not v for v in values), dtype=bool, count=len(values))
-    if negative.any():
+    zero = np.flatnonzero(values == _ZERO)
+    if not len(zero):
+        return values
+    signed = [i for i in zero.tolist() if values[i].is_signed()]
+    if signed:
         values = values.copy()
-        values[negative] = [v.copy_abs() for v in values[negative]]  # -0.0 is 0.0, as plus() gives
+        values[signed] = [values[i].copy_abs() for i in signed]  # -0.0 is 0.0, as plus() gives
     return values
 
 
@@ -460,6 +493,8 @@ def compare_columns(op: str, a: Column, b: Column, size: int) -> Column:
 
 def evaluate_columns(compiled: ColumnFn, columns: Mapping[str, Any], notes: list[str] | None) -> list[Any]:
     batch = Batch(columns, notes)
+    if not batch.size:
+        return []
     return compiled(batch).to_list()
 
 
