@@ -11,8 +11,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from composite.feel._library import MISSING, Arguments, builtin
+from composite.feel._temporal import FarDate, FarDateTime, make_date, make_date_time
 from composite.feel.values import (
     DayTimeDuration,
+    FeelRuntimeError,
     Range,
     YearMonthDuration,
     feel_compare,
@@ -28,15 +30,6 @@ from composite.feel.values import (
 )
 
 
-def _checked_date(args: Arguments, year: int, month: int, day: int) -> datetime.date:
-    if not 1 <= year <= 9999:
-        raise args.fail(f"year {year} is outside the years this engine supports (1 to 9999)")
-    try:
-        return datetime.date(year, month, day)
-    except ValueError as error:
-        raise args.fail(f"no such date {year}-{month}-{day} ({error})") from None
-
-
 @builtin("date", "from", overloads=[(("year", "month", "day"), 3)])
 def date(first: Any, month: Any = MISSING, day: Any = MISSING) -> datetime.date:
     args = Arguments("date")
@@ -44,12 +37,15 @@ def date(first: Any, month: Any = MISSING, day: Any = MISSING) -> datetime.date:
         value = first
         if type(value) is str:
             return parse_date(value)
-        if type(value) is datetime.datetime:
+        if type(value) in (datetime.datetime, FarDateTime):
             return value.date()
-        if type(value) is datetime.date:
+        if type(value) in (datetime.date, FarDate):
             return value
         raise args.wrong("from", value, "a date string or a date and time")
-    return _checked_date(args, args.integer("year", first), args.integer("month", month), args.integer("day", day))
+    try:
+        return make_date(args.integer("year", first), args.integer("month", month), args.integer("day", day))
+    except FeelRuntimeError as error:
+        raise args.fail(str(error)) from None
 
 
 @builtin("date and time", "from", overloads=[(("date", "time"), 2)])
@@ -59,15 +55,15 @@ def date_and_time(first: Any, time: Any = MISSING) -> datetime.datetime:
         value = first
         if type(value) is str:
             return parse_date_and_time(value)
-        if type(value) is datetime.datetime:
+        if type(value) in (datetime.datetime, FarDateTime):
             return value
-        if type(value) is datetime.date:
-            return datetime.datetime.combine(value, datetime.time())
+        if type(value) in (datetime.date, FarDate):
+            return make_date_time(value, datetime.time())
         raise args.wrong("from", value, "a date and time string")
     day = args.date_like("date", first)
     if type(time) is not datetime.time:
         raise args.wrong("time", time, "a time")
-    return datetime.datetime.combine(day if type(day) is datetime.date else day.date(), time)
+    return make_date_time(day if type(day) in (datetime.date, FarDate) else day.date(), time)
 
 
 @builtin("time", "from", overloads=[(("hour", "minute", "second", "offset"), 3)])
@@ -77,9 +73,9 @@ def time(first: Any, minute: Any = MISSING, second: Any = MISSING, offset: Any =
         value = first
         if type(value) is str:
             return parse_time(value)
-        if type(value) is datetime.datetime:
+        if type(value) in (datetime.datetime, FarDateTime):
             return value.timetz()
-        if type(value) is datetime.date:
+        if type(value) in (datetime.date, FarDate):
             # a date's time is its midnight in UTC, as the spec's example gives (00:00:00Z)
             return datetime.time(tzinfo=datetime.timezone.utc)
         if type(value) is datetime.time:

@@ -11,6 +11,8 @@ from typing import Any, Callable, Iterable
 
 from composite.feel.values import (
     DayTimeDuration,
+    FarDate,
+    FarDateTime,
     FeelFunction,
     FeelRuntimeError,
     Range,
@@ -96,9 +98,9 @@ class Arguments:
             raise self.wrong(param, value, "a function")
         return value
 
-    def date_like(self, param: str, value: Any) -> datetime.date:
-        """A date, or a date and time (its date is used)."""
-        if type(value) not in (datetime.date, datetime.datetime):
+    def date_like(self, param: str, value: Any) -> Any:
+        """A date, or a date and time (its date is used), in any FEEL year."""
+        if type(value) not in (datetime.date, datetime.datetime, FarDate, FarDateTime):
             raise self.wrong(param, value, "a date or a date and time")
         return value
 

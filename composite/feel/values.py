@@ -8,9 +8,12 @@ null            None
 boolean         bool
 number          decimal.Decimal (never int or float), arithmetic in FEEL_CONTEXT
 string          str
-date            datetime.date (exactly; a datetime.datetime is a date and time)
+date            datetime.date (exactly; a datetime.datetime is a date and time), or a FarDate
 time            datetime.time (tzinfo None = local, a fixed offset, or a ZoneInfo)
-date and time   datetime.datetime (the same three kinds of zone)
+date and time   datetime.datetime (the same three kinds of zone), or a FarDateTime
+
+FarDate and FarDateTime hold the years Python's datetime cannot (before 1, after 9999; see
+composite.feel._temporal); every function here takes them where it takes a date or date-time.
 durations       DayTimeDuration(seconds: Decimal), YearMonthDuration(months: int)
 list            list
 context         dict[str, Any] (insertion ordered)
@@ -28,7 +31,6 @@ True
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import decimal
 import re
@@ -37,9 +39,15 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from composite.feel import _temporal as far
+from composite.feel._errors import FeelRuntimeError
+from composite.feel._temporal import FarDate, FarDateTime
+
 __all__ = [
     "FEEL_CONTEXT",
     "DayTimeDuration",
+    "FarDate",
+    "FarDateTime",
     "FeelFunction",
     "FeelRuntimeError",
     "Range",
@@ -72,10 +80,6 @@ __all__ = [
 FEEL_CONTEXT = decimal.Context(
     prec=34, rounding=decimal.ROUND_HALF_EVEN, Emax=6144, Emin=-6143, capitals=1, clamp=1, traps=[]
 )
-
-
-class FeelRuntimeError(Exception):
-    """A FEEL evaluation problem the spec answers with null: the message goes into the trace."""
 
 
 def is_number(value: Any) -> bool:
@@ -321,16 +325,11 @@ _TIME_RE = re.compile(_TIME)
 _DATE_TIME_RE = re.compile(_DATE + "T" + _TIME)
 
 
-def _date_of(match: re.Match[str]) -> datetime.date:
-    year = int(match["year"])
-    if not 1 <= year <= 9999:
-        raise FeelRuntimeError(f"year {year} is outside the years this engine supports (1 to 9999)")
-    if match["year"].startswith("-") or (len(match["year"]) > 4 and match["year"].startswith("0")):
-        raise FeelRuntimeError(f"not a date: {match.group(0)!r}")
-    try:
-        return datetime.date(year, int(match["month"]), int(match["day"]))
-    except ValueError as error:
-        raise FeelRuntimeError(f"not a date: {match.group(0)!r} ({error})") from None
+def _date_of(match: re.Match[str]) -> Any:
+    digits = match["year"].lstrip("-")
+    if len(digits) > 4 and digits.startswith("0"):
+        raise FeelRuntimeError(f"not a date (a year of more than four digits has no leading zero): {match.group(0)!r}")
+    return far.make_date(int(match["year"]), int(match["month"]), int(match["day"]))
 
 
 def _zone_of_match(match: re.Match[str]) -> datetime.tzinfo | None:
@@ -357,7 +356,7 @@ def _time_of(match: re.Match[str]) -> datetime.time:
     return datetime.time(hour, minute, second, micro, tzinfo=_zone_of_match(match))
 
 
-def parse_date(text: str) -> datetime.date:
+def parse_date(text: str) -> Any:
     """`YYYY-MM-DD`: `date("2018-12-10")`."""
     match = _DATE_RE.fullmatch(text) if isinstance(text, str) else None
     if match is None:
@@ -373,24 +372,21 @@ def parse_time(text: str) -> datetime.time:
     return _time_of(match)
 
 
-def parse_date_and_time(text: str) -> datetime.datetime:
+def parse_date_and_time(text: str) -> Any:
     """`YYYY-MM-DDThh:mm:ss[...]`, or a date alone (midnight, local)."""
     if not isinstance(text, str):
         raise FeelRuntimeError(f"not a date and time: {text!r}")
     match = _DATE_TIME_RE.fullmatch(text)
     if match is None:
         if _DATE_RE.fullmatch(text):
-            return datetime.datetime.combine(parse_date(text), datetime.time())
+            return far.make_date_time(parse_date(text), datetime.time())
         raise FeelRuntimeError(f"not a date and time (YYYY-MM-DDThh:mm:ss): {text!r}")
     if match["hour"] == "24" and match["minute"] == "00" and match["second"] == "00" and not (
             match["fraction"] or "").strip(".0"):
         # XML Schema's end of day: 24:00:00 is the next day's midnight
-        midnight = datetime.datetime.combine(_date_of(match), datetime.time(tzinfo=_zone_of_match(match)))
-        try:
-            return midnight + datetime.timedelta(days=1)
-        except OverflowError:
-            raise FeelRuntimeError(f"date and time out of range: {text!r}") from None
-    return datetime.datetime.combine(_date_of(match), _time_of(match))
+        next_day = far.shift_far(_date_of(match), datetime.timedelta(days=1))
+        return far.make_date_time(next_day, datetime.time(tzinfo=_zone_of_match(match)))
+    return far.make_date_time(_date_of(match), _time_of(match))
 
 
 def parse_temporal(text: str) -> Any:
@@ -436,8 +432,8 @@ def _time_text(t: datetime.time | datetime.datetime) -> str:
     return f"{t.hour:02d}:{t.minute:02d}:{t.second:02d}{_fraction(t.microsecond)}"
 
 
-def _date_text(d: datetime.date) -> str:
-    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
+def _date_text(d: Any) -> str:
+    return f"{far.year_text(d.year)}-{d.month:02d}-{d.day:02d}"
 
 
 def time_offset(t: datetime.time) -> datetime.timedelta | None:
@@ -632,6 +628,10 @@ def type_name(value: Any) -> str:
         return "days and time duration"
     if t is YearMonthDuration:
         return "years and months duration"
+    if t is FarDate:
+        return "date"
+    if t is FarDateTime:
+        return "date and time"
     if isinstance(value, list):
         return "list"
     if isinstance(value, dict):
@@ -681,6 +681,9 @@ def feel_compare(a: Any, b: Any) -> int | None:
         return (a > b) - (a < b)
     if ta is datetime.date and tb is datetime.date:
         return (a > b) - (a < b)
+    if far.is_date(a) and far.is_date(b):
+        days = far.days_between(a, b)
+        return (days > 0) - (days < 0)
     if ta is datetime.datetime and tb is datetime.datetime:
         if (a.tzinfo is None) != (b.tzinfo is None):
             return None
@@ -688,6 +691,13 @@ def feel_compare(a: Any, b: Any) -> int | None:
             a, b = _instant(a), _instant(b)
         a, b = _whole_second(a), _whole_second(b)
         return (a > b) - (a < b)
+    if far.is_date_time(a) and far.is_date_time(b):
+        if (a.tzinfo is None) != (b.tzinfo is None):
+            return None
+        seconds = far.seconds_between(a, b)
+        # to the whole second, as above: the fractions are compared apart from the seconds
+        whole = seconds - (Decimal(a.microsecond) - Decimal(b.microsecond)).scaleb(-6)
+        return (whole > 0) - (whole < 0)
     if ta is datetime.time and tb is datetime.time:
         if (a.tzinfo is None) != (b.tzinfo is None):
             return None
@@ -714,7 +724,7 @@ def feel_equal(a: Any, b: Any) -> bool | None:
     ta, tb = type(a), type(b)
     if ta is bool or tb is bool:
         return a == b if ta is tb else None
-    if ta is datetime.datetime and tb is datetime.datetime or ta is datetime.time and tb is datetime.time:
+    if far.is_date_time(a) and far.is_date_time(b) or ta is datetime.time and tb is datetime.time:
         if (a.tzinfo is None) != (b.tzinfo is None):
             return False
         return feel_compare(a, b) == 0
@@ -752,47 +762,44 @@ def feel_is(a: Any, b: Any) -> bool:
     if type(a) is not type(b) and not (isinstance(a, list) and isinstance(b, list)) and not (
             isinstance(a, dict) and isinstance(b, dict)):
         return False
-    if type(a) in (datetime.time, datetime.datetime):
+    if type(a) in (datetime.time, datetime.datetime, FarDateTime):
         # the same wall clock in the same zone (by name) or at the same fixed offset
         if (a.tzinfo is None) != (b.tzinfo is None) or _zone_name(a.tzinfo) != _zone_name(b.tzinfo):
             return False
         if a.tzinfo is not None and _zone_name(a.tzinfo) is None and a.utcoffset() != b.utcoffset():
             return False
-        return a.replace(tzinfo=None) == b.replace(tzinfo=None)
+        (x, x_cycles), (y, y_cycles) = far.pair(a), far.pair(b)
+        return x_cycles == y_cycles and x.replace(tzinfo=None) == y.replace(tzinfo=None)
     return feel_equal(a, b) is True
 
 
 # --------------------------------------------------------------------------- arithmetic
 
 
-def _add_months(d: datetime.date | datetime.datetime, months: int) -> Any:
-    """Calendar months added, the day clamped to the month's end (Jan 31 + 1 month = Feb 28/29)."""
-    index = d.year * 12 + (d.month - 1) + months
-    year, month = divmod(index, 12)
-    if not 1 <= year <= 9999:
-        raise FeelRuntimeError(f"year {year} is outside the years this engine supports (1 to 9999)")
-    day = min(d.day, calendar.monthrange(year, month + 1)[1])
-    return d.replace(year=year, month=month + 1, day=day)
+def _shift_date_time(dt: Any, delta: datetime.timedelta) -> Any:
+    if type(dt) is datetime.datetime:
+        try:
+            if isinstance(dt.tzinfo, ZoneInfo):
+                # a zone's wall clock jumps at DST: add elapsed time, then read the wall clock again
+                return (_instant(dt) + delta).astimezone(dt.tzinfo)
+            return dt + delta
+        except OverflowError:
+            pass  # beyond year 9999 or before year 1: the far-years arithmetic below holds it
+    return far.shift_far(dt, delta)
 
 
-def _shift_date_time(dt: datetime.datetime, delta: datetime.timedelta) -> datetime.datetime:
-    try:
-        if isinstance(dt.tzinfo, ZoneInfo):
-            # a zone's wall clock jumps at DST: add elapsed time, then read the wall clock again
-            return (_instant(dt) + delta).astimezone(dt.tzinfo)
-        return dt + delta
-    except OverflowError:
-        raise FeelRuntimeError("date and time out of range (years 1 to 9999)") from None
-
-
-def _midnight(d: datetime.date, zone: datetime.tzinfo | None = None) -> datetime.datetime:
-    return datetime.datetime.combine(d, datetime.time(), tzinfo=zone)
+def _midnight(d: Any, zone: datetime.tzinfo | None = None) -> Any:
+    return far.make_date_time(d, datetime.time(tzinfo=zone))
 
 
 def _shift_time(t: datetime.time, delta: datetime.timedelta) -> datetime.time:
     # times wrap around midnight
     moment = datetime.datetime.combine(datetime.date(2000, 1, 2), t.replace(tzinfo=None)) + delta
     return moment.time().replace(tzinfo=t.tzinfo)
+
+
+_DATES = (datetime.date, datetime.datetime, FarDate, FarDateTime)
+_TEMPORALS = (*_DATES, datetime.time)
 
 
 def _mismatch(op: str, a: Any, b: Any) -> FeelRuntimeError:
@@ -810,19 +817,16 @@ def feel_add(a: Any, b: Any) -> Any:
         return a + b
     if ta is tb and ta in (DayTimeDuration, YearMonthDuration):
         return a.add(b)
-    if tb in (datetime.date, datetime.datetime, datetime.time) and ta in (DayTimeDuration, YearMonthDuration):
+    if tb in _TEMPORALS and ta in (DayTimeDuration, YearMonthDuration):
         a, b, ta, tb = b, a, tb, ta
-    if tb is YearMonthDuration and ta in (datetime.date, datetime.datetime):
-        return _add_months(a, b.months)
+    if tb is YearMonthDuration and ta in _DATES:
+        return far.add_months(a, b.months)
     if tb is DayTimeDuration:
-        if ta is datetime.datetime:
+        if far.is_date_time(a):
             return _shift_date_time(a, b.to_timedelta())
-        if ta is datetime.date:
+        if far.is_date(a):
             # DMN 1.4+: date + duration is a date (the time of day the duration reaches is dropped)
-            try:
-                return (_midnight(a) + b.to_timedelta()).date()
-            except OverflowError:
-                raise FeelRuntimeError("date out of range (years 1 to 9999)") from None
+            return _shift_date_time(_midnight(a), b.to_timedelta()).date()
         if ta is datetime.time:
             return _shift_time(a, b.to_timedelta())
     raise _mismatch("add", a, b)
@@ -837,19 +841,18 @@ def feel_subtract(a: Any, b: Any) -> Any:
         return _num(FEEL_CONTEXT.subtract(a, b))
     if ta is tb and ta in (DayTimeDuration, YearMonthDuration):
         return a.subtract(b)
-    if tb in (DayTimeDuration, YearMonthDuration) and ta in (datetime.date, datetime.datetime, datetime.time):
+    if tb in (DayTimeDuration, YearMonthDuration) and ta in _TEMPORALS:
         return feel_add(a, b.negate())
-    if ta in (datetime.date, datetime.datetime) and tb in (datetime.date, datetime.datetime):
-        if ta is tb is datetime.date:
-            return DayTimeDuration(Decimal((a - b).days * _SECONDS_PER_DAY))
+    if ta in _DATES and tb in _DATES:
+        if far.is_date(a) and far.is_date(b):
+            return DayTimeDuration(Decimal(far.days_between(a, b) * _SECONDS_PER_DAY))
         # a date next to a date and time is its midnight in UTC (DMN 1.5 10.3.2.3.6)
-        x = a if ta is datetime.datetime else _midnight(a, datetime.timezone.utc)
-        y = b if tb is datetime.datetime else _midnight(b, datetime.timezone.utc)
+        x = a if far.is_date_time(a) else _midnight(a, datetime.timezone.utc)
+        y = b if far.is_date_time(b) else _midnight(b, datetime.timezone.utc)
         if (x.tzinfo is None) != (y.tzinfo is None):
             raise FeelRuntimeError("cannot subtract a date and time with a time zone and one without")
-        if x.tzinfo is not None:
-            x, y = _instant(x), _instant(y)
-        return DayTimeDuration.from_timedelta(x - y)
+        return DayTimeDuration(_num(far.seconds_between(x, y)).normalize(FEEL_CONTEXT)
+                               if (x.microsecond or y.microsecond) else _num(far.seconds_between(x, y)))
     if ta is datetime.time and tb is datetime.time:
         if (a.tzinfo is None) != (b.tzinfo is None):
             raise FeelRuntimeError("cannot subtract a time with a time zone and one without")
@@ -937,12 +940,12 @@ def feel_string(value: Any) -> str:
         return number_text(value)
     if t is str:
         return value
-    if t is datetime.date:
+    if t is datetime.date or t is FarDate:
         return _date_text(value)
     if t is datetime.time:
         return _time_text(value) + _zone_text(value.tzinfo, None)
-    if t is datetime.datetime:
-        return _date_text(value) + "T" + _time_text(value) + _zone_text(value.tzinfo, value)
+    if t is datetime.datetime or t is FarDateTime:
+        return _date_text(value) + "T" + _time_text(value) + _zone_text(value.tzinfo, far.pair(value)[0])
     if t in (DayTimeDuration, YearMonthDuration):
         return value.iso()
     if isinstance(value, list):
@@ -979,7 +982,7 @@ def to_feel(value: Any) -> Any:
     ISO strings stay strings: a string becomes a date only when the model says so.
     """
     if value is None or type(value) in (bool, str, Decimal, datetime.date, datetime.datetime, datetime.time,
-                                        DayTimeDuration, YearMonthDuration):
+                                        DayTimeDuration, YearMonthDuration, FarDate, FarDateTime):
         return value
     if isinstance(value, bool):
         return bool(value)
@@ -1202,7 +1205,7 @@ def temporal_property(value: Any, name: str) -> Any:
     Raises FeelRuntimeError for a property the value's type does not have.
     """
     t = type(value)
-    if t in (datetime.date, datetime.datetime):
+    if t in _DATES:
         if name == "year":
             return Decimal(value.year)
         if name == "month":
@@ -1211,7 +1214,7 @@ def temporal_property(value: Any, name: str) -> Any:
             return Decimal(value.day)
         if name == "weekday":
             return Decimal(value.isoweekday())
-    if t in (datetime.time, datetime.datetime):
+    if t in (datetime.time, datetime.datetime, FarDateTime):
         if name == "hour":
             return Decimal(value.hour)
         if name == "minute":
@@ -1219,7 +1222,7 @@ def temporal_property(value: Any, name: str) -> Any:
         if name == "second":
             return Decimal(value.second)
         if name == "time offset":
-            offset = value.utcoffset() if t is datetime.datetime else time_offset(value)
+            offset = time_offset(value) if t is datetime.time else value.utcoffset()
             return None if offset is None else DayTimeDuration.from_timedelta(offset)
         if name == "timezone":
             return _zone_name(value.tzinfo)

@@ -51,6 +51,12 @@ CASES: list[tuple[str, tuple[Any, ...], Any]] = [
     ("date", (at("2017-08-14T14:25:00"),), datetime.date(2017, 8, 14)),
     ("date", (at("2017-09-03T09:45:30@Europe/Paris"),), datetime.date(2017, 9, 3)),
     ("date", (D(2017), D(1), D(1)), datetime.date(2017, 1, 1)),
+    ("date", (D(-2017), D(12), D(31)), at("-2017-12-31")),
+    ("date", (at("-2017-08-14T14:25:00"),), at("-2017-08-14")),
+    ("years and months duration", (at("-2016-01-30T09:05:00"), at("-2017-02-28T02:02:02")), YearMonthDuration(-11)),
+    ("years and months duration", (at("2014-12-31T23:59:59"), at("-2019-10-01T12:32:59")),
+     YearMonthDuration(-(4033 * 12 + 2))),
+    ("day of week", (at("-2017-12-31"),), "Saturday"),
     ("date and time", ("2012-12-24T23:59:00",), datetime.datetime(2012, 12, 24, 23, 59)),
     ("date and time", ("2012-12-24",), datetime.datetime(2012, 12, 24)),
     ("date and time", (at("2012-12-24"), at("23:59:00Z")),
@@ -407,7 +413,8 @@ def test_named_invocation_uses_the_spec_parameter_names(name: str, named: dict[s
 
 ERRORS: list[tuple[str, tuple[Any, ...]]] = [
     ("date", (None,)), ("date", ()), ("date", ("2017-13-10",)), ("date", (D(2017), D(13), D(31))),
-    ("date", (D(1),)), ("date", ([],)), ("date", (D(2017), D(1), None)),
+    ("date", (D(1),)), ("date", ([],)), ("date", (D(2017), D(1), None)), ("date", (D(-1000999999), D(12), D(1))),
+    ("date", ("9999999999-12-25",)),
     ("time", ("24:01:00",)), ("time", (D(24), D(59), D(45), None)), ("time", (D(12), None, D(45), None)),
     ("time", (D(2017),)),
     ("date and time", ("2012-12-24T23:59",)), ("date and time", (at("2012-12-24"), "23:59:00")),

@@ -109,7 +109,7 @@ def test_dates_read_and_write_iso(text: str, written: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["2012-12-25T", "", "2012/12/25", "2017-13-10", "2017-12-32", "998-12-31",
-                                  "01211-12-31", "+2012-12-02", "2019-02-29", "0000-12-25"])
+                                  "01211-12-31", "+2012-12-02", "2019-02-29", "9999999999-12-25"])
 def test_an_impossible_or_malformed_date_is_an_error(text: str) -> None:
     with pytest.raises(FeelRuntimeError):
         parse_date(text)
@@ -193,6 +193,42 @@ def test_local_and_zoned_date_times_have_no_order() -> None:
 ])
 def test_is_asks_for_the_same_value_in_the_same_zone(left: str, right: str, same: bool) -> None:
     assert feel_is(at(left), at(right)) is same
+
+
+# --------------------------------------------------------------------------- years beyond Python's
+
+
+@pytest.mark.parametrize("text", ["-2017-12-31", "-2017-01-01", "999999999-12-31", "-999999999-12-31", "0000-02-29",
+                                  "-0004-02-29", "10000-01-01"])
+def test_dates_in_any_feel_year_read_and_write_back(text: str) -> None:
+    value = parse_date(text)
+    assert type_name(value) == "date"
+    assert feel_string(value) == text
+    assert feel_equal(value, parse_date(text)) is True
+
+
+def test_far_years_keep_the_calendar() -> None:
+    assert temporal_property(at("-2017-12-31"), "year") == D(-2017)
+    assert temporal_property(at("-2017-12-31"), "weekday") == D(6)  # the 400-year cycle keeps weekdays
+    with pytest.raises(FeelRuntimeError):
+        parse_date("-0001-02-29")  # 2 BC is no leap year
+    assert feel_compare(at("-2021-01-01"), at("2021-01-01")) == -1
+    assert feel_compare(at("999999999-12-31"), at("9999-12-31")) == 1
+    assert feel_string(feel_subtract(at("2021-01-02"), at("-2021-01-01"))) == "P1476312D"
+
+
+@pytest.mark.parametrize(("start", "duration", "result"), [
+    ("9999-12-31", "P1D", "10000-01-01"),  # out of Python's years and back
+    ("0001-01-01", "-P1D", "0000-12-31"),
+    ("-0001-01-31", "P1M", "-0001-02-28"),
+    ("-2021-01-01T10:10:10+11:00", "P1Y", "-2020-01-01T10:10:10+11:00"),
+    ("-2021-01-01T10:10:10+11:00", "-P1M", "-2022-12-01T10:10:10+11:00"),
+    ("-2021-01-01T10:10:10@Australia/Melbourne", "-PT1H", "-2021-01-01T09:10:10@Australia/Melbourne"),
+    ("-2021-01-01T10:10:10@Australia/Melbourne", "-P1D", "-2022-12-31T10:10:10@Australia/Melbourne"),
+    ("-2021-01-01T10:10:10", "P146097D", "-1621-01-01T10:10:10"),  # one whole 400-year cycle
+])
+def test_arithmetic_in_far_years(start: str, duration: str, result: str) -> None:
+    assert feel_string(feel_add(at(start), at(duration))) == result
 
 
 # --------------------------------------------------------------------------- temporal arithmetic
