@@ -45,8 +45,10 @@ class Compiler:
         self.problems = problems
         self.names: set[str] = set()
         self.free_names: set[str] = set()
+        self.language: str | None = doc.root.get("expressionLanguage")
         # The declared type of an input expression that is one name: a Camunda 7 style request field's type.
         self.input_types: dict[str, DmnType] = {}
+        self.table_outputs: dict[str, list[str]] = {}  # decision -> its decision table's output names
 
     # ---------------------------------------------------------------------------------------------
     # Problems and FEEL text
@@ -57,7 +59,7 @@ class Compiler:
                                      severity="warning" if warning else "error"))
 
     def expression(self, text: str | None, *, line: int | None, local: Iterable[str] = (),
-                   what: str = "expression") -> Evaluator:
+                   what: str = "expression", language: str | None = None) -> Evaluator:
         from composite.feel import FeelSyntaxError, compile_expression
 
         if text is None or not text.strip():
@@ -66,7 +68,7 @@ class Compiler:
         try:
             compiled = compile_expression(text, names=sorted(names))
         except FeelSyntaxError as error:
-            self._syntax(error, text, line, what)
+            self._syntax(error, text, line, what, language)
             return _null
         self._free(compiled, names)
 
@@ -76,7 +78,7 @@ class Compiler:
         return evaluate
 
     def unary_tests(self, text: str | None, *, line: int | None, local: Iterable[str] = (),
-                    what: str = "unary tests") -> Callable[..., bool | None] | None:
+                    what: str = "unary tests", language: str | None = None) -> Callable[..., bool | None] | None:
         from composite.feel import FeelSyntaxError, compile_unary_tests
 
         if text is None or not text.strip():
@@ -84,7 +86,7 @@ class Compiler:
         try:
             compiled = compile_unary_tests(text, names=sorted(self.names | set(local)))
         except FeelSyntaxError as error:
-            self._syntax(error, text, line, what)
+            self._syntax(error, text, line, what, language)
             return lambda *_args, **_named: None
 
         def test(value: Any, scope: dict[str, Any] | None = None, notes: list[str] | None = None) -> bool | None:
@@ -92,11 +94,21 @@ class Compiler:
 
         return test
 
-    def _syntax(self, error: Exception, text: str, line: int | None, what: str) -> None:
+    def _syntax(self, error: Exception, text: str, line: int | None, what: str, language: str | None) -> None:
         # The FEEL error's line is within the expression text; the file line is the element's.
         inner_line = getattr(error, "line", None) or 1
         column = getattr(error, "column", None)
         message = str(getattr(error, "message", None) or error).splitlines()[0]
+        stripped = text.strip()
+        language = language or self.language
+        language = language if language and "feel" not in language.lower() else None
+        if stripped.startswith("${") and stripped.endswith("}"):
+            # Camunda 7's default language for input expressions and output entries is JUEL.
+            message = (f"this is a JUEL expression, not FEEL; composite evaluates FEEL only: write "
+                       f"'{_short(stripped[2:-1].strip())}' in FEEL (FEEL says: {message})")
+        elif language:
+            message = (f"the expression language is '{language}', not FEEL; composite evaluates FEEL "
+                       f"only: rewrite this expression in FEEL (FEEL says: {message})")
         self.problem("feel_syntax", f"{what} '{_short(text)}': {message}",
                      (line or 0) + inner_line - 1 if line else None, column=column)
 
@@ -142,7 +154,7 @@ class Compiler:
         text_element = next((child for child in element if local_name(child) == "text"), None)
         text = text_element.text if text_element is not None else None
         return self.expression(text, line=self.doc.line(text_element) or self.doc.line(element), local=local,
-                               what=f"the expression of '{decision}'")
+                               what=f"the expression of '{decision}'", language=element.get("expressionLanguage"))
 
     def _context(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
         entries: list[tuple[str | None, Evaluator, DmnType | None]] = []

@@ -76,6 +76,7 @@ class Decision:
     knowledge: list[tuple[str | None, str]]
     expression: Evaluator | None
     line: int | None
+    outputs: list[str] = field(default_factory=list)  # a decision table's output names
 
 
 @dataclass
@@ -201,6 +202,13 @@ class _Run:
                     scope[prefix] = {**scope[prefix], required: value}
                 else:
                     scope[required] = value
+                    # Camunda 7 reads a required table's result by its output names (the output's `name`).
+                    outputs = owner.decisions[required].outputs
+                    if len(outputs) == 1 and outputs[0] not in model.inputs and outputs[0] not in model.decisions:
+                        scope[outputs[0]] = value
+                    elif len(outputs) > 1 and isinstance(value, dict):
+                        scope.update({key: value.get(key) for key in outputs
+                                      if key not in model.inputs and key not in model.decisions})
             value = decision.expression(scope, self.notes) if decision.expression else None
             value = conform(value, decision.type, notes=self.notes, what=f"decision '{name}'")
         finally:
@@ -317,12 +325,16 @@ class _Reader:
                 compiler.problem("dmn_format", f"decision '{name}' has no expression; it decides null",
                                  self.doc.line(element), warning=True)
             model.decisions[name] = Decision(name, element.get("id"), types.resolve(type_ref), requires, knowledge,
-                                             expression, self.doc.line(element))
+                                             expression, self.doc.line(element),
+                                             compiler.table_outputs.get(name, []))
         for element in self.children(root, "decisionService"):
             model.invocables[element.get("name") or ""] = self._service(element, model, types)
         if not model.inputs and not model.imports:
             # Camunda 7 style: no <inputData>; the request's fields are the names the expressions read.
-            model.free_names = sorted(compiler.free_names - set(model.decisions) - set(model.invocables))
+            passed_on = {output for decision in model.decisions.values() for namespace, reference in decision.requires
+                         if (found := model.element_id(namespace, reference)) and found[1] in model.decisions
+                         for output in model.decisions[found[1]].outputs}
+            model.free_names = sorted(compiler.free_names - set(model.decisions) - set(model.invocables) - passed_on)
             model.free_types = {name: compiler.input_types[name] for name in model.free_names
                                 if name in compiler.input_types}
         errors = [problem for problem in model.problems if problem.severity != "warning"]

@@ -65,7 +65,9 @@ def compile_table(compiler: Compiler, element: ET.Element, decision: str, local:
                 compiler.input_types.setdefault(text.strip(), declared)
             inputs.append(_Input(
                 compiler.expression(text, line=doc.line(text_element) or line, local=local,
-                                    what=f"input expression of '{decision}'"),
+                                    what=f"input expression of '{decision}'",
+                                    language=expression_element.get("expressionLanguage")
+                                    if expression_element is not None else None),
                 compiler.unary_tests(values_text, line=line, local=local, what=f"input values of '{decision}'"),
                 declared,
                 child.get("label") or (text or "").strip()))
@@ -91,12 +93,16 @@ def compile_table(compiler: Compiler, element: ET.Element, decision: str, local:
                 if entry_tag == "inputEntry":
                     stripped = (text or "").strip()
                     entries.append(None if stripped in ("", "-") else compiler.unary_tests(
-                        text, line=doc.line(entry) or line, local=local, what=f"an input entry of '{decision}'"))
+                        text, line=doc.line(entry) or line, local=local, what=f"an input entry of '{decision}'",
+                        language=entry.get("expressionLanguage")))
                 elif entry_tag == "outputEntry":
                     results.append(compiler.expression(text, line=doc.line(entry) or line, local=local,
-                                                       what=f"an output entry of '{decision}'"))
+                                                       what=f"an output entry of '{decision}'",
+                                                       language=entry.get("expressionLanguage")))
             rules.append((entries, results, line))
     single = len(outputs) == 1
+    # Camunda 7 passes a required decision table's result on under its output names as well.
+    compiler.table_outputs[decision] = [output.name for output in outputs if output.name]
 
     def row_value(values: list[Any]) -> Any:
         if single:

@@ -48,28 +48,36 @@ def test_a_parking_violation_needs_no_speeds(traffic: CompositeEngine) -> None:
     assert decision.outputs["Should the driver be suspended?"] == "Yes"
 
 
-@pytest.mark.parametrize(("season", "guests", "children", "dish", "beverages"), [
-    ("Spring", 7, False, "Steak", ["Pinot Noir", "Water"]),
-    ("Spring", 3, False, "Dry Aged Gourmet Steak", ["Pinot Noir", "Water"]),
-    ("Fall", 4, True, "Spareribs", ["Aecht Schlenkerla Rauchbier", "Apple Juice", "Water"]),
-    ("Winter", 10, False, "Stew", ["Guiness", "Water"]),
-    ("Summer", 20, True, "Light Salad and a nice Steak", ["Pinot Noir", "Apple Juice", "Water"]),
+@pytest.mark.parametrize(("temperature", "day", "children", "outputs"), [
+    (20, "Weekend", False, {"Season": "Spring", "Guest Count": 15, "Dish": "Stew", "Beverages": ["Guiness", "Water"]}),
+    (15, "WeekDay", False, {"Season": "Spring", "Guest Count": 4, "Dish": "Dry Aged Gourmet Steak",
+                            "Beverages": ["Pinot Noir", "Water"]}),
+    (5, "Holiday", True, {"Season": "Winter", "Guest Count": 10, "Dish": "Stew",
+                          "Beverages": ["Guiness", "Apple Juice", "Water"]}),
+    (35, "WeekDay", True, {"Season": "Summer", "Guest Count": 4, "Dish": "Light Salad and a nice Steak",
+                           "Beverages": ["Pinot Noir", "Apple Juice", "Water"]}),
 ])
-def test_a_camunda_style_model_reads_request_fields_and_chains_decisions(
-        dinner: CompositeEngine, season: str, guests: int, children: bool, dish: str, beverages: list[str]) -> None:
-    decision = dinner.decide({"season": season, "guestCount": guests, "guestsWithChildren": children})
-    assert decision.outputs == {"Dish": dish, "Beverages": beverages}
+def test_a_camunda_style_model_reads_request_fields_and_required_decisions_output_names(
+        dinner: CompositeEngine, temperature: int, day: str, children: bool, outputs: dict) -> None:
+    decision = dinner.decide({"temperature": temperature, "dayType": day, "guestsWithChildren": children})
+    assert decision.outputs == outputs
 
 
 def test_a_camunda_style_models_fields_are_typed_by_its_input_expressions(dinner: CompositeEngine) -> None:
-    concepts = dinner.project.input_schema.concepts
-    assert {name: concepts[name].type for name in ("season", "guestCount", "guestsWithChildren")} == {
-        "season": "string", "guestCount": "number", "guestsWithChildren": "boolean"}
+    # season, guestCount and desiredDish are read too, but required decisions give them: not request fields.
+    assert {name: concept.type for name, concept in dinner.project.input_schema.concepts.items()} == {
+        "temperature": "number", "dayType": "string", "guestsWithChildren": "boolean"}
+
+
+def test_a_day_type_outside_the_input_values_decides_null_with_a_note(dinner: CompositeEngine) -> None:
+    decision = dinner.decide({"temperature": 20, "dayType": "Sunday"})
+    assert decision.outputs["Guest Count"] is None
+    assert decision.outputs["Season"] == "Spring"
 
 
 def test_decide_batch_agrees_with_decide(dinner: CompositeEngine) -> None:
-    rows = [{"season": "Spring", "guestCount": 7, "guestsWithChildren": False},
-            {"season": "Fall", "guestCount": 4, "guestsWithChildren": True}]
+    rows = [{"temperature": 20, "dayType": "Weekend", "guestsWithChildren": False},
+            {"temperature": 35, "dayType": "WeekDay", "guestsWithChildren": True}]
     batch = dinner.decide_batch(rows)
     singles = [dinner.decide(row).outputs for row in rows]
     assert [list(batch["Dish"]), list(batch["Beverages"])] == [[s["Dish"] for s in singles],

@@ -168,3 +168,16 @@ def test_collect_with_sum_and_priority_rank_by_output_values() -> None:
         <rule><inputEntry><text>&gt; 60</text></inputEntry><outputEntry><text>"senior"</text></outputEntry></rule>
       </decisionTable></decision>"""
     assert decide(body, {"Age": Decimal(70)}) == {"Score": Decimal(15), "Band": "senior"}
+
+
+def test_a_juel_expression_is_refused_with_its_feel_spelling() -> None:
+    text = model("""
+      <decision id="x" name="Camunda">
+        <decisionTable>
+          <input><inputExpression><text>${input1}</text></inputExpression></input><output name="o"/>
+          <rule><inputEntry><text>-</text></inputEntry><outputEntry><text>1</text></outputEntry></rule>
+        </decisionTable></decision>""")
+    with pytest.raises(ProjectError) as caught:
+        read_model(text, file="camunda.dmn")
+    message = caught.value.problems[0].message
+    assert "JUEL" in message and "write 'input1' in FEEL" in message
