@@ -1,7 +1,8 @@
 """Fuzzy rule bases: expert-written fuzzy modules with scikit-fuzzy semantics, fast and explainable.
 
 Read one (`read_fuzzy_yaml`, `read_fll`), evaluate it (`FuzzyEvaluator`), write it to FuzzyLite
-(`to_fll`). The `fuzzy` node kind (composite.nodes.fuzzy) puts one in a decision graph.
+(`to_fll`) or to YAML (`to_fuzzy_yaml`). The `fuzzy` node kind (composite.nodes.fuzzy) puts one in a
+decision graph; `python -m composite.fuzzy.conformance DIR` checks FuzzyLite engines against their data.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from composite.fuzzy.model import (
     check_rule_base,
 )
 from composite.fuzzy.rules import RuleSyntaxError, parse_antecedent, parse_consequents
-from composite.fuzzy.yamlformat import read_fuzzy_yaml
+from composite.fuzzy.yamlformat import read_fuzzy_yaml, to_fuzzy_yaml
 
 __all__ = [
     "And",
@@ -50,4 +51,5 @@ __all__ = [
     "read_fuzzy_yaml",
     "render",
     "to_fll",
+    "to_fuzzy_yaml",
 ]

@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["composite.fuzzy.membership", "composite.fuzzy.rules", "composite.fuzzy.evaluate",
-           "composite.fuzzy.evidence"]
+           "composite.fuzzy.evidence", "composite.fuzzy.formula", "composite.fuzzy.yamlformat"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -198,3 +198,13 @@ def test_these_rule_bases_survive_the_yaml_round_trip(text: str) -> None:
     ours = FuzzyEvaluator(rb, numerics="fuzzylite").evaluate_batch(columns).outputs
     theirs = FuzzyEvaluator(again, numerics="fuzzylite").evaluate_batch(columns).outputs
     assert all(np.array_equal(ours[k], theirs[k], equal_nan=True) for k in ours)
+
+
+def test_validate_checks_a_chained_rule_base_through_the_evaluator() -> None:
+    from composite.fuzzy.check import check_fuzzy
+
+    rb = read_fuzzy_yaml(CHAINED, file="t.fuzzy.yaml")
+    problems = check_fuzzy(rb)
+    # x = 0 fires no rule and neither output has a default: one finding per output, located at it
+    assert {(p.code, p.field) for p in problems} == {("fuzzy.no_rule_fires", "outputs.power.default"),
+                                                      ("fuzzy.no_rule_fires", "outputs.echo.default")}
