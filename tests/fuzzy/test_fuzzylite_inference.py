@@ -69,7 +69,8 @@ def test_a_rule_block_out_of_range_is_refused_at_its_line() -> None:
     text = TWO_INPUTS + "blocks: [{and: min}]\nrules:\n  - {if: a is high, then: y is c, block: 3}\n"
     with pytest.raises(ProjectError) as error:
         read_fuzzy_yaml(text, file="t.fuzzy.yaml")
-    assert any(p.line == 12 and "block of rule 'rule_1' must be an index into 'blocks:', 0 to 0; got 3" in p.message for p in error.value.problems)
+    expected = "block of rule 'rule_1' must be an index into 'blocks:', 0 to 0; got 3"
+    assert any(p.line == 12 and expected in p.message for p in error.value.problems)
 
 
 CHAINED = """
