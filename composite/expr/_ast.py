@@ -195,7 +195,7 @@ FUNCTIONS: dict[str, Function] = {
         Function("time", 1, 1, 'time("14:30:00")', "a time of day, from ISO text or from a date and time"),
         Function("duration", 1, 1, 'duration("P90D")',
                  "a duration: in days and time (P90D, PT36H) or in years and months (P1Y6M)"),
-        Function("days", 1, 1, "days(d)", "the days of a days-and-time duration, such as a date minus a date"),
+        Function("days", 1, 1, "days(d)", "the days (a number, with any fraction) of a days-and-time duration, such as a date minus a date"),
         Function("year", 1, 1, "year(d)", "the year of a date or a date and time"),
         Function("month", 1, 1, "month(d)", "the month (1 to 12) of a date or a date and time"),
         Function("day", 1, 1, "day(d)", "the day of the month of a date or a date and time"),

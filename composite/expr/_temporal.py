@@ -252,13 +252,13 @@ def fn_duration(x: Any) -> Any:
     raise TemporalError(f"duration() needs text like \"P90D\" or \"P1Y6M\", got {_describe(x)}")
 
 
-def fn_days(x: Any) -> Any:
-    """The days of a days-and-time duration: a whole number when it is whole, else a fraction."""
+def fn_days(x: Any) -> float:
+    """The days of a days-and-time duration, with their fraction: always a number (a float), so that
+    a column of them has one type, as every row's value has."""
     if kind(x) != temporal.DURATION:
         raise TemporalError(f"days() needs a duration in days and time (such as a date minus a date), "
                             f"got {_describe(x)}")
-    days = x.seconds / _DAY
-    return int(days) if days == days.to_integral_value() else float(days)
+    return float(x.seconds / _DAY)
 
 
 def fn_years(x: Any) -> Any:

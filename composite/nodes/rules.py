@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from composite.errors import CompositeError, Problem, ProjectError
+from composite import temporal
 from composite.expr import Name, NameUse, first_use, parse, walk
 from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec
 from composite.rules import analysis
@@ -234,6 +235,9 @@ def format_value(value: Any) -> str:
         if _BARE.match(value) and value not in ("true", "false", "null"):
             return value
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    kind = temporal.kind_of(value)
+    if kind is not None:  # as a condition writes it: date("2026-03-01"), duration("P90D")
+        return f'{"duration" if kind == temporal.YEARS_MONTHS else kind}("{temporal.iso(value)}")'
     return repr(value)
 
 

@@ -100,6 +100,33 @@ def restore_temporal(values: dict[str, Any], snapshot: dict[str, Any] | None) ->
     return out
 
 
+def restore_temporal_within(value: Any, snapshot: dict[str, Any] | None) -> Any:
+    """`restore_temporal` through a node's evidence: every text under a date, time or duration
+    concept's name (a rule's matched facts) read back as its value, as an eager run held it."""
+    kinds = _temporal_concepts(snapshot)
+    return _within(value, kinds) if kinds else value
+
+
+def _within(value: Any, kinds: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if type(item) is str and key in kinds:
+                from composite import temporal
+
+                try:
+                    item = temporal.parse(kinds[key], item)
+                except ValueError:
+                    pass
+            else:
+                item = _within(item, kinds)
+            out[key] = item
+        return out
+    if isinstance(value, list):
+        return [_within(item, kinds) for item in value]
+    return value
+
+
 def _temporal_concepts(snapshot: dict[str, Any] | None) -> dict[str, str]:
     if not snapshot:
         return {}
@@ -252,7 +279,7 @@ def record_decision(record: dict[str, Any], snapshot: dict[str, Any]) -> Decisio
             kind=entry.get("kind") or node.get("kind", "unknown"),
             read=entry["read"] if "read" in entry else {k: values.get(k) for k in node.get("reads", [])},
             wrote=entry["wrote"] if "wrote" in entry else {k: values.get(k) for k in node.get("writes", [])},
-            evidence=entry.get("evidence") or {},
+            evidence=restore_temporal_within(entry.get("evidence") or {}, snapshot),
             duration_us=entry.get("duration_us", 0.0),
         ))
     return Decision(
