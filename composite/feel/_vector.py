@@ -371,6 +371,12 @@ class VectorCompiler:
                     return Column("number", np.abs(a.values), a.mask)
 
             return absolute
+        if isinstance(node.callee, ast.Name) and node.callee.name in ("min", "max") and not node.named:
+            items = node.args
+            if len(items) == 1 and isinstance(items[0], ast.ListLiteral):
+                items = items[0].items
+            if len(items) >= 2:
+                return self._extreme(node.callee.name, [self.compile(item) for item in items])
         if (isinstance(node.callee, ast.Name) and node.callee.name == "not" and not node.named
                 and len(node.args) == 1):
             operand = self.compile(node.args[0])
@@ -383,6 +389,24 @@ class VectorCompiler:
 
             return negation
         raise Fallback
+
+
+    def _extreme(self, name: str, items: list[ColumnFn]) -> ColumnFn:
+        def extreme(batch: Batch) -> Column:
+            if batch.column(name) is not None or builtin(name) is None:
+                raise Fallback
+            columns = [item(batch) for item in items]
+            if any(column.kind != "number" for column in columns):
+                raise Fallback  # nulls, strings, dates: the built-in says what each row gets
+            best, mask = columns[0].values, columns[0].mask
+            for column in columns[1:]:
+                # a later item replaces the best only when strictly better, as the built-in does
+                better = column.values > best if name == "max" else column.values < best
+                best = np.where(np.asarray(better, dtype=bool), column.values, best)
+                mask = mask | column.mask  # a null item is an error: null for that row
+            return Column("number", best, mask)
+
+        return extreme
 
 
 def per_row(row: RowFn, batch: Batch) -> Column:

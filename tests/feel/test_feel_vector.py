@@ -33,6 +33,8 @@ def _numeric(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         st.tuples(children, st.sampled_from(["+", "-", "*", "/"]), children).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
         children.map(lambda x: f"-({x})"),
         children.map(lambda x: f"abs({x})"),
+        st.tuples(st.sampled_from(["min", "max"]), children, children).map(lambda t: f"{t[0]}({t[1]}, {t[2]})"),
+        st.tuples(st.sampled_from(["min", "max"]), children, children).map(lambda t: f"{t[0]}([{t[1]}, {t[2]}, 1])"),
         st.tuples(BOOLEAN_LEAVES, children, children).map(lambda t: f"(if {t[0]} then {t[1]} else {t[2]})"),
     )
 
