@@ -22,7 +22,7 @@ from composite.feel._eval import Compiler, Env, any_test
 from composite.feel._parser import FeelSyntaxError, parse_expression, parse_unary_tests
 
 __all__ = ["Expression", "FeelSyntaxError", "UnaryTests", "builtin", "compile_expression",
-           "compile_unary_tests"]
+           "compile_unary_tests", "free_names"]
 
 # Built-in names with spaces the parser must read as one name even before builtins.py has them.
 _SPEC_NAMES = (
@@ -65,6 +65,12 @@ class Expression:
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
 
+    @property
+    def free_names(self) -> frozenset[str]:
+        """The names the expression reads from its scope (built-in functions and the names it
+        defines itself, like `for` variables, parameters and context entries, left out)."""
+        return free_names(self.node)
+
     def evaluate(self, scope: Mapping[str, Any], *, notes: list[str] | None = None) -> Any:
         """The value on one row of FEEL values; a runtime problem gives None and a note in `notes`."""
         return self._row(Env(scope, None, notes))
@@ -85,6 +91,57 @@ class Expression:
         return evaluate_columns(self._columns, columns, notes)
 
 
+def free_names(node: Any, bound: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The names `node` reads that nothing inside it defines, minus the built-ins not shadowed."""
+    found: set[str] = set()
+    _collect(node, bound, found)
+    return frozenset(name for name in found if builtin(name) is None)
+
+
+def _collect(node: Any, bound: frozenset[str], found: set[str]) -> None:
+    if isinstance(node, list | tuple):
+        for item in node:
+            _collect(item, bound, found)
+        return
+    if not isinstance(node, _ast.Node):
+        return
+    if isinstance(node, _ast.Name):
+        if node.name not in bound:
+            found.add(node.name)
+        return
+    if isinstance(node, _ast.For | _ast.Quantified):
+        inner = bound | {"partial"} if isinstance(node, _ast.For) else bound
+        for iteration in node.iterations:
+            _collect([iteration.domain, iteration.upper], inner, found)
+            inner = inner | {iteration.name}
+        _collect(node.body if isinstance(node, _ast.For) else node.condition, inner, found)
+        return
+    if isinstance(node, _ast.FunctionDefinition):
+        _collect(node.body, bound | {name for name, _ in node.params}, found)
+        return
+    if isinstance(node, _ast.ContextLiteral):
+        inner = bound
+        for key, value in node.entries:
+            _collect(value, inner, found)
+            inner = inner | {key}
+        return
+    if isinstance(node, _ast.Filter):
+        _collect(node.target, bound, found)
+        names: set[str] = set()
+        _collect(node.condition, bound | {"item"}, names)
+        # Inside a filter a bare name may be an entry of the items: it is read only if no item has it.
+        found |= names
+        return
+    if isinstance(node, _ast.ExpressionTest):
+        _collect(node.expression, bound | {"?"}, found)
+        return
+    if isinstance(node, _ast.TypeRef):
+        return
+    for slot in type(node).__slots__:
+        if slot not in ("start", "end"):
+            _collect(getattr(node, slot), bound, found)
+
+
 class UnaryTests:
     """DMN unary tests (`< 5, [10..20]`, `-`, `not("a")`, `? > x`) parsed once."""
 
@@ -96,6 +153,11 @@ class UnaryTests:
 
     def __repr__(self) -> str:
         return f"UnaryTests({self.text!r})"
+
+    @property
+    def free_names(self) -> frozenset[str]:
+        """The names the tests read from their scope (the input `?` left out)."""
+        return free_names(self.nodes, frozenset({"?"}))
 
     def test(self, value: Any, scope: Mapping[str, Any] | None = None, *,
              notes: list[str] | None = None) -> bool | None:

@@ -105,3 +105,13 @@ def test_syntax_errors_name_line_column_and_what_was_expected(text: str, line: i
     assert (error.line, error.column) == (line, column)
     assert says in str(error)
     assert isinstance(error, CompositeError) and error.code == "feel_syntax"
+
+
+def test_free_names_leave_out_what_the_expression_defines_and_the_built_ins() -> None:
+    from composite.feel import compile_unary_tests
+
+    assert compile_expression("for i in xs return i + k + count(ys)").free_names == {"xs", "k", "ys"}
+    assert compile_expression("{a: 1, b: a + z}.b").free_names == {"z"}
+    assert compile_expression("(function(x) x + y)(2)").free_names == {"y"}
+    assert compile_expression("Monthly Salary * 12").free_names == {"Monthly Salary"}
+    assert compile_unary_tests("< Max Age, ? > 3").free_names == {"Max Age"}
