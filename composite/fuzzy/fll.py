@@ -402,6 +402,10 @@ def _negated(expr: Expr) -> Expr:
     if isinstance(expr, Proposition):
         return Proposition(expr.variable, expr.term, ("not", *expr.hedges))
     if isinstance(expr, Not):
+        if isinstance(expr.operand, Proposition):
+            # `not not` as two hedges computes 1 - (1 - d) as the original does; dropping both would
+            # differ in the last bits, which a sliver of a term can magnify into a visible change
+            return _negated(_negated(expr.operand))
         return _fll_form(expr.operand)
     if isinstance(expr, And):
         return Or(tuple(_negated(e) for e in expr.operands))
