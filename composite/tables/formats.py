@@ -616,8 +616,8 @@ def _dmn_decision(doc: _Xml, element: ET.Element, items: Mapping[str, _ItemDefin
                                                           "authorityRequirement", "description", "extensionElements",
                                                           "question", "allowedAnswers")]
         what = kinds[0] if kinds else "no expression"
-        problems.add("dmn_unsupported", f"decision '{name}' is a {what}; composite evaluates decision tables only",
-                     line=line, field=name)
+        problems.add("dmn_unsupported", f"decision '{name}' is a {what}, which a table node does not run; give "
+                     "the node 'kind: dmn' to run the whole model", line=line, field=name)
         return None
     requires = []
     for requirement in element.findall(q("informationRequirement")):
@@ -646,8 +646,8 @@ def _dmn_decision(doc: _Xml, element: ET.Element, items: Mapping[str, _ItemDefin
             # Anything but a plain name is FEEL (`Violation.Actual Speed - Violation.Speed Limit` is a
             # subtraction, not a component): composite.dmn evaluates it, this S-FEEL reader never guesses.
             problems.add("dmn_unsupported", f"input expression '{text}' of decision '{name}' is not the name of an "
-                         "input data or a decision; load the model with composite.dmn.load_model, which evaluates "
-                         "it as FEEL", line=input_line, field=name)
+                         "input data or a decision, so it is FEEL, which a table node does not run; give the node "
+                         "'kind: dmn' to run the whole model", line=input_line, field=name)
             continue
         kind, _ = _resolve_type(expression.get("typeRef") if expression is not None else None, items)
         values_text = doc.text(input_element.find(q("inputValues")))
