@@ -11,14 +11,16 @@ string          str
 date            datetime.date (exactly; a datetime.datetime is a date and time), or a FarDate
 time            datetime.time (tzinfo None = local, a fixed offset, or a ZoneInfo)
 date and time   datetime.datetime (the same three kinds of zone), or a FarDateTime
-
-FarDate and FarDateTime hold the years Python's datetime cannot (before 1, after 9999; see
-composite.feel._temporal); every function here takes them where it takes a date or date-time.
 durations       DayTimeDuration(seconds: Decimal), YearMonthDuration(months: int)
 list            list
 context         dict[str, Any] (insertion ordered)
 range           Range(start, end, start_included, end_included) (None end = open)
 function        FeelFunction
+
+FarDate and FarDateTime hold the years Python's datetime cannot (before 1, after 9999; see
+composite.feel._temporal); every function here takes them where it takes a date or date-time.
+Numbers live in _decimal.py, durations in _durations.py, temporal text in _temporal_text.py;
+this module re-exports what they offer.
 
 Runtime problems (wrong types, impossible dates) raise `FeelRuntimeError`; the evaluator turns
 one into null plus a note in the trace, as DMN prescribes.
@@ -33,15 +35,30 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping, Sequence
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from composite.feel import _temporal as far
+from composite.feel._decimal import FEEL_CONTEXT, feel_number, is_number
+from composite.feel._decimal import feel_number as _num
+from composite.feel._durations import SECONDS_PER_DAY, DayTimeDuration, YearMonthDuration, parse_duration, truncated
 from composite.feel._errors import FeelRuntimeError
 from composite.feel._temporal import FarDate, FarDateTime
+from composite.feel._temporal_text import (
+    date_text,
+    offset_zone,
+    parse_date,
+    parse_date_and_time,
+    parse_temporal,
+    parse_time,
+    time_offset,
+    time_text,
+    zone_name,
+    zone_of,
+    zone_text,
+)
 
 __all__ = [
     "FEEL_CONTEXT",
@@ -66,388 +83,18 @@ __all__ = [
     "from_feel",
     "instance_of",
     "is_number",
+    "offset_zone",
     "parse_date",
     "parse_date_and_time",
     "parse_duration",
     "parse_temporal",
     "parse_time",
     "temporal_property",
+    "time_offset",
     "to_feel",
     "type_name",
+    "zone_of",
 ]
-
-# decimal128, as the spec asks of FEEL numbers (34 significant digits, round half even).
-FEEL_CONTEXT = decimal.Context(
-    prec=34, rounding=decimal.ROUND_HALF_EVEN, Emax=6144, Emin=-6143, capitals=1, clamp=1, traps=[]
-)
-
-
-def is_number(value: Any) -> bool:
-    """True for a FEEL number: a finite Decimal (bool is not a number)."""
-    return type(value) is Decimal and value.is_finite()
-
-
-def feel_number(value: Decimal) -> Decimal:
-    """A computed Decimal as a FEEL number: in decimal128 (34 digits), -0 read as 0, no infinity."""
-    result = FEEL_CONTEXT.plus(value)
-    if not result.is_finite():
-        raise FeelRuntimeError(f"number out of range: {value}")
-    # -0 and -0.00 are zero with a sign FEEL does not have; keep the scale, drop the sign
-    return result if result or not result.is_signed() else result.copy_abs()
-
-
-_num = feel_number
-
-
-# --------------------------------------------------------------------------- durations
-
-
-_SECONDS_PER_DAY = 86400
-
-
-@dataclass(frozen=True)
-class DayTimeDuration:
-    """A days and time duration: an exact, possibly negative, number of seconds."""
-
-    seconds: Decimal
-
-    def __post_init__(self) -> None:
-        if type(self.seconds) is not Decimal:
-            object.__setattr__(self, "seconds", Decimal(str(self.seconds)))
-
-    @classmethod
-    def of(cls, *, days: int | Decimal = 0, hours: int | Decimal = 0, minutes: int | Decimal = 0,
-           seconds: int | Decimal = 0) -> DayTimeDuration:
-        total = (Decimal(days) * _SECONDS_PER_DAY + Decimal(hours) * 3600 + Decimal(minutes) * 60
-                 + Decimal(seconds))
-        return cls(_num(total))
-
-    @classmethod
-    def from_timedelta(cls, delta: datetime.timedelta) -> DayTimeDuration:
-        micros = (delta.days * _SECONDS_PER_DAY + delta.seconds) * 1_000_000 + delta.microseconds
-        whole, fraction = divmod(micros, 1_000_000)
-        return cls(Decimal(micros).scaleb(-6).normalize(FEEL_CONTEXT) if fraction else Decimal(whole))
-
-    def to_timedelta(self) -> datetime.timedelta:
-        # timedelta keeps microseconds: finer fractions of a second are dropped here only
-        micros = int(self.seconds.scaleb(6).to_integral_value(rounding=decimal.ROUND_DOWN))
-        return datetime.timedelta(microseconds=micros)
-
-    def negate(self) -> DayTimeDuration:
-        return DayTimeDuration(_num(-self.seconds))
-
-    def add(self, other: DayTimeDuration) -> DayTimeDuration:
-        return DayTimeDuration(_num(self.seconds + other.seconds))
-
-    def subtract(self, other: DayTimeDuration) -> DayTimeDuration:
-        return DayTimeDuration(_num(self.seconds - other.seconds))
-
-    def multiply(self, factor: Decimal) -> DayTimeDuration:
-        return DayTimeDuration(_num(FEEL_CONTEXT.multiply(self.seconds, factor)))
-
-    def divide(self, divisor: Decimal) -> DayTimeDuration:
-        if not divisor:
-            raise FeelRuntimeError("division of a duration by zero")
-        return DayTimeDuration(_num(FEEL_CONTEXT.divide(self.seconds, divisor)))
-
-    def compare(self, other: DayTimeDuration) -> int:
-        return (self.seconds > other.seconds) - (self.seconds < other.seconds)
-
-    @property
-    def days(self) -> int:
-        return _truncated(self.seconds / _SECONDS_PER_DAY)
-
-    # the fields of `P1DT2H3M4S`, each signed like the duration (as java.time's toXxxPart)
-    @property
-    def hours(self) -> int:
-        return _signed_part(self.seconds, 3600, 24)
-
-    @property
-    def minutes(self) -> int:
-        return _signed_part(self.seconds, 60, 60)
-
-    @property
-    def whole_seconds(self) -> Decimal:
-        """The seconds field (0 to 59.999..., signed like the duration), as `P1DT2H3M4.5S` writes it."""
-        magnitude = abs(self.seconds) % 60
-        return -magnitude if self.seconds < 0 else magnitude
-
-    def iso(self) -> str:
-        """ISO 8601 / XML Schema text, days as the largest unit: `P1DT2H3M4.5S`, `-PT1S`, `PT0S`."""
-        magnitude = abs(self.seconds)
-        whole = int(magnitude.to_integral_value(rounding=decimal.ROUND_DOWN))
-        fraction = magnitude - whole
-        days, rest = divmod(whole, _SECONDS_PER_DAY)
-        hours, rest = divmod(rest, 3600)
-        minutes, secs = divmod(rest, 60)
-        text = "P"
-        if days:
-            text += f"{days}D"
-        clock = ""
-        if hours:
-            clock += f"{hours}H"
-        if minutes:
-            clock += f"{minutes}M"
-        if secs or fraction:
-            clock += _plain(Decimal(secs) + fraction) + "S"
-        if clock:
-            text += "T" + clock
-        if text == "P":
-            return "PT0S"
-        return ("-" if self.seconds < 0 else "") + text
-
-    def __str__(self) -> str:
-        return self.iso()
-
-
-@dataclass(frozen=True)
-class YearMonthDuration:
-    """A years and months duration: a whole, possibly negative, number of months."""
-
-    months: int
-
-    def negate(self) -> YearMonthDuration:
-        return YearMonthDuration(-self.months)
-
-    def add(self, other: YearMonthDuration) -> YearMonthDuration:
-        return YearMonthDuration(self.months + other.months)
-
-    def subtract(self, other: YearMonthDuration) -> YearMonthDuration:
-        return YearMonthDuration(self.months - other.months)
-
-    def multiply(self, factor: Decimal) -> YearMonthDuration:
-        # the spec multiplies the months and keeps whole months (java truncation, as the TCK expects)
-        return YearMonthDuration(_truncated(FEEL_CONTEXT.multiply(Decimal(self.months), factor)))
-
-    def divide(self, divisor: Decimal) -> YearMonthDuration:
-        if not divisor:
-            raise FeelRuntimeError("division of a duration by zero")
-        return YearMonthDuration(_truncated(FEEL_CONTEXT.divide(Decimal(self.months), divisor)))
-
-    def compare(self, other: YearMonthDuration) -> int:
-        return (self.months > other.months) - (self.months < other.months)
-
-    @property
-    def years(self) -> int:
-        return int(self.months / 12)
-
-    @property
-    def months_part(self) -> int:
-        return self.months - 12 * int(self.months / 12)
-
-    def iso(self) -> str:
-        """ISO 8601 text, normalised: `P1Y2M`, `-P3M`, `P0M`."""
-        years, months = divmod(abs(self.months), 12)
-        text = "P" + (f"{years}Y" if years else "") + (f"{months}M" if months or not years else "")
-        return ("-" if self.months < 0 else "") + text
-
-    def __str__(self) -> str:
-        return self.iso()
-
-
-def _truncated(value: Decimal) -> int:
-    return int(value.to_integral_value(rounding=decimal.ROUND_DOWN))
-
-
-def _signed_part(seconds: Decimal, unit: int, modulus: int) -> int:
-    """The field `unit` of a duration (as java.time's toXxxPart), signed like the duration."""
-    magnitude = _truncated(abs(seconds) / unit) % modulus
-    return -magnitude if seconds < 0 else magnitude
-
-
-def _plain(number: Decimal) -> str:
-    """A decimal without exponent or trailing fractional zeros: 4.50 -> '4.5', 1E+2 -> '100'."""
-    if number == number.to_integral_value():
-        return format(number.quantize(Decimal(1)), "f")
-    return format(number.normalize(FEEL_CONTEXT), "f")
-
-
-_DURATION = re.compile(
-    r"(?P<sign>-)?P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?!$)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d*)?)S)?)?"
-)
-
-
-def parse_duration(text: str) -> DayTimeDuration | YearMonthDuration:
-    """An ISO 8601 duration: `P1Y2M` is years and months, `P1DT2H` or `PT0.5S` days and time.
-
-    >>> parse_duration("-P1DT2H").seconds
-    Decimal('-93600')
-    >>> parse_duration("P14M").iso()
-    'P1Y2M'
-    """
-    match = _DURATION.fullmatch(text.strip()) if isinstance(text, str) else None
-    if match is None:
-        raise FeelRuntimeError(f"not an ISO 8601 duration: {text!r}")
-    parts = match.groupdict()
-    sign = -1 if parts["sign"] else 1
-    ym = parts["years"] is not None or parts["months"] is not None
-    dt = any(parts[k] is not None for k in ("days", "hours", "minutes", "seconds"))
-    if ym and dt:
-        # XML Schema allows P1Y2DT3H; FEEL has no duration kind that holds both
-        raise FeelRuntimeError(f"a duration is either years and months or days and time, not both: {text!r}")
-    if ym:
-        return YearMonthDuration(sign * (int(parts["years"] or 0) * 12 + int(parts["months"] or 0)))
-    seconds = DayTimeDuration.of(
-        days=int(parts["days"] or 0), hours=int(parts["hours"] or 0), minutes=int(parts["minutes"] or 0),
-        seconds=Decimal(parts["seconds"] or 0),
-    ).seconds
-    return DayTimeDuration(_num(sign * seconds))
-
-
-# --------------------------------------------------------------------------- temporals
-
-
-def _zone_name(tz: datetime.tzinfo | None) -> str | None:
-    return tz.key if isinstance(tz, ZoneInfo) else None
-
-
-def zone_of(name: str) -> ZoneInfo:
-    """The IANA zone `name` (`Europe/Paris`, `Etc/UTC`), or a FeelRuntimeError naming it."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise FeelRuntimeError(f"unknown time zone: {name!r}") from None
-
-
-def offset_zone(delta: datetime.timedelta) -> datetime.timezone:
-    """A fixed offset; zero is UTC so that `Z` and `+00:00` are one value."""
-    if not -datetime.timedelta(hours=18) <= delta <= datetime.timedelta(hours=18):
-        raise FeelRuntimeError(f"time offset out of range: {delta}")
-    return datetime.timezone.utc if not delta else datetime.timezone(delta)
-
-
-_DATE = r"(?P<year>-?\d{4,9})-(?P<month>\d\d)-(?P<day>\d\d)"
-_TIME = (r"(?P<hour>\d\d):(?P<minute>\d\d):(?P<second>\d\d)(?P<fraction>\.\d+)?"
-         r"(?:(?P<utc>[zZ])|(?P<offset>[+-]\d\d:\d\d(?::\d\d)?)|@(?P<zone>[A-Za-z][A-Za-z0-9_+\-/]*))?")
-_DATE_RE = re.compile(_DATE)
-_TIME_RE = re.compile(_TIME)
-_DATE_TIME_RE = re.compile(_DATE + "T" + _TIME)
-
-
-def _date_of(match: re.Match[str]) -> Any:
-    digits = match["year"].lstrip("-")
-    if len(digits) > 4 and digits.startswith("0"):
-        raise FeelRuntimeError(f"not a date (a year of more than four digits has no leading zero): {match.group(0)!r}")
-    return far.make_date(int(match["year"]), int(match["month"]), int(match["day"]))
-
-
-def _zone_of_match(match: re.Match[str]) -> datetime.tzinfo | None:
-    if match["utc"]:
-        return datetime.timezone.utc
-    if match["offset"]:
-        text = match["offset"]
-        sign = -1 if text[0] == "-" else 1
-        pieces = [int(p) for p in text[1:].split(":")]
-        hours, minutes, seconds = (pieces + [0])[:3]
-        if minutes > 59 or seconds > 59:
-            raise FeelRuntimeError(f"not a time offset: {text!r}")
-        return offset_zone(sign * datetime.timedelta(hours=hours, minutes=minutes, seconds=seconds))
-    if match["zone"]:
-        return zone_of(match["zone"])
-    return None
-
-
-def _time_of(match: re.Match[str]) -> datetime.time:
-    hour, minute, second = int(match["hour"]), int(match["minute"]), int(match["second"])
-    micro = int((match["fraction"] or ".")[1:7].ljust(6, "0"))
-    if hour > 23 or minute > 59 or second > 59:
-        raise FeelRuntimeError(f"not a time: {match.group(0)!r}")
-    return datetime.time(hour, minute, second, micro, tzinfo=_zone_of_match(match))
-
-
-def parse_date(text: str) -> Any:
-    """`YYYY-MM-DD`: `date("2018-12-10")`."""
-    match = _DATE_RE.fullmatch(text) if isinstance(text, str) else None
-    if match is None:
-        raise FeelRuntimeError(f"not a date (YYYY-MM-DD): {text!r}")
-    return _date_of(match)
-
-
-def parse_time(text: str) -> datetime.time:
-    """`hh:mm:ss[.fff][Z|+hh:mm|@Zone/Name]`."""
-    match = _TIME_RE.fullmatch(text) if isinstance(text, str) else None
-    if match is None:
-        raise FeelRuntimeError(f"not a time (hh:mm:ss with an optional offset or @zone): {text!r}")
-    return _time_of(match)
-
-
-def parse_date_and_time(text: str) -> Any:
-    """`YYYY-MM-DDThh:mm:ss[...]`, or a date alone (midnight, local)."""
-    if not isinstance(text, str):
-        raise FeelRuntimeError(f"not a date and time: {text!r}")
-    match = _DATE_TIME_RE.fullmatch(text)
-    if match is None:
-        if _DATE_RE.fullmatch(text):
-            return far.make_date_time(parse_date(text), datetime.time())
-        raise FeelRuntimeError(f"not a date and time (YYYY-MM-DDThh:mm:ss): {text!r}")
-    if match["hour"] == "24" and match["minute"] == "00" and match["second"] == "00" and not (
-            match["fraction"] or "").strip(".0"):
-        # XML Schema's end of day: 24:00:00 is the next day's midnight
-        next_day = far.shift_far(_date_of(match), datetime.timedelta(days=1))
-        return far.make_date_time(next_day, datetime.time(tzinfo=_zone_of_match(match)))
-    return far.make_date_time(_date_of(match), _time_of(match))
-
-
-def parse_temporal(text: str) -> Any:
-    """An `@"..."` literal: a date, time, date and time or duration, by its shape."""
-    if not isinstance(text, str):
-        raise FeelRuntimeError(f"not a temporal literal: {text!r}")
-    if _DATE_TIME_RE.fullmatch(text):
-        return parse_date_and_time(text)
-    if _DATE_RE.fullmatch(text):
-        return parse_date(text)
-    if _TIME_RE.fullmatch(text):
-        return parse_time(text)
-    if _DURATION.fullmatch(text):
-        return parse_duration(text)
-    raise FeelRuntimeError(f"not a date, time, date and time or duration: {text!r}")
-
-
-def _fraction(micro: int) -> str:
-    return ("." + f"{micro:06d}".rstrip("0")) if micro else ""
-
-
-def _offset_text(delta: datetime.timedelta) -> str:
-    if not delta:
-        return "Z"
-    sign = "-" if delta < datetime.timedelta(0) else "+"
-    total = int(abs(delta).total_seconds())
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{sign}{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
-
-
-def _zone_text(tz: datetime.tzinfo | None, moment: datetime.datetime | None) -> str:
-    if tz is None:
-        return ""
-    name = _zone_name(tz)
-    if name is not None:
-        return "@" + name
-    offset = tz.utcoffset(moment)
-    return _offset_text(offset) if offset is not None else ""
-
-
-def _time_text(t: datetime.time | datetime.datetime) -> str:
-    return f"{t.hour:02d}:{t.minute:02d}:{t.second:02d}{_fraction(t.microsecond)}"
-
-
-def _date_text(d: Any) -> str:
-    return f"{far.year_text(d.year)}-{d.month:02d}-{d.day:02d}"
-
-
-def time_offset(t: datetime.time) -> datetime.timedelta | None:
-    """A time's offset from UTC, None for a local time.
-
-    A named zone's offset depends on the date, which a time lacks; the offset the zone has today
-    would make answers change with the calendar, so a zone's time uses its offset on 2000-01-01.
-    """
-    if t.tzinfo is None:
-        return None
-    if isinstance(t.tzinfo, ZoneInfo):
-        return datetime.datetime.combine(datetime.date(2000, 1, 1), t.replace(tzinfo=None),
-                                         tzinfo=t.tzinfo).utcoffset()
-    return t.utcoffset()
 
 
 # --------------------------------------------------------------------------- ranges and functions
@@ -764,9 +411,9 @@ def feel_is(a: Any, b: Any) -> bool:
         return False
     if type(a) in (datetime.time, datetime.datetime, FarDateTime):
         # the same wall clock in the same zone (by name) or at the same fixed offset
-        if (a.tzinfo is None) != (b.tzinfo is None) or _zone_name(a.tzinfo) != _zone_name(b.tzinfo):
+        if (a.tzinfo is None) != (b.tzinfo is None) or zone_name(a.tzinfo) != zone_name(b.tzinfo):
             return False
-        if a.tzinfo is not None and _zone_name(a.tzinfo) is None and a.utcoffset() != b.utcoffset():
+        if a.tzinfo is not None and zone_name(a.tzinfo) is None and a.utcoffset() != b.utcoffset():
             return False
         (x, x_cycles), (y, y_cycles) = far.pair(a), far.pair(b)
         return x_cycles == y_cycles and x.replace(tzinfo=None) == y.replace(tzinfo=None)
@@ -845,7 +492,7 @@ def feel_subtract(a: Any, b: Any) -> Any:
         return feel_add(a, b.negate())
     if ta in _DATES and tb in _DATES:
         if far.is_date(a) and far.is_date(b):
-            return DayTimeDuration(Decimal(far.days_between(a, b) * _SECONDS_PER_DAY))
+            return DayTimeDuration(Decimal(far.days_between(a, b) * SECONDS_PER_DAY))
         # a date next to a date and time is its midnight in UTC (DMN 1.5 10.3.2.3.6)
         x = a if far.is_date_time(a) else _midnight(a, datetime.timezone.utc)
         y = b if far.is_date_time(b) else _midnight(b, datetime.timezone.utc)
@@ -941,11 +588,11 @@ def feel_string(value: Any) -> str:
     if t is str:
         return value
     if t is datetime.date or t is FarDate:
-        return _date_text(value)
+        return date_text(value)
     if t is datetime.time:
-        return _time_text(value) + _zone_text(value.tzinfo, None)
+        return time_text(value) + zone_text(value.tzinfo, None)
     if t is datetime.datetime or t is FarDateTime:
-        return _date_text(value) + "T" + _time_text(value) + _zone_text(value.tzinfo, far.pair(value)[0])
+        return date_text(value) + "T" + time_text(value) + zone_text(value.tzinfo, far.pair(value)[0])
     if t in (DayTimeDuration, YearMonthDuration):
         return value.iso()
     if isinstance(value, list):
@@ -1225,7 +872,7 @@ def temporal_property(value: Any, name: str) -> Any:
             offset = time_offset(value) if t is datetime.time else value.utcoffset()
             return None if offset is None else DayTimeDuration.from_timedelta(offset)
         if name == "timezone":
-            return _zone_name(value.tzinfo)
+            return zone_name(value.tzinfo)
     if t is DayTimeDuration:
         if name == "days":
             return Decimal(value.days)
@@ -1234,7 +881,7 @@ def temporal_property(value: Any, name: str) -> Any:
         if name == "minutes":
             return Decimal(value.minutes)
         if name == "seconds":
-            return Decimal(_truncated(value.whole_seconds))
+            return Decimal(truncated(value.whole_seconds))
     if t is YearMonthDuration:
         if name == "years":
             return Decimal(value.years)
