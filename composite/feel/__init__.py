@@ -19,7 +19,7 @@ from typing import Any
 
 from composite.feel import _ast
 from composite.feel._eval import Compiler, Env, any_test
-from composite.feel._parser import FeelSyntaxError, parse_expression, parse_unary_tests
+from composite.feel._parser import FeelSyntaxError, parse_expression, parse_unary_tests, too_deep
 
 __all__ = ["Expression", "FeelSyntaxError", "UnaryTests", "builtin", "compile_expression",
            "compile_unary_tests", "free_names"]
@@ -59,7 +59,10 @@ class Expression:
     def __init__(self, text: str, node: _ast.Node) -> None:
         self.text = text
         self.node = node
-        self._row = Compiler(text).compile(node)
+        try:
+            self._row = Compiler(text).compile(node)
+        except RecursionError:  # a chain of thousands of operators: a located error, not a crash
+            raise too_deep(text) from None
         self._columns: Any = None
 
     def __repr__(self) -> str:
@@ -73,7 +76,13 @@ class Expression:
 
     def evaluate(self, scope: Mapping[str, Any], *, notes: list[str] | None = None) -> Any:
         """The value on one row of FEEL values; a runtime problem gives None and a note in `notes`."""
-        return self._row(Env(scope, None, notes))
+        try:
+            return self._row(Env(scope, None, notes))
+        except RecursionError:  # a user function calling itself without end
+            if notes is not None:
+                notes.append(f"{self.text[:60]}: recursion too deep (a function that never stops calling "
+                             "itself?) -> null")
+            return None
 
     def evaluate_columns(self, columns: Mapping[str, Any], *, notes: list[str] | None = None) -> list[Any]:
         """The value on every row of `columns` (name -> sequence, numpy array or pandas Series).
@@ -87,7 +96,7 @@ class Expression:
         if self._columns is None:
             from composite.feel._vector import VectorCompiler
 
-            self._columns = VectorCompiler(self.text).compile(self.node)
+            self._columns = VectorCompiler(self.text).compile(self.node)  # parsed: cannot be deeper
         return evaluate_columns(self._columns, columns, notes)
 
 
@@ -149,7 +158,10 @@ class UnaryTests:
         self.text = text
         self.nodes = tests
         compiler = Compiler(text)
-        self._tests = [compiler.compile_test(test) for test in tests]
+        try:
+            self._tests = [compiler.compile_test(test) for test in tests]
+        except RecursionError:
+            raise too_deep(text) from None
 
     def __repr__(self) -> str:
         return f"UnaryTests({self.text!r})"

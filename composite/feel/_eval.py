@@ -565,6 +565,9 @@ def invoke(function: FeelFunction, args: list[Any], named: dict[str, Any] | None
         if isinstance(function, DefinedFunction):
             return function.call_in(args, named, env)
         return function.call(args, named)
+    except RecursionError:
+        env.note(f"{quoted}: recursion too deep (a function that never stops calling itself?) -> null")
+        return None
     except Exception as error:  # a built-in's failure is a null and a note, never a crash (DMN)
         message = str(error) or type(error).__name__
         env.note(f"{quoted}: {message} -> null")

@@ -17,6 +17,7 @@ from composite.feel import _ast as ast
 from composite.feel._lexer import KEYWORDS, Token, is_simple_name, next_token
 
 _COMPARISONS = ("=", "!=", "<", "<=", ">", ">=")
+MAX_DEPTH = 40  # nested expressions (about 11 Python frames each): well inside the stack
 _NEW_NAME = r"((?:[^\W\d]|[_?$])(?:[\w?$'./+*-]|[ \t](?=[ \t]*[\w?$]))*)"
 
 # Type names that hold spaces; the lexer must know them to read them as one name.
@@ -49,6 +50,7 @@ def _describe(token: Token) -> str:
 class Parser:
     def __init__(self, text: str, names: Iterable[str]) -> None:
         self.text = text
+        self._depth = 0
         self._scopes: list[set[str]] = [set(names)]
         self._known = self._compute_known()
         self.cur = self._lex(0)
@@ -127,6 +129,16 @@ class Parser:
 
     # --- expressions -----------------------------------------------------------------------
     def expression(self) -> ast.Node:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                self._fail(f"the expression nests more than {MAX_DEPTH} levels deep here (parentheses, "
+                           "lists, contexts, if, calls); split it into named parts", self.cur.start)
+            return self._expression()
+        finally:
+            self._depth -= 1
+
+    def _expression(self) -> ast.Node:
         if self.cur.kind == "name":
             word = self.cur.value
             if word == "if":
@@ -567,9 +579,17 @@ def _mentions_input(node: object) -> bool:
     return False
 
 
+def too_deep(text: str) -> FeelSyntaxError:
+    return FeelSyntaxError(f"FEEL: the expression is too deeply nested or too long a chain of operators "
+                           f"to evaluate ({len(text)} characters); split it into named parts", line=1, column=1)
+
+
 def parse_expression(text: str, names: Iterable[str] = ()) -> ast.Node:
     parser = Parser(text, names)
-    node = parser.expression()
+    try:
+        node = parser.expression()
+    except RecursionError:  # the caller's stack was already deep
+        raise too_deep(text) from None
     parser.at_end()
     return node
 
@@ -578,6 +598,9 @@ def parse_unary_tests(text: str, names: Iterable[str] = ()) -> list[ast.Node]:
     parser = Parser(text, names)
     if parser.cur.kind == "eof":
         parser._fail("expected unary tests (e.g. '< 10', '[1..5]', '\"a\", \"b\"' or '-')", 0)
-    tests = parser.unary_tests()
+    try:
+        tests = parser.unary_tests()
+    except RecursionError:
+        raise too_deep(text) from None
     parser.at_end()
     return tests

@@ -115,3 +115,22 @@ def test_free_names_leave_out_what_the_expression_defines_and_the_built_ins() ->
     assert compile_expression("(function(x) x + y)(2)").free_names == {"y"}
     assert compile_expression("Monthly Salary * 12").free_names == {"Monthly Salary"}
     assert compile_unary_tests("< Max Age, ? > 3").free_names == {"Max Age"}
+
+
+def test_nesting_beyond_the_limit_is_a_located_syntax_error_not_a_crash() -> None:
+    from composite.feel._parser import MAX_DEPTH
+
+    with pytest.raises(FeelSyntaxError) as caught:
+        compile_expression("(" * (MAX_DEPTH + 5) + "1" + ")" * (MAX_DEPTH + 5))
+    assert "nests more than" in str(caught.value) and caught.value.line == 1
+    assert compile_expression("(" * 20 + "1" + ")" * 20).evaluate({}) == 1
+    with pytest.raises(FeelSyntaxError):
+        compile_expression("+".join(["1"] * 20_000))
+    with pytest.raises(FeelSyntaxError):
+        compile_expression("-" * 20_000 + "1")
+
+
+def test_a_function_that_calls_itself_without_end_is_null_and_a_note() -> None:
+    notes: list[str] = []
+    assert compile_expression("{f: function(n) f(n + 1), r: f(1)}.r").evaluate({}, notes=notes) is None
+    assert any("recursion too deep" in note for note in notes)
