@@ -287,8 +287,7 @@ def type_name(value: Any) -> str:
         return "range"
     if isinstance(value, FeelFunction):
         return "function"
-    if isinstance(value, (int, float)):
-        return "number"  # tolerated from careless callers; to_feel turns them into Decimals
+    # not a FEEL value (an int or float that missed to_feel, say): its Python name, so messages show it
     return t.__name__
 
 
