@@ -31,7 +31,7 @@ from composite.feel.values import (
 
 
 @builtin("date", "from", overloads=[(("year", "month", "day"), 3)])
-def date(first: Any, month: Any = MISSING, day: Any = MISSING) -> datetime.date:
+def date(first: Any, month: Any = MISSING, day: Any = MISSING) -> datetime.date | FarDate:
     args = Arguments("date")
     if month is MISSING:
         value = first
@@ -49,7 +49,7 @@ def date(first: Any, month: Any = MISSING, day: Any = MISSING) -> datetime.date:
 
 
 @builtin("date and time", "from", overloads=[(("date", "time"), 2)])
-def date_and_time(first: Any, time: Any = MISSING) -> datetime.datetime:
+def date_and_time(first: Any, time: Any = MISSING) -> datetime.datetime | FarDateTime:
     args = Arguments("date and time")
     if time is MISSING:
         value = first

@@ -35,11 +35,10 @@ def _numbers(args: Arguments, value: Any) -> list[Decimal]:
     return items
 
 
-def _position(args: Arguments, param: str, value: Any, size: int, *, allow_end: bool = False) -> int:
+def _position(args: Arguments, param: str, value: Any, size: int) -> int:
     """A 1-based position (negative counts from the end) as a 0-based index, checked against the size."""
     position = args.integer(param, value)
-    last = size + 1 if allow_end else size
-    if position == 0 or position > last or -position > size:
+    if position == 0 or position > size or -position > size:
         raise args.fail(f"{param} {position} is outside a list of {size} items")
     return position - 1 if position > 0 else size + position
 
