@@ -299,6 +299,28 @@ def test_a_date_table_gives_the_same_rows_one_by_one_indexed_or_not_and_in_a_bat
         assert one.value == expected
 
 
+ENTRIES = ['< date("2020-01-01")', '[date("2020-01-01")..date("2020-12-31")]', 'date("2021-06-15")',
+           '!= date("2021-06-15")', 'not(date("2019-01-01"), > date("2024-01-01"))', '(date("2022-01-01")..date("2023-01-01")]',
+           '>= date("2025-02-28"), null', '-', '"2021-06-15"', '< 5']
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(ENTRIES), min_size=1, max_size=12),
+       st.lists(st.one_of(st.none(), st.dates(min_value=dt.date(2018, 1, 1), max_value=dt.date(2026, 1, 1)),
+                          st.sampled_from([dt.date(2020, 1, 1), dt.date(2021, 6, 15), dt.date(2023, 1, 1)])),
+                min_size=1, max_size=20))
+def test_the_date_index_matches_what_testing_every_row_matches(entries, values):
+    rows = "\n".join(f"  - {{d: '{entry}', out: {i}}}" for i, entry in enumerate(entries))
+    table = read_table_yaml(f"table: t\nhit_policy: COLLECT\ninputs: [{{name: d}}]\noutputs: [out]\nrules:\n{rows}\n",
+                            file="t.table.yaml")
+    batch = table.evaluate_batch({"d": np.array(values, dtype=object)}, len(values))
+    for i, value in enumerate(values):
+        expected = tuple(k for k, entry in enumerate(entries) if parse_unary_tests(entry).test(value) is True)
+        assert table.evaluate({"d": value}).matched == expected
+        assert table.evaluate({"d": value}, indexed=False).matched == expected
+        assert batch.row(i).matched == expected
+
+
 def test_table_analysis_finds_gaps_and_overlaps_on_dates():
     table = read_table_yaml(TABLE, file="band.table.yaml")
     analysis = analyse(table, {"start": Domain(low=dt.date(2000, 1, 1))})

@@ -6,7 +6,7 @@ the columns' bitsets (stopping as soon as nothing is left) and reads the matchin
 result. The answers are exactly `UnaryTests.test(value) is True`, FEEL's three-valued logic
 included:
 
-- numbers and strings: the column's literals of that kind, sorted and deduplicated, cut the kind
+- numbers, strings and dates: the column's literals of that kind, sorted and deduplicated, cut the kind
   into 2m+1 segments (below the first literal, the first literal itself, between the first and
   the second, ...). Every supported test (`= c`, `!= c`, `< c`, ranges, lists, `not(...)`)
   answers one way on a whole segment, so each entry is a few segment ranges, computed from its
@@ -24,6 +24,7 @@ included:
 from __future__ import annotations
 
 from bisect import bisect_left
+from datetime import date
 from decimal import Decimal
 from typing import Any, Sequence
 
@@ -123,7 +124,7 @@ def _literals(test: Any) -> list[Any]:
 
 
 class _Ordered:
-    """One ordered kind (number or string) of one column: boundaries and rows per segment."""
+    """One ordered kind (number, string or date) of one column: boundaries and rows per segment."""
 
     def __init__(self, kind: str, entries: Sequence[UnaryTests], row_entry: np.ndarray, any_bits: int) -> None:
         found = {value for entry in entries for test in entry.tests for value in _literals(test)
@@ -210,6 +211,7 @@ class ColumnIndex:
         known = all(type(test) in _KNOWN for entry in self.entries for test in entry.tests)
         self.number = _Ordered("number", self.entries, self.row_entry, self.any_bits) if known else None
         self.string = _Ordered("string", self.entries, self.row_entry, self.any_bits) if known else None
+        self.date = _Ordered("date", self.entries, self.row_entry, self.any_bits) if known else None
 
     def scan(self, value: Any) -> int:
         """Test every distinct entry: the unindexed way, for values no index holds."""
@@ -230,6 +232,8 @@ class ColumnIndex:
             return self.number.at(self.number.segment(value))
         if kind is str and self.string is not None:
             return self.string.at(self.string.segment(value))
+        if kind is date and self.date is not None:
+            return self.date.at(self.date.segment(value))
         return self.scan(value)
 
     # -- batches: a code per value, then the bits of each code used ----------------------------
@@ -247,14 +251,16 @@ class ColumnIndex:
             return _BASE + self.number.segment(value)
         if kind is str and self.string is not None:
             return _BASE + self.number.segments + self.string.segment(value)  # type: ignore[union-attr]
+        if kind is date and self.date is not None:
+            return _BASE + self.number.segments + self.string.segments + self.date.segment(value)  # type: ignore
         extra.append(value)
         return self._extra_base + len(extra) - 1
 
     @property
     def _extra_base(self) -> int:
-        if self.number is None or self.string is None:
+        if self.number is None or self.string is None or self.date is None:
             return _BASE
-        return _BASE + self.number.segments + self.string.segments
+        return _BASE + self.number.segments + self.string.segments + self.date.segments
 
     def float_codes(self, numbers: np.ndarray, missing: np.ndarray) -> np.ndarray | None:
         """Codes of a whole float column by binary search, or None when a bound is not a float."""
@@ -274,10 +280,13 @@ class ColumnIndex:
         if code >= self._extra_base:
             return self.scan(extra[code - self._extra_base])
         segment = code - _BASE
-        assert self.number is not None and self.string is not None
+        assert self.number is not None and self.string is not None and self.date is not None
         if segment < self.number.segments:
             return self.number.at(segment)
-        return self.string.at(segment - self.number.segments)
+        segment -= self.number.segments
+        if segment < self.string.segments:
+            return self.string.at(segment)
+        return self.date.at(segment - self.string.segments)
 
 
 __all__ = ["ColumnIndex", "DENSE_WORDS", "bits_of", "rows_of"]
