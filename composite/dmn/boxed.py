@@ -45,6 +45,7 @@ class Compiler:
         self.problems = problems
         self.names: set[str] = set()
         self.free_names: set[str] = set()
+        self.reads: set[str] = set()  # every name the expressions compiled since the last reset read
         self.language: str | None = doc.root.get("expressionLanguage")
         # The declared type of an input expression that is one name: a Camunda 7 style request field's type.
         self.input_types: dict[str, DmnType] = {}
@@ -117,7 +118,9 @@ class Compiler:
 
         node = getattr(compiled, "node", None)
         if node is not None:
-            self.free_names.update(name for name in free_names(node) if name not in names and builtin(name) is None)
+            read = free_names(node)
+            self.reads.update(read)
+            self.free_names.update(name for name in read if name not in names and builtin(name) is None)
 
     # ---------------------------------------------------------------------------------------------
     # Boxed expressions

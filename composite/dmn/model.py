@@ -77,6 +77,7 @@ class Decision:
     expression: Evaluator | None
     line: int | None
     outputs: list[str] = field(default_factory=list)  # a decision table's output names
+    reads: set[str] = field(default_factory=set)  # the names its expressions read
 
 
 @dataclass
@@ -136,6 +137,8 @@ class DmnModel:
                 return None
             model = found
         name = model.ids.get(reference)
+        if name is None and reference in model.decisions:
+            name = reference  # a decision without an id, required by name (see _undeclared_requirements)
         return (model, name) if name is not None else None
 
     def import_name(self, model: DmnModel) -> str | None:
@@ -320,15 +323,18 @@ class _Reader:
                         for required in requirement if local_name(required) == "requiredDecision"]
             knowledge = [_href(required.get("href")) for requirement in self.children(element, "knowledgeRequirement")
                          for required in requirement]
+            compiler.reads = set()
             expression = compiler.boxed(expression_element, decision=name) if expression_element is not None else None
+            reads = compiler.reads
             if expression_element is None:
                 compiler.problem("dmn_format", f"decision '{name}' has no expression; it decides null",
                                  self.doc.line(element), warning=True)
             model.decisions[name] = Decision(name, element.get("id"), types.resolve(type_ref), requires, knowledge,
                                              expression, self.doc.line(element),
-                                             compiler.table_outputs.get(name, []))
+                                             compiler.table_outputs.get(name, []), reads)
         for element in self.children(root, "decisionService"):
             model.invocables[element.get("name") or ""] = self._service(element, model, types)
+        self._undeclared_requirements(model)
         if not model.inputs and not model.imports:
             # Camunda 7 style: no <inputData>; the request's fields are the names the expressions read.
             passed_on = {output for decision in model.decisions.values() for namespace, reference in decision.requires
@@ -341,6 +347,19 @@ class _Reader:
         if self.strict and errors:
             raise ProjectError(f"{self.file} has {len(errors)} problem(s)", problems=errors)
         return model
+
+    def _undeclared_requirements(self, model: DmnModel) -> None:
+        """A decision reading another it does not require gets it all the same, with a warning saying how
+        to declare it: modellers leave requirements out, and a null would hide the slip."""
+        for decision in model.decisions.values():
+            required = {found[1] for ref in decision.requires if (found := model.element_id(*ref))}
+            for name in sorted(decision.reads & set(model.decisions) - required - {decision.name}):
+                other = model.decisions[name]
+                decision.requires.append((None, other.id or name))
+                model.problems.append(Problem(
+                    "dmn_requirement", f"decision '{decision.name}' reads decision '{name}' but does not require "
+                    f"it; add <informationRequirement><requiredDecision href=\"#{other.id}\"/>"
+                    "</informationRequirement>", file=self.file, line=decision.line, severity="warning"))
 
     def _imports(self, model: DmnModel, types: TypeTable) -> None:
         for element in self.children(self.doc.root, "import"):

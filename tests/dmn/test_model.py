@@ -181,3 +181,14 @@ def test_a_juel_expression_is_refused_with_its_feel_spelling() -> None:
         read_model(text, file="camunda.dmn")
     message = caught.value.problems[0].message
     assert "JUEL" in message and "write 'input1' in FEEL" in message
+
+
+def test_a_decision_reading_another_it_does_not_require_gets_it_with_a_warning() -> None:
+    dmn = read_model(model("""
+      <decision id="a" name="Base"><literalExpression><text>20</text></literalExpression></decision>
+      <decision id="b" name="Twice"><literalExpression><text>Base * 2</text></literalExpression></decision>"""),
+                     file="m.dmn")
+    assert dmn.evaluate({}) == {"Base": Decimal(20), "Twice": Decimal(40)}
+    warning = next(problem for problem in dmn.problems if problem.code == "dmn_requirement")
+    assert warning.severity == "warning" and warning.line == 3
+    assert '<requiredDecision href="#a"/>' in warning.message
