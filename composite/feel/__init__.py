@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from composite.feel import _ast
-from composite.feel._eval import Compiler, Env, any_test
+from composite.feel._eval import Compiler, Env, TypeResolver, any_test
 from composite.feel._parser import FeelSyntaxError, parse_expression, parse_unary_tests, too_deep
 
 __all__ = ["Expression", "FeelSyntaxError", "UnaryTests", "builtin", "compile_expression",
@@ -56,11 +56,12 @@ def builtin(name: str) -> Any:
 class Expression:
     """A FEEL expression parsed once; `evaluate` per row, `evaluate_columns` over whole columns."""
 
-    def __init__(self, text: str, node: _ast.Node) -> None:
+    def __init__(self, text: str, node: _ast.Node, types: TypeResolver | None = None) -> None:
         self.text = text
         self.node = node
+        self._types = types
         try:
-            self._row = Compiler(text).compile(node)
+            self._row = Compiler(text, types).compile(node)
         except RecursionError:  # a chain of thousands of operators: a located error, not a crash
             raise too_deep(text) from None
         self._columns: Any = None
@@ -96,7 +97,7 @@ class Expression:
         if self._columns is None:
             from composite.feel._vector import VectorCompiler
 
-            self._columns = VectorCompiler(self.text).compile(self.node)  # parsed: cannot be deeper
+            self._columns = VectorCompiler(self.text, self._types).compile(self.node)  # parsed: cannot be deeper
         return evaluate_columns(self._columns, columns, notes)
 
 
@@ -154,10 +155,10 @@ def _collect(node: Any, bound: frozenset[str], found: set[str]) -> None:
 class UnaryTests:
     """DMN unary tests (`< 5, [10..20]`, `-`, `not("a")`, `? > x`) parsed once."""
 
-    def __init__(self, text: str, tests: list[_ast.Node]) -> None:
+    def __init__(self, text: str, tests: list[_ast.Node], types: TypeResolver | None = None) -> None:
         self.text = text
         self.nodes = tests
-        compiler = Compiler(text)
+        compiler = Compiler(text, types)
         try:
             self._tests = [compiler.compile_test(test) for test in tests]
         except RecursionError:
@@ -177,11 +178,15 @@ class UnaryTests:
         return any_test(self._tests, value, Env(scope or {}, None, notes))
 
 
-def compile_expression(text: str, *, names: Iterable[str] = ()) -> Expression:
-    """Parse a FEEL expression; `names` are the names in scope (needed for names with spaces)."""
-    return Expression(text, parse_expression(text, names))
+def compile_expression(text: str, *, names: Iterable[str] = (), types: TypeResolver | None = None) -> Expression:
+    """Parse a FEEL expression; `names` are the names in scope (needed for names with spaces).
+
+    `types(name)` answers the model's own type names for `instance of` and typed parameters (DMN
+    item definitions): a test of a value, or None for a name it does not know.
+    """
+    return Expression(text, parse_expression(text, names), types)
 
 
-def compile_unary_tests(text: str, *, names: Iterable[str] = ()) -> UnaryTests:
+def compile_unary_tests(text: str, *, names: Iterable[str] = (), types: TypeResolver | None = None) -> UnaryTests:
     """Parse DMN unary tests (an input entry of a decision table)."""
-    return UnaryTests(text, parse_unary_tests(text, names))
+    return UnaryTests(text, parse_unary_tests(text, names), types)

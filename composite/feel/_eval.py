@@ -59,13 +59,16 @@ class Env:
 
 
 RowFn = Callable[[Env], Any]
+# A model's own type names (DMN item definitions): name -> a test of a value, or None if unknown.
+TypeResolver = Callable[[str], Callable[[Any], bool] | None]
 
 
 class Compiler:
     """Turns nodes into closures; `text` is kept to quote the failing part in notes."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, types: TypeResolver | None = None) -> None:
         self.text = text
+        self.types = types
 
     def quote(self, node: ast.Node) -> str:
         snippet = " ".join(self.text[node.start:node.end].split())
@@ -208,7 +211,7 @@ class Compiler:
 
     def _InstanceOf(self, node: ast.InstanceOf) -> RowFn:
         value = self.compile(node.value)
-        check = type_check(node.type)
+        check = type_check(node.type, self.types)
         quoted = self.quote(node)
 
         def instance(env: Env) -> Any:
@@ -367,7 +370,8 @@ class Compiler:
 
     def _FunctionDefinition(self, node: ast.FunctionDefinition) -> RowFn:
         params = tuple(name for name, _ in node.params)
-        checks = [type_check(kind_ref) if kind_ref is not None else None for _, kind_ref in node.params]
+        checks = [type_check(kind_ref, self.types) if kind_ref is not None else None
+                  for _, kind_ref in node.params]
         types = tuple(self.text[ref.start:ref.end].strip() if ref is not None else None
                       for _, ref in node.params)
         body = self.compile(node.body)
@@ -634,6 +638,6 @@ def type_tree(ref: ast.TypeRef) -> tuple:
     return ("name", ref.name)
 
 
-def type_check(ref: ast.TypeRef) -> Callable[[Any], Any]:
+def type_check(ref: ast.TypeRef, types: TypeResolver | None = None) -> Callable[[Any], Any]:
     tree = type_tree(ref)
-    return lambda value: instance_of(value, tree)
+    return lambda value: instance_of(value, tree, types)

@@ -18,7 +18,8 @@ from composite.feel._lexer import KEYWORDS, Token, is_simple_name, next_token
 
 _COMPARISONS = ("=", "!=", "<", "<=", ">", ">=")
 MAX_DEPTH = 40  # nested expressions (about 11 Python frames each): well inside the stack
-_NEW_NAME = r"((?:[^\W\d]|[_?$])(?:[\w?$'./+*-]|[ \t](?=[ \t]*[\w?$]))*)"
+# Lazy: the name ends at the first place its follower fits (`i in values in a list` defines `i`).
+_NEW_NAME = r"((?:[^\W\d]|[_?$])(?:[\w?$'./+*-]|[ \t](?=[ \t]*[\w?$]))*?)"
 
 # Type names that hold spaces; the lexer must know them to read them as one name.
 TYPE_NAMES = (
@@ -331,7 +332,7 @@ class Parser:
     def _opens_filter(self) -> bool:
         # `]1..10[` ends a range with '['; a filter has a condition after its '['.
         after = self._lex(self.cur.end)
-        if after.kind == "eof" or (after.kind == "op" and after.value in (",", ")", "]", "}", ":")):
+        if after.kind == "eof" or (after.kind == "op" and after.value in (",", ")", "]", "}", ":", ".")):
             return False
         return not (after.kind == "name" and after.value in (
             "then", "else", "and", "or", "return", "satisfies", "in", "between", "instance"))

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from composite.feel import _ast as ast
-from composite.feel._eval import Compiler, Env, RowFn
+from composite.feel._eval import Compiler, Env, RowFn, TypeResolver
 from composite.feel import builtin
 from composite.feel.values import FEEL_CONTEXT, Range, to_feel
 
@@ -129,8 +129,8 @@ def _feel_context() -> decimal.Context:
 
 
 class VectorCompiler:
-    def __init__(self, text: str) -> None:
-        self.rows = Compiler(text)
+    def __init__(self, text: str, types: TypeResolver | None = None) -> None:
+        self.rows = Compiler(text, types)
 
     def compile(self, node: ast.Node) -> ColumnFn:
         method = getattr(self, "_" + type(node).__name__, None)

@@ -171,6 +171,7 @@ def feel(text: str, notes: list[str] | None = None, **scope: object) -> object:
         ('@"P1D" > @"PT23H"', True),
         ('[1..10].start', D(1)),
         ('[1..10).end included', False),
+        ("[1..10[.start included", True),
     ],
 )
 def test_feel_value(text: str, expected: object) -> None:
@@ -207,6 +208,12 @@ def test_names_with_spaces_and_special_characters() -> None:
     assert feel("Tax Rate Base", **{"Tax Rate": D(1), "Tax Rate Base": D(2)}) == D(2)
 
 
+def test_an_iteration_domain_may_be_a_name_holding_in() -> None:
+    scope = {"values in a list": [D(1), D(3)]}
+    assert feel("some i in values in a list satisfies i > 2", **scope) is True
+    assert feel("for i in values in a list return i * 2", **scope) == [D(2), D(6)]
+
+
 def test_null_propagates_through_arithmetic_without_a_note() -> None:
     notes: list[str] = []
     assert feel("x * 2 + 1", notes, x=None) is None
@@ -237,3 +244,17 @@ def test_a_note_quotes_the_expression_part_that_failed() -> None:
     notes: list[str] = []
     feel('1 + (2 / 0) + 3', notes)
     assert notes == ["2 / 0: division by zero -> null"]
+
+
+def test_instance_of_reads_the_model_types_from_a_resolver() -> None:
+    def types(name: str):
+        if name == "tAdult":
+            return lambda value: isinstance(value, Decimal) and value >= 18
+        return None
+
+    assert compile_expression("20 instance of tAdult", types=types).evaluate({}) is True
+    assert compile_expression("[20, 12] instance of list<tAdult>", types=types).evaluate({}) is False
+    notes: list[str] = []
+    assert compile_expression("1 instance of tChild", types=types).evaluate({}, notes=notes) is None
+    assert any("unknown type" in note for note in notes)
+    assert compile_expression("(function(a: tAdult) a)(12)", types=types).evaluate({}) is None
