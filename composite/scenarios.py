@@ -23,6 +23,7 @@ from typing import Any, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from composite import temporal
 from composite._files import check_utf8
 from composite._yaml import LineDict, LineList, load_yaml, pydantic_problems
 from composite.errors import CompositeError, Problem, ProjectError, RequestError
@@ -607,6 +608,12 @@ def _matches(expected: Any, actual: Any) -> bool:
                                                                  abs_tol=expected.get("tol", 1e-6))
     if isinstance(expected, float) and isinstance(actual, (int, float)):
         return math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-12)
+    kind = temporal.kind_of(actual)
+    if kind is not None and isinstance(expected, str):  # a date or duration expected as its ISO text
+        try:
+            return bool(temporal.parse(kind, expected) == actual)
+        except ValueError:
+            return False
     return bool(expected == actual)
 
 
@@ -662,6 +669,8 @@ def _run_one(engine: Any, nodes: Mapping[str, Any], scenario: Scenario, covered:
 def _show(value: Any) -> str:
     if isinstance(value, dict) and "approx" in value:
         return f"{value['approx']} ± {value.get('tol', 1e-6)}"
+    if temporal.is_temporal(value):
+        return temporal.iso(value)  # P50D, 2026-03-01: as a scenario writes it
     return repr(value)
 
 
