@@ -19,6 +19,13 @@ Functions: abs, ceil, clip(x, lo, hi), coalesce(x, y, ...) (the first argument t
 null; later ones are evaluated only when needed), exp, floor, log, max(a, b, ...), min(a, b, ...),
 round(x) / round(x, digits) (half away from zero; digits an integer literal), sqrt.
 
+Dates, times and durations (composite.temporal; the FEEL values of composite.feel.values):
+date("2026-03-01"), datetime("2026-03-01T14:30:00"), time("14:30"), duration("P90D") or
+duration("P1Y6M") (a text constant is checked when the expression is parsed); date(dt), datetime(d)
+and time(dt) convert; days(d) (the days of a duration, a float), year(d), month(d), day(d). A date
+minus a date is a duration; a date plus or minus a duration a date; durations add and multiply by
+a number; values of one kind compare. On columns, dates and durations are computed with numpy.
+
 Semantics: `and`/`or`/`not` and `if` need booleans; arithmetic needs numbers (`+` also joins two
 strings); ints stay ints where Python keeps them (`/` always gives a float) and must fit in 64
 bits; `==`/`!=` between different types is simply false/true; `null` equals only `null`.
