@@ -51,21 +51,25 @@ def _fail(pattern: str, why: str) -> FeelRuntimeError:
     return FeelRuntimeError(f"invalid regular expression {pattern!r}: {why}")
 
 
+@lru_cache(maxsize=1)
+def _all_category_ranges() -> dict[str, list[tuple[int, int]]]:
+    """Every code point's general category as ranges, in one pass over Unicode (done once, when needed)."""
+    ranges: dict[str, list[tuple[int, int]]] = {}
+    start, current = 0, unicodedata.category(chr(0))
+    for code in range(1, sys.maxunicode + 2):
+        category = unicodedata.category(chr(code)) if code <= sys.maxunicode else ""
+        if category != current:
+            ranges.setdefault(current, []).append((start, code - 1))
+            start, current = code, category
+    return ranges
+
+
 @lru_cache(maxsize=None)
 def _category_ranges(category: str) -> str:
     """Class text (`a-z...`) for a Unicode general category (`Lu`) or its major class (`L`)."""
-    ranges: list[tuple[int, int]] = []
-    start = previous = -2
-    for code in range(sys.maxunicode + 1):
-        if unicodedata.category(chr(code)).startswith(category):
-            if code != previous + 1:
-                if start >= 0:
-                    ranges.append((start, previous))
-                start = code
-            previous = code
-    if start >= 0:
-        ranges.append((start, previous))
-    return "".join(_class_range(a, b) for a, b in ranges)
+    spans = sorted(span for name, found in _all_category_ranges().items() if name.startswith(category)
+                   for span in found)
+    return "".join(_class_range(a, b) for a, b in spans)
 
 
 def _class_char(code: int) -> str:
