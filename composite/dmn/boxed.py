@@ -230,9 +230,11 @@ class Compiler:
         parameters = [(p.get("name") or "", self.types.resolve(p.get("typeRef")))
                       for p in element if local_name(p) == "formalParameter"]
         kind = (element.get("kind") or "FEEL").upper()
+        if kind == "JAVA":
+            return self._java(element, decision, local, [name for name, _ in parameters])
         if kind != "FEEL":
             self.problem("dmn_unsupported", f"'{decision}' defines a {kind} function; composite evaluates FEEL "
-                         "functions only, so it returns null", self.doc.line(element), warning=True)
+                         "and listed Java functions only, so it returns null", self.doc.line(element), warning=True)
         body = self._sub(element, decision, local + [name for name, _ in parameters]) if kind == "FEEL" else _null
 
         def evaluate(scope: dict[str, Any], notes: list[str]) -> Any:
@@ -246,6 +248,25 @@ class Compiler:
                 return body(inner, notes)
 
             return make_function([name for name, _ in parameters], run)
+
+        return evaluate
+
+    def _java(self, element: ET.Element, decision: str, local: list[str], parameters: list[str]) -> Evaluator:
+        """A `kind="Java"` function: its body is a context naming `class` and `method signature`."""
+        from composite.dmn.java import java_function
+
+        mapping = self._sub(element, decision, local)
+
+        def evaluate(scope: dict[str, Any], notes: list[str]) -> Any:
+            body = mapping(scope, notes)
+            names = body if isinstance(body, dict) else {}
+            method = java_function(str(names.get("class") or ""), str(names.get("method signature") or ""))
+            if method is None:
+                notes.append(f"'{decision}': Java method {names.get('class')}.{names.get('method signature')} is not "
+                             "one composite computes (java.lang.Math, the number wrappers, String.valueOf and "
+                             "String.format); it is null")
+                return None
+            return make_function(parameters, lambda arguments: method(*(arguments.get(p) for p in parameters)))
 
         return evaluate
 
