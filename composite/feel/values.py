@@ -637,11 +637,21 @@ def to_feel(value: Any) -> Any:
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             return None  # FEEL has no NaN or infinity
-        return Decimal(repr(value))
+        return Decimal(repr(float(value)))  # repr of the float itself: numpy scalars print their type
     if isinstance(value, Decimal):
         return value if value.is_finite() else None
     if isinstance(value, datetime.timedelta):
         return DayTimeDuration.from_timedelta(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        # subclasses (pandas' Timestamp) become the plain value; a missing one (NaT) is null
+        if value != value:
+            return None
+        if isinstance(value, datetime.datetime):
+            return datetime.datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
+                                     value.microsecond, tzinfo=value.tzinfo)
+        if isinstance(value, datetime.date):
+            return datetime.date(value.year, value.month, value.day)
+        return datetime.time(value.hour, value.minute, value.second, value.microsecond, tzinfo=value.tzinfo)
     if isinstance(value, Mapping):
         return {str(k): to_feel(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -425,3 +425,13 @@ def test_python_values_convert_both_ways() -> None:
     assert type(to_feel(3)) is D and to_feel(float("nan")) is None and to_feel(True) is True
     assert from_feel({"a": D("3.0"), "b": D("0.5"), "c": [at("P1DT2H"), at("2020-01-01")], "d": None}) == {
         "a": 3, "b": 0.5, "c": ["P1DT2H", "2020-01-01"], "d": None}
+
+
+def test_numpy_and_pandas_values_convert_like_python_ones() -> None:
+    np = pytest.importorskip("numpy")
+    pd = pytest.importorskip("pandas")
+    assert to_feel([np.int64(3), np.float64(0.5), np.bool_(True), np.float64("nan")]) == [D(3), D("0.5"), True, None]
+    stamp = to_feel(pd.Timestamp("2020-01-02 03:04:05", tz="Europe/Paris"))
+    assert type(stamp) is datetime.datetime and feel_string(stamp) == "2020-01-02T03:04:05@Europe/Paris"
+    assert to_feel(pd.NaT) is None
+    assert to_feel(pd.Timedelta("1D")) == parse_duration("P1D")
