@@ -378,8 +378,14 @@ class Compiler:
         quoted = self.quote(node)
         if node.external:
             def external(env: Env) -> Any:
-                env.note(f"{quoted}: external functions (Java, PMML) are not supported -> null")
-                return None
+                from composite.feel._java import java_method
+
+                method, problem = java_method(body(env))
+                if method is None:
+                    env.note(f"{quoted}: {problem} -> null")
+                    return None
+                return FeelFunction(params, lambda *args: method(list(args)), name=quoted,
+                                    variadic=False)
 
             return external
 
