@@ -32,6 +32,7 @@ from composite.fuzzy.model import (
     Not,
     OutputVariable,
     Proposition,
+    parse_activation,
     propositions,
 )
 
@@ -854,7 +855,8 @@ class _TakagiSugeno(_Output):
                 self.functions.append(((), math.nan))
         # the general path: FuzzyLite's grouping of a term's rules, formulas, Tsukamoto, hedges
         self.general = (numerics == "fuzzylite" or var.aggregation is not None or var.defuzzify != "weighted_average"
-                        or any(not t.is_function or t.shape == "function" for t in var.terms) or not self.uniform)
+                        or any(not t.is_function or t.shape == "function" for t in var.terms) or not self.uniform
+                        or any(b.activation != "general" for b in (rule_base.operators, *rule_base.blocks)))
         self.grouping = _OR_VECTOR[var.aggregation or "sum"]  # FuzzyLite's `aggregation: none` adds them up
 
     def _z_general(self, t: int, w: np.ndarray, inputs: list[np.ndarray], rows: int,
@@ -870,15 +872,28 @@ class _TakagiSugeno(_Output):
             return term.membership(w)
 
     def general_batch(self, acts: list[np.ndarray], inputs: list[np.ndarray], rows: int, env: Mapping[str, Any], *,
-                      values_only: bool = False) -> _OutputResult:
-        """FuzzyLite's weighted average (or sum): each term's rules grouped, then sum(w z) / sum(w)."""
+                      values_only: bool = False,
+                      triggered: Sequence[np.ndarray | None] | None = None) -> _OutputResult:
+        """FuzzyLite's weighted average (or sum): each term's rules grouped, then sum(w z) / sum(w).
+
+        `triggered`: per rule, where it took effect (None: everywhere); a term no rule of which took
+        effect is left out of the average, as fuzzylite leaves it out of the output."""
         groups: dict[int, np.ndarray] = {}
+        present: dict[int, np.ndarray | None] = {}
         for (r, t), hedges in zip(self.pairs, self.pair_hedges):
             level = acts[r]
             for hedge in reversed(hedges):
                 level = _HEDGE_VECTOR[hedge](level)
             level = np.nan_to_num(level, nan=0.0, posinf=1.0, neginf=0.0)
-            groups[t] = level if t not in groups else self.grouping(groups[t], level)
+            took = triggered[r] if triggered is not None else None
+            if took is not None:
+                level = np.where(took, level, 0.0)
+            if t not in groups:
+                groups[t], present[t] = level, took
+            else:
+                groups[t] = self.grouping(groups[t], level)
+                known = present[t]
+                present[t] = None if known is None or took is None else known | took
         num = np.zeros(rows) if groups else np.full(rows, np.nan)
         den = np.zeros(rows)
         lo = np.full(rows, np.inf)
@@ -887,8 +902,9 @@ class _TakagiSugeno(_Output):
         with np.errstate(all="ignore"):
             for t, w in groups.items():
                 z = self._z_general(t, w, inputs, rows, env)
-                num = num + w * z
-                den = den + w
+                mask = present[t]
+                num = num + (w * z if mask is None else np.where(mask, w * z, 0.0))
+                den = den + (w if mask is None else np.where(mask, w, 0.0))
                 fired = w > 0.0
                 lo = np.where(fired, np.fmin(lo, z), lo)
                 hi = np.where(fired, np.fmax(hi, z), hi)
@@ -1126,6 +1142,13 @@ class FuzzyEvaluator:
                     writes.append((index[(cons.variable, cons.term)], _OR_VECTOR[aggregation], cons.hedges))
             self._writes.append(writes)
         self._chained = any(self._writes)
+        # FuzzyLite's activation methods other than general: (method, parameters, the block's rule indices)
+        self._activations: list[tuple[str, tuple[Any, ...], list[int]]] = []
+        for ops in (rule_base.blocks or (rule_base.operators,)):
+            method, params = parse_activation(ops.activation)
+            if method != "general":
+                members = [r for r, rule in enumerate(rule_base.rules) if rule_base.operators_of(rule) is ops]
+                self._activations.append((method, params, members))
         self._slot_count = len(index)
         self._rule_names = [rule.name for rule in rule_base.rules]
         compiled = []
@@ -1227,13 +1250,18 @@ class FuzzyEvaluator:
                                                                                      neginf=0.0)), 0.0)
         else:
             acts = [fn(m) * w for fn, w in zip(self._rule_scalar, weights)]
+        triggered: list[np.ndarray | None] = [None] * len(acts)
+        if self._activations:  # the batch's arithmetic on one row, so both agree bit for bit
+            columns, triggered = self._activate([np.array([float(a)]) for a in acts])
+            acts = [float(a[0]) for a in columns]
         rules = [{"name": name, "strength": a} for name, a in zip(self._rule_names, acts)]
         outputs: dict[str, float] = {}
         evidence_outputs: dict[str, Any] = {}
         env: dict[str, Any] = {inp.name: np.array([x]) for inp, x in zip(self._inputs, used)}
         for out in self._outputs:
             if isinstance(out, _TakagiSugeno) and out.general:
-                result = out.general_batch([np.array([a]) for a in acts], [np.array([x]) for x in used], 1, env)
+                result = out.general_batch([np.array([a]) for a in acts], [np.array([x]) for x in used], 1, env,
+                                           triggered=triggered)
                 value, ev = _row_of(out, result)
             elif isinstance(out, _TakagiSugeno):
                 value, ev = out.row(acts, used)
@@ -1255,6 +1283,45 @@ class FuzzyEvaluator:
         else:
             acts = [fn(m) * w for fn, w in zip(self._rule_vector, self._weights)]
         return [np.broadcast_to(np.asarray(a, dtype=np.float64), (size,)) for a in acts]
+
+    def _activate(self, acts: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+        """FuzzyLite's activation methods: the strengths that take effect, and which rules took effect
+        (None: every one, as under general). A rule that does not is absent from its outputs."""
+        triggered: list[np.ndarray | None] = [None] * len(acts)
+        if not self._activations:
+            return acts, triggered
+        acts = list(acts)
+        for method, params, members in self._activations:
+            block = np.array([acts[r] for r in members]).reshape(len(members), -1)
+            positive = block > 0.0
+            if method in ("first", "last"):
+                count, threshold = params
+                eligible = positive & (block >= threshold)
+                order = eligible if method == "first" else eligible[::-1]
+                before = np.cumsum(order, axis=0) - order  # eligible rules met earlier in the order
+                chosen = order & (before < count)
+                chosen = chosen if method == "first" else chosen[::-1]
+            elif method in ("highest", "lowest"):
+                (count,) = params
+                key = -block if method == "highest" else block
+                index = np.arange(len(members))[:, None, None]
+                # ahead: an eligible rule ranked before (stronger, or as strong and earlier)
+                ahead = positive[None, :, :] & ((key[None, :, :] < key[:, None, :]) |
+                                                ((key[None, :, :] == key[:, None, :]) &
+                                                 (index.transpose(1, 0, 2) < index)))
+                chosen = positive & (ahead.sum(axis=1) < count)
+            elif method == "proportional":
+                chosen = positive
+                with np.errstate(all="ignore"):
+                    block = np.where(positive, block / np.where(positive, block, 0.0).sum(axis=0), block)
+            else:  # threshold
+                comparator, value = params
+                chosen = {"<": np.less, "<=": np.less_equal, "==": np.equal, "!=": np.not_equal,
+                          ">=": np.greater_equal, ">": np.greater}[comparator](block, value)
+            for k, r in enumerate(members):
+                acts[r] = np.where(chosen[k], block[k], 0.0)
+                triggered[r] = chosen[k]
+        return acts, triggered
 
     @staticmethod
     def _finish(out: "_Output", value: np.ndarray) -> np.ndarray:
@@ -1309,13 +1376,13 @@ class FuzzyEvaluator:
         m: list[np.ndarray] = []
         for inp, x in zip(self._inputs, used):
             m.extend(inp.memberships_batch(x))
-        acts = self._strengths(m, size)
+        acts, triggered = self._activate(self._strengths(m, size))
         results = []
         outputs = {}
         env: dict[str, Any] = {inp.name: x for inp, x in zip(self._inputs, used)}
         for out in self._outputs:
             if isinstance(out, _TakagiSugeno) and out.general:
-                result = out.general_batch(acts, used, size, env, values_only=not evidence)
+                result = out.general_batch(acts, used, size, env, values_only=not evidence, triggered=triggered)
             elif isinstance(out, _TakagiSugeno):
                 result = out.batch(acts, used, size, values_only=not evidence)
             else:

@@ -28,6 +28,7 @@ from composite.fuzzy.model import (
     Rule,
     Term,
     check_rule_base,
+    parse_activation,
 )
 from composite.fuzzy.rules import RuleSyntaxError, format_antecedent, format_consequents, parse_fll_rule
 
@@ -99,6 +100,7 @@ _DEFUZZIFIERS = {"Centroid": "centroid", "Bisector": "bisector", "MeanOfMaximum"
                  "SmallestOfMaximum": "som", "LargestOfMaximum": "lom", "WeightedAverage": "weighted_average",
                  "WeightedSum": "weighted_sum"}
 _WEIGHTED_TYPES = ("Automatic", "TakagiSugeno", "Tsukamoto")
+_ACTIVATIONS = ("General", "First", "Last", "Highest", "Lowest", "Proportional", "Threshold")
 
 
 def _reverse(mapping: dict[str, str]) -> dict[str, str]:
@@ -322,7 +324,7 @@ def read_fll(text: str | bytes, *, file: str) -> FuzzyRuleBase:
     rules: list[Rule] = []
     blocks: list[Operators] = []
     for section in (s for s in sections if s.kind == "RuleBlock"):
-        block = {"conjunction": "min", "disjunction": "max", "implication": "min"}
+        block = {"conjunction": "min", "disjunction": "max", "implication": "min", "activation": "general"}
         for key, value, line, notes in section.entries:
             if key == "conjunction":
                 block[key] = importer.choose(value, _AND, line, "conjunction", "min")
@@ -331,9 +333,17 @@ def read_fll(text: str | bytes, *, file: str) -> FuzzyRuleBase:
             elif key == "implication":
                 block[key] = importer.choose(value, _IMPLICATION, line, "implication", "min")
             elif key == "activation":
-                if value not in ("", "none", "General"):
-                    importer.problem(f"activation '{value}' is not supported; only General", line,
-                                     code="fll_unsupported")
+                words = value.split()
+                if words and words[0] not in _ACTIVATIONS and words[0] != "none":
+                    importer.problem(f"activation '{value}' is not supported; supported: {', '.join(_ACTIVATIONS)}",
+                                     line, code="fll_unsupported")
+                elif words and words[0] != "none":
+                    text = " ".join([words[0].lower(), *words[1:]])
+                    try:
+                        parse_activation(text)
+                        block["activation"] = text
+                    except ValueError as exc:
+                        importer.problem(str(exc), line, code="fll_syntax")
             elif key == "enabled":
                 if not importer.flag(value, line, "enabled"):
                     importer.problem("a disabled rule block is not supported", line, code="fll_unsupported")
@@ -351,7 +361,7 @@ def read_fll(text: str | bytes, *, file: str) -> FuzzyRuleBase:
             else:
                 importer.problem(f"unknown key '{key}' in RuleBlock", line, code="fll_syntax")
         blocks.append(Operators(block["conjunction"], block["disjunction"], block["implication"], aggregation,
-                                line=section.line))
+                                line=section.line, activation=block["activation"]))
     # one block: its operators are the rule base's; several: each rule keeps its block's
     operators = blocks[0] if blocks else Operators(aggregation=aggregation)
     rule_base = FuzzyRuleBase(
@@ -496,10 +506,17 @@ def to_fll(rule_base: FuzzyRuleBase) -> str:
             f"  conjunction: {_reverse(_AND)[block.and_]}",
             f"  disjunction: {_reverse(_OR)[block.or_]}",
             f"  implication: {'none' if takagi else _reverse(_IMPLICATION)[block.implication]}",
-            "  activation: General",
+            f"  activation: {_activation(block.activation)}",
         ]
         lines += _rule_lines([r for r in rule_base.rules if len(blocks) == 1 or r.block == index])
     return "\n".join(lines) + "\n"
+
+
+def _activation(text: str) -> str:
+    """Ours (`first 1 0`) in FLL (`First 1 0.000`)."""
+    method, params = parse_activation(text)
+    name = next(a for a in _ACTIVATIONS if a.lower() == method)
+    return " ".join([name, *(p if isinstance(p, str) else str(p) if isinstance(p, int) else _num(p) for p in params)])
 
 
 def _rule_lines(rules: list[Rule]) -> list[str]:

@@ -138,6 +138,63 @@ class Operators:
     implication: str = "min"
     aggregation: str = "max"
     line: int | None = None  # where they were declared, for error messages
+    activation: str = "general"  # which rules take effect: see ACTIVATIONS
+
+
+# FuzzyLite's activation methods: which of a block's rules take effect, written as in
+# `activation: highest 2` (name, then its parameters)
+ACTIVATIONS = {
+    "general": "every rule",
+    "first": "the first n rules (default 1) whose strength is above 0 and at least a threshold (default 0)",
+    "last": "the last n rules (default 1) whose strength is above 0 and at least a threshold (default 0)",
+    "highest": "the n strongest rules (default 1) above 0",
+    "lowest": "the n weakest rules (default 1) above 0",
+    "proportional": "every rule above 0, its strength divided by the sum of their strengths",
+    "threshold": "every rule whose strength compares to a value: threshold >= 0.5 (<, <=, ==, !=, >=, >)",
+}
+COMPARATORS = ("<", "<=", "==", "!=", ">=", ">")
+
+
+def parse_activation(text: str) -> tuple[str, tuple[Any, ...]]:
+    """`highest 2` -> ("highest", (2,)); ValueError saying what is wrong.
+
+    >>> parse_activation("threshold >= 0.5")
+    ('threshold', ('>=', 0.5))
+    >>> parse_activation("first")
+    ('first', (1, 0.0))
+    """
+    parts = text.split()
+    name = parts[0].lower() if parts else "general"
+    args = parts[1:]
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation '{text}' is unknown; known: {', '.join(ACTIVATIONS)}")
+    try:
+        if name in ("general", "proportional"):
+            if args:
+                raise ValueError
+            return name, ()
+        if name == "threshold" and not args:
+            return name, (">", 0.0)  # fuzzylite's defaults
+        if name in ("first", "last"):
+            if len(args) > 2:
+                raise ValueError
+            count = int(args[0]) if args else 1
+            threshold = float(args[1]) if len(args) > 1 else 0.0
+            if count < 1:
+                raise ValueError
+            return name, (count, threshold)
+        if name in ("highest", "lowest"):
+            if len(args) > 1:
+                raise ValueError
+            count = int(args[0]) if args else 1
+            if count < 1:
+                raise ValueError
+            return name, (count,)
+        if len(args) != 2 or args[0] not in COMPARATORS:
+            raise ValueError
+        return name, (args[0], float(args[1]))
+    except ValueError:
+        raise ValueError(f"activation '{text}' does not parse: {name} takes {ACTIVATIONS[name]}") from None
 
 
 # -- rule antecedents --------------------------------------------------------------------------
@@ -299,7 +356,17 @@ def check_rule_base(rb: FuzzyRuleBase) -> list[Problem]:
                     problem("fuzzy_defuzzify", f"defuzzify of '{var.name}' must be one of {', '.join(allowed)} "
                             f"for a {rb.kind.replace('_', '-')} system, not '{var.defuzzify}'", var.line,
                             f"{where}.defuzzify")
+    chained = any(rb.input(p.variable) is None and rb.output(p.variable) is not None
+                  for rule in rb.rules for p in propositions(rule.antecedent))
     for ops in (rb.operators, *rb.blocks):
+        try:
+            activation = parse_activation(ops.activation)[0]
+        except ValueError as exc:
+            problem("fuzzy_activation", str(exc), ops.line, "operators.activation")
+            activation = "general"
+        if activation != "general" and chained:
+            problem("fuzzy_activation", f"activation '{ops.activation}' with rules that read outputs is not "
+                    "supported; use general, or read inputs only", ops.line, "operators.activation")
         for key, value, allowed in (("and", ops.and_, AND_OPERATORS), ("or", ops.or_, OR_OPERATORS),
                                     ("implication", ops.implication, IMPLICATIONS),
                                     ("aggregation", ops.aggregation, AGGREGATIONS)):

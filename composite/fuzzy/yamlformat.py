@@ -39,8 +39,9 @@ TOP_KEYS = ("fuzzy", "description", "kind", "numerics", "inputs", "outputs", "op
 INPUT_KEYS = ("range", "resolution", "terms", "out_of_range", "description")
 OUTPUT_KEYS = ("range", "resolution", "terms", "defuzzify", "default", "description", "aggregation", "lock_previous",
                "lock_range")
-OPERATOR_KEYS = {"and": "and_", "or": "or_", "implication": "implication", "aggregation": "aggregation"}
-BLOCK_KEYS = ("and", "or", "implication")
+OPERATOR_KEYS = {"and": "and_", "or": "or_", "implication": "implication", "aggregation": "aggregation",
+                 "activation": "activation"}
+BLOCK_KEYS = ("and", "or", "implication", "activation")
 RULE_KEYS = ("name", "if", "then", "weight", "description", "block")
 
 
@@ -234,7 +235,8 @@ class _Reader:
                     if text is not None:
                         chosen[OPERATOR_KEYS[key]] = text
             result.append(Operators(**{"and_": base.and_, "or_": base.or_, "implication": base.implication,
-                                       **chosen}, aggregation=base.aggregation, line=self.line(value, index)))
+                                       "activation": base.activation, **chosen},
+                                    aggregation=base.aggregation, line=self.line(value, index)))
         return tuple(result)
 
     def operators(self, document: Mapping[str, Any]) -> Operators:
@@ -400,8 +402,12 @@ def to_fuzzy_yaml(rule_base: FuzzyRuleBase) -> str:
     ops = rule_base.operators
     document["operators"] = {"and": ops.and_, "or": ops.or_, "implication": ops.implication,
                              "aggregation": ops.aggregation}
+    if ops.activation != "general":
+        document["operators"]["activation"] = ops.activation
     if rule_base.blocks:
-        document["blocks"] = [{"and": b.and_, "or": b.or_, "implication": b.implication} for b in rule_base.blocks]
+        document["blocks"] = [{"and": b.and_, "or": b.or_, "implication": b.implication,
+                               **({"activation": b.activation} if b.activation != "general" else {})}
+                              for b in rule_base.blocks]
     rules = []
     for rule in rule_base.rules:
         entry: dict[str, Any] = {"name": rule.name, "if": format_antecedent(rule.antecedent),

@@ -113,8 +113,8 @@ RuleBlock:
      "  rule: if x is a then y is b\n", 4, "term type 'Blob' is not supported"),
     (FLL_HEAD + "  rule: if x is a then y is c\n", 16, "'y' has no term 'c'"),
     (FLL_HEAD + "  rule: if x is a y is b\n", 16, "expected 'then' after the condition"),
-    (FLL_HEAD.replace("activation: General", "activation: Highest") + "  rule: if x is a then y is b\n", 15,
-     "activation 'Highest' is not supported"),
+    (FLL_HEAD.replace("activation: General", "activation: Softmax") + "  rule: if x is a then y is b\n", 15,
+     "activation 'Softmax' is not supported"),
     (FLL_HEAD.replace("aggregation: Maximum", "aggregation: YagerSum") + "  rule: if x is a then y is b\n", 7,
      "aggregation 'YagerSum' is not supported"),
 ])

@@ -10,6 +10,7 @@ import pytest
 
 from composite.errors import ProjectError
 from composite.fuzzy.evaluate import FuzzyEvaluator
+from composite.fuzzy.fll import read_fll, to_fll
 from composite.fuzzy.yamlformat import read_fuzzy_yaml, to_fuzzy_yaml
 
 TWO_INPUTS = """
@@ -209,3 +210,54 @@ def test_validate_checks_a_chained_rule_base_through_the_evaluator() -> None:
     # x = 0 fires no rule and neither output has a default: one finding per output, located at it
     assert {(p.code, p.field) for p in problems} == {("fuzzy.no_rule_fires", "outputs.power.default"),
                                                       ("fuzzy.no_rule_fires", "outputs.echo.default")}
+
+
+THREE_RULES = """
+fuzzy: activation
+kind: takagi_sugeno
+inputs:
+  a: {range: [0, 1], terms: {high: [ramp, 0, 1]}}
+  b: {range: [0, 1], terms: {high: [ramp, 0, 1]}}
+  c: {range: [0, 1], terms: {high: [ramp, 0, 1]}}
+outputs:
+  y: {range: [0, 20], terms: {zero: [constant, 0], ten: [constant, 10], twenty: [constant, 20]}}
+operators: {activation: ACTIVATION}
+rules:
+  - {if: a is high, then: y is zero}
+  - {if: b is high, then: y is ten}
+  - {if: c is high, then: y is twenty}
+"""
+
+
+@pytest.mark.parametrize(("activation", "strengths", "y"), [
+    ("general", [0.2, 0.7, 0.5], 17 / 1.4),
+    ("first", [0.2, 0.0, 0.0], 0.0),
+    ("first 2 0.3", [0.0, 0.7, 0.5], 17 / 1.2),
+    ("last", [0.0, 0.0, 0.5], 20.0),
+    ("highest", [0.0, 0.7, 0.0], 10.0),
+    ("highest 2", [0.0, 0.7, 0.5], 17 / 1.2),
+    ("lowest", [0.2, 0.0, 0.0], 0.0),
+    ("proportional", [0.2 / 1.4, 0.7 / 1.4, 0.5 / 1.4], 17 / 1.4),
+    ("threshold >= 0.5", [0.0, 0.7, 0.5], 17 / 1.2),
+])
+def test_activation_methods_choose_the_rules_that_take_effect(activation: str, strengths: list[float],
+                                                              y: float) -> None:
+    rb = read_fuzzy_yaml(THREE_RULES.replace("ACTIVATION", activation), file="t.fuzzy.yaml")
+    evaluator = FuzzyEvaluator(rb, numerics="fuzzylite")
+    values = {"a": 0.2, "b": 0.7, "c": 0.5}
+    row = evaluator.evaluate(values)
+    batch = evaluator.evaluate_batch({k: [v] for k, v in values.items()})
+    assert row.evidence == batch.evidence[0]
+    assert [r["strength"] for r in row.evidence["rules"]] == pytest.approx(strengths)
+    assert row.outputs["y"] == pytest.approx(y)
+    again = read_fuzzy_yaml(to_fuzzy_yaml(rb), file="again.fuzzy.yaml")
+    assert FuzzyEvaluator(again, numerics="fuzzylite").evaluate(values).outputs["y"] == row.outputs["y"]
+    from_fll = read_fll(to_fll(rb), file="again.fll")
+    assert FuzzyEvaluator(from_fll, numerics="fuzzylite").evaluate(values).outputs["y"] == row.outputs["y"]
+
+
+def test_an_activation_that_does_not_parse_is_refused_with_what_it_takes() -> None:
+    with pytest.raises(ProjectError) as error:
+        read_fuzzy_yaml(THREE_RULES.replace("ACTIVATION", "highest two"), file="t.fuzzy.yaml")
+    assert any("activation 'highest two' does not parse: highest takes the n strongest rules" in p.message
+               for p in error.value.problems)
