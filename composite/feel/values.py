@@ -61,13 +61,14 @@ from composite.feel._temporal_text import (
 )
 
 __all__ = [
-    "FEEL_CONTEXT",
     "DayTimeDuration",
+    "FEEL_CONTEXT",
     "FarDate",
     "FarDateTime",
     "FeelFunction",
     "FeelRuntimeError",
     "Range",
+    "Signature",
     "YearMonthDuration",
     "feel_add",
     "feel_compare",
@@ -89,6 +90,7 @@ __all__ = [
     "parse_duration",
     "parse_temporal",
     "parse_time",
+    "parse_type",
     "temporal_property",
     "time_offset",
     "to_feel",

@@ -435,3 +435,12 @@ def test_numpy_and_pandas_values_convert_like_python_ones() -> None:
     assert type(stamp) is datetime.datetime and feel_string(stamp) == "2020-01-02T03:04:05@Europe/Paris"
     assert to_feel(pd.NaT) is None
     assert to_feel(pd.Timedelta("1D")) == parse_duration("P1D")
+
+
+@pytest.mark.parametrize("module", ["composite.feel.values", "composite.feel.builtins"])
+def test_public_names_are_listed_sorted_and_exist(module: str) -> None:
+    import importlib
+
+    loaded = importlib.import_module(module)
+    assert loaded.__all__ == sorted(loaded.__all__)
+    assert all(hasattr(loaded, name) for name in loaded.__all__)
