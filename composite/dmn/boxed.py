@@ -67,7 +67,7 @@ class Compiler:
             return _null
         names = self.names | set(local)
         try:
-            compiled = compile_expression(text, names=sorted(names))
+            compiled = compile_expression(text, names=sorted(names), types=self.types.instance_test)
         except FeelSyntaxError as error:
             self._syntax(error, text, line, what, language)
             return _null
@@ -85,7 +85,7 @@ class Compiler:
         if text is None or not text.strip():
             return None
         try:
-            compiled = compile_unary_tests(text, names=sorted(self.names | set(local)))
+            compiled = compile_unary_tests(text, names=sorted(self.names | set(local)), types=self.types.instance_test)
         except FeelSyntaxError as error:
             self._syntax(error, text, line, what, language)
             return lambda *_args, **_named: None
@@ -252,21 +252,26 @@ class Compiler:
         return evaluate
 
     def _java(self, element: ET.Element, decision: str, local: list[str], parameters: list[str]) -> Evaluator:
-        """A `kind="Java"` function: its body is a context naming `class` and `method signature`."""
-        from composite.dmn.java import java_function
+        """A `kind="Java"` function: its body is a context naming `class` and `method signature`, the same
+        fixed list of JDK methods as FEEL's `external {java: ...}` (composite.feel._java)."""
+        from composite.feel._java import java_method
 
         mapping = self._sub(element, decision, local)
 
         def evaluate(scope: dict[str, Any], notes: list[str]) -> Any:
-            body = mapping(scope, notes)
-            names = body if isinstance(body, dict) else {}
-            method = java_function(str(names.get("class") or ""), str(names.get("method signature") or ""))
+            method, problem = java_method({"java": mapping(scope, notes)})
             if method is None:
-                notes.append(f"'{decision}': Java method {names.get('class')}.{names.get('method signature')} is not "
-                             "one composite computes (java.lang.Math, the number wrappers, String.valueOf and "
-                             "String.format); it is null")
+                notes.append(f"'{decision}': {problem}; it is null")
                 return None
-            return make_function(parameters, lambda arguments: method(*(arguments.get(p) for p in parameters)))
+
+            def call(arguments: dict[str, Any]) -> Any:
+                try:
+                    return method([arguments.get(name) for name in parameters])
+                except Exception as error:  # FeelRuntimeError: a Java exception is null in FEEL
+                    notes.append(f"'{decision}': {error}; it is null")
+                    return None
+
+            return make_function(parameters, call)
 
         return evaluate
 

@@ -167,10 +167,10 @@ def same(expected: Any, actual: Any) -> bool:
         digits = len(expected.normalize().as_tuple().digits)
         if digits >= 13 and abs(expected - actual) <= scale * Decimal("1e-12"):
             return True
-        # An expected value written with 8 or more decimal places is a rounded irrational (exp(4),
-        # log(4)): it matches the result to within half a unit of its last place.
+        # An expected value written with 8 or more decimal places is an irrational cut short (exp(4),
+        # log(4), cos(123)), rounded or truncated: it matches the result to within a unit of its last place.
         places = -expected.as_tuple().exponent  # type: ignore[operator]
-        return places >= 8 and abs(expected - actual) <= Decimal(5).scaleb(-places - 1)
+        return places >= 8 and abs(expected - actual) < Decimal(1).scaleb(-places)
     if isinstance(expected, dict):
         return isinstance(actual, dict) and set(expected) == set(actual) and all(
             same(expected[key], actual[key]) for key in expected)

@@ -150,6 +150,22 @@ def _conform(value: Any, kind: DmnType, given: bool = False) -> Any:
     return value
 
 
+def is_instance(value: Any, kind: DmnType) -> bool:
+    """FEEL's `value instance of T` for a model type: the base type and structure, no conversion, and
+    allowed values left out (`256 instance of t255` is true when t255 is a number limited to [0..255])."""
+    if value is None:
+        return False
+    if kind.is_collection:
+        return isinstance(value, list) and all(is_instance(item, kind.element) for item in value)  # type: ignore[arg-type]
+    if kind.components is not None:
+        return isinstance(value, dict) and all(
+            name in value and (value[name] is None or is_instance(value[name], component))
+            for name, component in kind.components.items())
+    if kind.function:
+        return callable(getattr(value, "call", None))
+    return kind.base is None or _is_base(value, kind.base)
+
+
 @dataclass
 class TypeTable:
     """The item definitions of a model (and its imports), resolved on demand."""
@@ -157,6 +173,15 @@ class TypeTable:
     definitions: dict[str, Any] = field(default_factory=dict)  # name -> model.ItemDefinition
     imported: dict[str, TypeTable] = field(default_factory=dict)  # import name -> its types
     resolved: dict[str, DmnType] = field(default_factory=dict)
+
+    def instance_test(self, name: str) -> Callable[[Any], bool] | None:
+        """For FEEL's `instance of`: a test for a name the model defines (or imports), None for the rest."""
+        local = name.strip()
+        prefix = local.partition(".")[0]
+        if local not in self.definitions and not ("." in local and prefix in self.imported):
+            return None
+        kind = self.resolve(local)
+        return None if kind is None else (lambda value: is_instance(value, kind))
 
     def resolve(self, type_ref: str | None) -> DmnType | None:
         if not type_ref or not type_ref.strip():
@@ -197,4 +222,4 @@ def _feel_type(text: str) -> DmnType | None:
     return None
 
 
-__all__ = ["ANY", "DmnType", "TypeTable", "builtin_name", "conform"]
+__all__ = ["ANY", "DmnType", "TypeTable", "builtin_name", "conform", "is_instance"]

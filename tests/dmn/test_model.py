@@ -192,3 +192,35 @@ def test_a_decision_reading_another_it_does_not_require_gets_it_with_a_warning()
     warning = next(problem for problem in dmn.problems if problem.code == "dmn_requirement")
     assert warning.severity == "warning" and warning.line == 3
     assert '<requiredDecision href="#a"/>' in warning.message
+
+
+def test_a_java_function_definition_runs_a_listed_jdk_method() -> None:
+    body = """
+      <decision id="j" name="Larger"><context>
+        <contextEntry><variable name="maxDouble"/>
+          <functionDefinition kind="Java">
+            <formalParameter name="a" typeRef="number"/><formalParameter name="b" typeRef="number"/>
+            <context>
+              <contextEntry><variable name="class"/><literalExpression><text>"java.lang.Math"</text>
+                </literalExpression></contextEntry>
+              <contextEntry><variable name="method signature"/><literalExpression><text>"max(double, double)"</text>
+                </literalExpression></contextEntry>
+            </context>
+          </functionDefinition></contextEntry>
+        <contextEntry><literalExpression><text>maxDouble(123.45, 456.78)</text></literalExpression></contextEntry>
+      </context></decision>"""
+    assert decide(body) == {"Larger": Decimal("456.78")}
+
+
+def test_instance_of_a_model_type_checks_its_structure_not_its_allowed_values() -> None:
+    body = """
+      <itemDefinition name="tPair"><itemComponent name="a"><typeRef>string</typeRef></itemComponent>
+        <itemComponent name="b"><typeRef>string</typeRef></itemComponent></itemDefinition>
+      <itemDefinition name="tNumbers" isCollection="true"><typeRef>number</typeRef></itemDefinition>
+      <itemDefinition name="tByte"><typeRef>number</typeRef><allowedValues><text>[0..255]</text></allowedValues>
+        </itemDefinition>
+      <decision id="a" name="Checks"><literalExpression>
+        <text>[{a: "x", b: "y", c: 1} instance of tPair, {a: "x"} instance of tPair, [1, 2] instance of tNumbers,
+               1 instance of tNumbers, 256 instance of tByte, "256" instance of tByte]</text>
+      </literalExpression></decision>"""
+    assert decide(body) == {"Checks": [True, False, True, False, True, False]}
