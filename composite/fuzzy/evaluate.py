@@ -58,6 +58,7 @@ _HEDGE_SCALAR: dict[str, Callable[[float], float]] = {
     "somewhat": math.sqrt,
     "extremely": _extremely,
     "seldom": _seldom,
+    "any": lambda v: 1.0,  # fuzzylite's `any`: holds whatever the value
 }
 
 _HEDGE_VECTOR: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -66,6 +67,7 @@ _HEDGE_VECTOR: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "somewhat": np.sqrt,
     "extremely": lambda v: np.where(v <= 0.5, 2.0 * v * v, 1.0 - 2.0 * (1.0 - v) * (1.0 - v)),
     "seldom": lambda v: np.where(v <= 0.5, np.sqrt(0.5 * v), 1.0 - np.sqrt(np.maximum(0.5 * (1.0 - v), 0.0))),
+    "any": lambda v: np.ones_like(np.asarray(v, dtype=np.float64)),
 }
 
 

@@ -446,6 +446,9 @@ def _term_problems(rb: FuzzyRuleBase, var: Variable, term: Term, group: str, whe
         if unknown:
             return located(f"formula '{term.formula}' reads {', '.join(unknown)}, which is neither x nor a variable; "
                            f"variables: {', '.join((*rb.input_names, *rb.output_names))}", "fuzzy_formula")
+        if not takagi_output and formula.names - {"x"}:
+            return located(f"formula '{term.formula}' reads {', '.join(sorted(formula.names - {'x'}))}: a membership "
+                           "function (of an input or a Mamdani output) may read only x here", "fuzzy_formula")
         # FuzzyLite bounds no formula to [0, 1] (its own example dips below 0); nothing to check on a grid
         return []
     elif term.is_function:

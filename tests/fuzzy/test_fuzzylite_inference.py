@@ -261,3 +261,18 @@ def test_an_activation_that_does_not_parse_is_refused_with_what_it_takes() -> No
         read_fuzzy_yaml(THREE_RULES.replace("ACTIVATION", "highest two"), file="t.fuzzy.yaml")
     assert any("activation 'highest two' does not parse: highest takes the n strongest rules" in p.message
                for p in error.value.problems)
+
+
+@pytest.mark.parametrize(("term", "message"), [
+    ('[function, "lt(x, 0.5"]', "formula 'lt(x, 0.5': expected ')' to close 'lt(', found the end (column 10)"),
+    ('[function, "x * speed"]', "formula 'x * speed' reads speed, which is neither x nor a variable"),
+    ('[function, "x * b"]', "formula 'x * b' reads b: a membership function (of an input or a Mamdani output) "
+                            "may read only x here"),
+])
+def test_function_terms_are_checked_at_load(term: str, message: str) -> None:
+    text = TWO_INPUTS.replace("b: {range: [0, 1], terms: {high: [ramp, 0, 1]}}",
+                              f"b: {{range: [0, 1], terms: {{high: [ramp, 0, 1]}}}}\n  c: {{range: [0, 1], terms: "
+                              f"{{f: {term}}}}}") + "rules: [{if: a is high, then: y is c}]\n"
+    with pytest.raises(ProjectError) as error:
+        read_fuzzy_yaml(text, file="t.fuzzy.yaml")
+    assert any(message in p.message for p in error.value.problems), error.value.problems
