@@ -240,7 +240,8 @@ class RuleFile(BaseModel):
 _POLICY_SPELLINGS = sorted({spelling for name in HIT_POLICY_NAMES for spelling in
                             (name, name.lower(), name.replace(" ", "_"), name.lower().replace(" ", "_"))}
                            | {"U", "A", "P", "F", "R", "O", "C", "C+", "C<", "C>", "C#"})
-_COLUMN_TYPES = ("number", "string", "boolean", "integer", "int", "decimal", "float", "double", "category", "text")
+_COLUMN_TYPES = ("number", "string", "boolean", "integer", "int", "decimal", "float", "double", "category", "text",
+                 "date", "datetime", "time", "duration", "years_months")
 Cell = Union[str, int, float, bool, None]
 
 

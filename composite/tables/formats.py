@@ -39,7 +39,7 @@ from composite.tables.table import (
 )
 
 TABLE_SUFFIXES = (".table.yaml", ".table.yml", ".csv", ".dmn")
-_TYPES = ("number", "string", "boolean")
+_TYPES = ("number", "string", "boolean", "date", "datetime", "time", "duration", "years_months")
 
 
 def table_name_for(path: str | Path) -> str:
@@ -152,8 +152,11 @@ def _type(value: Any, problems: _Problems, *, line: int | None, field: str) -> s
         return "number"
     if text in ("category", "text"):
         return "string"
+    if text in ("date and time", "datetime", "date-time"):  # the concept type, or FEEL's name for it
+        return "datetime"
     if text not in _TYPES:
-        problems.add("table_type", f"unknown type '{value}'; use number, string or boolean", line=line, field=field)
+        problems.add("table_type", f"unknown type '{value}'; use number, string, boolean, date, datetime, time, "
+                     "duration or years_months", line=line, field=field)
         return None
     return text
 
