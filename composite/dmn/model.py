@@ -154,10 +154,15 @@ class _Run:
         self.notes = notes
         self.values: dict[tuple[int, str], Any] = {}
         self.running: set[tuple[int, str]] = set()
+        self.checked: dict[tuple[int, str], Any] = {}
 
     def input_value(self, model: DmnModel, name: str) -> Any:
-        data = model.inputs[name]
-        return conform(self.inputs.get(name), data.type, notes=self.notes, what=f"input data '{name}'", given=True)
+        key = (id(model), name)
+        if key not in self.checked:  # once per request: one note for a bad input, however many read it
+            data = model.inputs[name]
+            self.checked[key] = conform(self.inputs.get(name), data.type, notes=self.notes,
+                                        what=f"input data '{name}'", given=True)
+        return self.checked[key]
 
     def base_scope(self, model: DmnModel) -> dict[str, Any]:
         scope: dict[str, Any] = {}

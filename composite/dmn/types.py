@@ -89,9 +89,52 @@ def conform(value: Any, kind: DmnType | None, *, notes: list[str] | None = None,
     result = _conform(value, kind, given)
     if result is _NOT:
         if notes is not None:
-            notes.append(f"{what} does not conform to type '{kind.name}'; it is null")
+            why = mismatch(value, kind, given)
+            notes.append(f"{what} does not conform to type '{kind.name}'{': ' + why if why else ''}; it is null")
         return None
     return result
+
+
+def mismatch(value: Any, kind: DmnType, given: bool = False, path: str = "") -> str | None:
+    """Why `value` does not conform to `kind`, naming the component or item: for the note, found only
+    after `_conform` said no."""
+    where = f"'{path}' " if path else ""
+    if value is None:
+        return None
+    if kind.is_collection:
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                if _conform(item, kind.element, given) is _NOT:  # type: ignore[arg-type]
+                    return mismatch(item, kind.element, given, f"{path}[{index + 1}]")  # type: ignore[arg-type]
+        return None if isinstance(value, list) else mismatch(value, kind.element, given, path)  # type: ignore[arg-type]
+    if kind.components is not None:
+        if not isinstance(value, dict):
+            return f"{where}is {_kind_of(value)}, not a context"
+        for name, component in kind.components.items():
+            if name not in value and not given:
+                return f"'{path + '.' if path else ''}{name}' is missing"
+            if name in value and _conform(value[name], component, given) is _NOT:
+                return mismatch(value[name], component, given, f"{path + '.' if path else ''}{name}")
+        return None
+    if kind.base and kind.base not in ("Any", "list") and not _is_base(value, kind.base):
+        return f"{where}is {_kind_of(value)}, not {'an' if kind.base[0] in 'aeiou' else 'a'} {kind.base}"
+    if kind.allowed is not None:
+        return f"{where}{_short_value(value)} is not one of its allowed values"
+    return None
+
+
+def _kind_of(value: Any) -> str:
+    try:
+        from composite.feel.values import type_name
+
+        return f"a {type_name(value)}"
+    except Exception:  # a value FEEL has no name for: its Python type says enough for a note
+        return f"a {type(value).__name__}"
+
+
+def _short_value(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) else f'"{value}"'
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _conform(value: Any, kind: DmnType, given: bool = False) -> Any:

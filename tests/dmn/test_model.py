@@ -224,3 +224,14 @@ def test_instance_of_a_model_type_checks_its_structure_not_its_allowed_values() 
                1 instance of tNumbers, 256 instance of tByte, "256" instance of tByte]</text>
       </literalExpression></decision>"""
     assert decide(body) == {"Checks": [True, False, True, False, True, False]}
+
+
+def test_a_nonconforming_input_is_null_with_a_note_naming_the_component() -> None:
+    dmn = load_model(FIXTURES / "traffic-violation.dmn")
+    notes: list[str] = []
+    result = dmn.evaluate({"Driver": {"Points": Decimal(1)},
+                           "Violation": {"Type": "speed", "Actual Speed": "fast", "Speed Limit": Decimal(100)}},
+                          notes=notes)
+    assert result["Fine"] is None
+    assert notes == ["input data 'Violation' does not conform to type 'tViolation': 'Actual Speed' is a string, "
+                     "not a number; it is null"]
