@@ -860,6 +860,9 @@ class _TakagiSugeno(_Output):
                         or any(not t.is_function or t.shape == "function" for t in var.terms) or not self.uniform
                         or any(b.activation != "general" for b in (rule_base.operators, *rule_base.blocks)))
         self.grouping = _OR_VECTOR[var.aggregation or "sum"]  # FuzzyLite's `aggregation: none` adds them up
+        # one row in plain Python, where numpy's call overhead would dominate (the same operations)
+        self.row_fast = all(t.shape in ("constant", "linear") for t in var.terms) and \
+            (var.aggregation or "sum") in ("sum", "max")
 
     def _z_general(self, t: int, w: np.ndarray, inputs: list[np.ndarray], rows: int,
                    env: Mapping[str, Any]) -> np.ndarray:
@@ -872,6 +875,43 @@ class _TakagiSugeno(_Output):
             if term.is_monotonic:  # Tsukamoto: where the term reaches the rule's strength
                 return term.inverse(w)
             return term.membership(w)
+
+    def general_row(self, acts: list[float], inputs: list[float]) -> tuple[float, dict[str, Any]]:
+        """`general_batch` on one row, operation for operation, for constant and linear terms."""
+        groups: dict[int, float] = {}
+        add = self.var.aggregation in (None, "sum")
+        for (r, t), hedges in zip(self.pairs, self.pair_hedges):
+            level = acts[r]
+            for hedge in reversed(hedges):
+                level = _HEDGE_SCALAR[hedge](level)
+            level = 0.0 if level != level else 1.0 if level == math.inf else 0.0 if level == -math.inf else level
+            if t not in groups:
+                groups[t] = level
+            else:
+                groups[t] = groups[t] + level if add else max(groups[t], level)
+        num = 0.0 if groups else math.nan
+        den = 0.0
+        lo, hi, peak = math.inf, -math.inf, 0.0
+        for t, w in groups.items():
+            z = self._z_row(t, inputs)
+            num = num + w * z
+            den = den + w
+            if w > 0.0:
+                lo, hi = min(lo, z), max(hi, z)
+            peak = max(peak, w)
+        empty = not den > 0.0
+        value = math.nan
+        if not empty:
+            value = num / den
+            if self.method == "weighted_sum":
+                value = value * den
+        if value != value:
+            value = self.default
+        if empty:
+            return value, self._evidence(value, True, None, None, peak, None, None)
+        order = list(groups)
+        best = max(range(len(order)), key=lambda k: groups[order[k]])
+        return value, self._evidence(value, False, lo, hi, peak, self.term_names[order[best]], groups[order[best]])
 
     def general_batch(self, acts: list[np.ndarray], inputs: list[np.ndarray], rows: int, env: Mapping[str, Any], *,
                       values_only: bool = False,
@@ -1261,7 +1301,9 @@ class FuzzyEvaluator:
         evidence_outputs: dict[str, Any] = {}
         env: dict[str, Any] = {inp.name: np.array([x]) for inp, x in zip(self._inputs, used)}
         for out in self._outputs:
-            if isinstance(out, _TakagiSugeno) and out.general:
+            if isinstance(out, _TakagiSugeno) and out.general and out.row_fast and not self._activations:
+                value, ev = out.general_row(acts, used)
+            elif isinstance(out, _TakagiSugeno) and out.general:
                 result = out.general_batch([np.array([a]) for a in acts], [np.array([x]) for x in used], 1, env,
                                            triggered=triggered)
                 value, ev = _row_of(out, result)
