@@ -205,6 +205,16 @@ def test_the_type_pass_sees_date_mistakes_before_a_run():
     assert issues[0].fix == 'write loss_date + duration("P90D") for days'
 
 
+def test_the_type_pass_warns_of_a_date_outside_the_range():
+    env = {"loss_date": of_concept(Concept(name="loss_date", type="date", range=("1990-01-01", None),
+                                           file="knowledge/c.yaml", line=3))}
+    _, issues = infer(parse('loss_date < date("1980-01-01")').ast, env)
+    assert [(i.code, i.severity, i.message) for i in issues] == [
+        ("type.outside_range", "warning", 'loss_date < date("1980-01-01") is never true: 1980-01-01 lies outside '
+                                          "the range [1990-01-01, ...] of loss_date (knowledge/c.yaml:3)")]
+    assert infer(parse('loss_date >= date("1990-01-01")').ast, env)[1] == []
+
+
 dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31))
 
 

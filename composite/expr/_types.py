@@ -83,6 +83,7 @@ class ValueType:
     nullable: bool = False
     source: str = ""
     ordered: bool = field(default=False, compare=False)  # knowledge/ lists the values in an order
+    dates: tuple[Any, Any] | None = field(default=None, compare=False)  # a date or duration concept's range
 
     @property
     def known(self) -> bool:
@@ -99,8 +100,9 @@ def of_concept(concept: "Concept") -> ValueType:
         kind = concept.type
     low, high = concept.range if concept.range is not None and kind == NUMBER else (None, None)
     where = f"{concept.file}:{concept.line}" if concept.file and concept.line else (concept.file or "knowledge/")
+    dates = tuple(concept.range) if concept.range is not None and kind in _TEMPORAL else None
     return ValueType(kind, tuple(concept.values) if concept.values is not None else None, low, high,
-                     nullable=not concept.required, source=where, ordered=concept.ordered)
+                     nullable=not concept.required, source=where, ordered=concept.ordered, dates=dates)
 
 
 def of_value(value: Any, source: str = "") -> ValueType:
@@ -292,6 +294,37 @@ class _Inference:
                 self.against_constant(node, name_side, self.env.get(name_side.name, UNKNOWN), op,
                                       constant_side.value)
                 break
+            if isinstance(name_side, Name) and isinstance(constant_side, Call) and left.kind in _TEMPORAL:
+                from composite.expr._compile import constant_call
+
+                constant = constant_call(constant_side)  # date("1980-01-01"): a constant too
+                if constant is not None:
+                    self.against_moment(node, name_side, self.env.get(name_side.name, UNKNOWN), op, constant[0])
+                break
+
+    def against_moment(self, node: Node, name: Name, kind: ValueType, op: str, value: Any) -> None:
+        """`loss_date < date("1980-01-01")` against the range of `loss_date`: never or always true."""
+        from composite import temporal
+
+        if kind.kind not in _TEMPORAL or temporal.kind_of(value) != kind.kind or kind.dates is None:
+            return
+        low, high = kind.dates
+        try:
+            above = high is not None and temporal.order(value, high) > 0
+            below = low is not None and temporal.order(value, low) < 0
+        except TypeError:  # a date-time with an offset against a range without
+            return
+        if not (above or below):
+            return
+        verdict = ("never true" if op in (">", ">=", "==") else "always true") if above else \
+            ("never true" if op in ("<", "<=", "==") else "always true")
+        shown = lambda v: "..." if v is None else temporal.iso(v)  # noqa: E731
+        where = f" ({kind.source})" if kind.source else ""
+        self.report(node, OUTSIDE_RANGE,
+                    f"{unparse(node)} is {verdict}: {temporal.iso(value)} lies outside the range "
+                    f"[{shown(low)}, {shown(high)}] of {name.name}{where}",
+                    f"compare {name.name} with a value inside [{shown(low)}, {shown(high)}], or widen the range "
+                    "where it is declared", severity="warning")
 
     def against_constant(self, node: Node, name: Name, kind: ValueType, op: str, value: Any) -> None:
         """`name op value` against what `name` can be: allowed values, range, order of text."""
