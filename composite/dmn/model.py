@@ -155,6 +155,7 @@ class _Run:
         self.values: dict[tuple[int, str], Any] = {}
         self.running: set[tuple[int, str]] = set()
         self.checked: dict[tuple[int, str], Any] = {}
+        self.bases: dict[int, dict[str, Any]] = {}
 
     def input_value(self, model: DmnModel, name: str) -> Any:
         key = (id(model), name)
@@ -195,7 +196,10 @@ class _Run:
         self.running.add(key)
         try:
             decision = model.decisions[name]
-            scope = self.base_scope(model)
+            base = self.bases.get(id(model))
+            if base is None:  # input values and functions, once per model and request
+                base = self.bases[id(model)] = self.base_scope(model)
+            scope = dict(base)
             for namespace, reference in decision.requires:
                 found = model.element_id(namespace, reference)
                 if found is None:
