@@ -268,9 +268,11 @@ def load_model(path: str | Path, *, strict: bool = True) -> DmnModel:
 
 
 def read_model(data: bytes | str, *, file: str, folder: Path | None = None, strict: bool = True,
-               _loading: dict[str, DmnModel] | None = None) -> DmnModel:
+               read: Callable[[Path], bytes] | None = None) -> DmnModel:
+    """Read a model from its bytes; `folder` is where its imports are looked for (None: no imports),
+    `read(path)` reads an imported file (a project reads it as an artifact, so its hash is recorded)."""
     doc = parse_xml(data, file=file)
-    return _Reader(doc, file, folder, strict, _loading if _loading is not None else {}).read()
+    return _Reader(doc, file, folder, strict, {}, read).read()
 
 
 def _href(text: str | None) -> tuple[str | None, str]:
@@ -280,12 +282,13 @@ def _href(text: str | None) -> tuple[str | None, str]:
 
 class _Reader:
     def __init__(self, doc: XmlDocument, file: str, folder: Path | None, strict: bool,
-                 loading: dict[str, DmnModel]) -> None:
+                 loading: dict[str, DmnModel], read: Callable[[Path], bytes] | None = None) -> None:
         self.doc = doc
         self.file = file
         self.folder = folder
         self.strict = strict
-        self.loading = loading
+        self.loading = loading  # namespace -> model, so a model imported twice (or in a cycle) is read once
+        self.read_file = read
 
     def children(self, element: ET.Element, tag: str) -> list[ET.Element]:
         return [child for child in element if local_name(child) == tag]
@@ -390,19 +393,22 @@ class _Reader:
     def _find_import(self, namespace: str, location: str | None) -> DmnModel | None:
         if self.folder is None:
             return None
+        folder = self.folder.resolve()
         candidates = []
         if location and (self.folder / location).is_file():
             candidates.append(self.folder / location)
         candidates.extend(sorted(self.folder.glob("*.dmn")))
         for candidate in candidates:
-            if str(candidate) == self.file:
-                continue
+            if candidate.resolve().parent != folder:
+                continue  # imports come from the model's own folder, never from elsewhere
             try:
                 doc = parse_xml(candidate.read_bytes(), file=str(candidate))
             except ProjectError:
                 continue
             if (doc.root.get("namespace") or "") == namespace:
-                return _Reader(doc, str(candidate), self.folder, self.strict, self.loading).read()
+                if self.read_file is not None:
+                    doc = parse_xml(self.read_file(candidate), file=str(candidate))
+                return _Reader(doc, str(candidate), self.folder, self.strict, self.loading, self.read_file).read()
         return None
 
     def _item(self, element: ET.Element, compiler: Compiler) -> ItemDefinition:

@@ -55,7 +55,11 @@ class DmnModelNode:
             raise ProjectError("a dmn node needs 'file:', the DMN model it runs (rules/<name>.dmn)",
                                code="dmn_needs_file", file=spec.source, line=spec.line, field=f"nodes.{spec.name}.file")
         path, data = context.read_artifact(spec.file, spec=spec)
-        model = read_model(data, file=spec.file, folder=path.parent)
+
+        def read_import(imported: Path) -> bytes:
+            return context.read_artifact(context.relative(imported), spec=spec)[1]
+
+        model = read_model(data, file=spec.file, folder=path.parent, read=read_import)
         return cls(spec.name, model, file=spec.file, description=spec.options.get("description"))
 
     def _decide(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:

@@ -82,3 +82,39 @@ def test_decide_batch_agrees_with_decide(dinner: CompositeEngine) -> None:
     singles = [dinner.decide(row).outputs for row in rows]
     assert [list(batch["Dish"]), list(batch["Beverages"])] == [[s["Dish"] for s in singles],
                                                                [s["Beverages"] for s in singles]]
+
+
+def test_a_dmn_node_in_a_project_reads_its_imports_as_artifacts(tmp_path: Path) -> None:
+    from tests.conftest import write_project
+
+    ns = 'xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/"'
+    root = write_project(tmp_path / "greeter", """
+        name: greeter
+        version: 1.0.0
+        outputs: [Shout]
+        nodes:
+          - {name: greeting, kind: dmn, file: rules/top.dmn}
+        """, """
+        concepts:
+          Name: {type: string}
+        """, {
+        "rules/base.dmn": f"""
+            <definitions {ns} name="base" namespace="urn:base" id="b">
+              <inputData id="n" name="Name"><variable name="Name" typeRef="string"/></inputData>
+              <decision id="g" name="Greeting">
+                <informationRequirement><requiredInput href="#n"/></informationRequirement>
+                <literalExpression><text>"Hello " + Name</text></literalExpression></decision>
+            </definitions>""",
+        "rules/top.dmn": f"""
+            <definitions {ns} name="top" namespace="urn:top" id="t">
+              <import namespace="urn:base" name="base" importType="https://www.omg.org/spec/DMN/20230324/MODEL/"/>
+              <decision id="s" name="Shout">
+                <informationRequirement><requiredDecision href="urn:base#g"/></informationRequirement>
+                <literalExpression><text>upper case(base.Greeting)</text></literalExpression></decision>
+            </definitions>"""})
+    engine = CompositeEngine.from_path(root, store="memory")
+    try:
+        assert engine.decide({"Name": "Ada"}).outputs == {"Shout": "HELLO ADA"}
+        assert {"rules/top.dmn", "rules/base.dmn"} <= set(engine.project.artifacts)
+    finally:
+        engine.close()
