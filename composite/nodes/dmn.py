@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Iterable, Mapping
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from composite.errors import ProjectError
+from composite.errors import Problem, ProjectError
 from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -61,6 +61,11 @@ class DmnModelNode:
 
         model = read_model(data, file=spec.file, folder=path.parent, read=read_import)
         return cls(spec.name, model, file=spec.file, description=spec.options.get("description"))
+
+    def validate(self, knowledge: Any = None, *, defined: Iterable[str] | None = None) -> list[Problem]:
+        """The model's warnings for `composite validate` (a decision reading one it does not require, a
+        function kind composite does not run): loading refused its errors already."""
+        return [problem for problem in self.model.problems if problem.severity == "warning"]
 
     def _decide(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
         from composite.feel.values import from_feel, to_feel

@@ -118,3 +118,15 @@ def test_a_dmn_node_in_a_project_reads_its_imports_as_artifacts(tmp_path: Path) 
         assert {"rules/top.dmn", "rules/base.dmn"} <= set(engine.project.artifacts)
     finally:
         engine.close()
+
+
+def test_validate_reports_a_models_warnings(tmp_path: Path) -> None:
+    from composite.validate import validate_project
+
+    (tmp_path / "m.dmn").write_text(
+        '<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" name="m" namespace="urn:m" id="d">'
+        '<decision id="a" name="Base"><literalExpression><text>20</text></literalExpression></decision>'
+        '<decision id="b" name="Twice"><literalExpression><text>Base * 2</text></literalExpression></decision>'
+        '</definitions>')
+    report = validate_project(tmp_path / "m.dmn")
+    assert [problem.code for problem in report.problems] == ["dmn_requirement"]
