@@ -32,15 +32,22 @@ _KIND_OF = {Decimal: "number", str: "string", bool: "boolean"}
 
 @dataclass(slots=True)
 class Column:
-    kind: str  # number, string, boolean, null, any
-    values: Any  # numpy array (object for number/string, bool for boolean); a list for "any"
+    kind: str  # number, integer, string, boolean, null, any
+    # numpy array: object (Decimals) for number, int64 for integer (whole numbers known exactly, from a
+    # numpy integer column or a whole literal), object for string, bool for boolean; a list for "any"
+    values: Any
     mask: Any  # numpy bool array, True where the value is null
+    decimals: Any = None  # an integer column's values as Decimals, once some operation needed them
 
     def to_list(self) -> list[Any]:
         if self.kind == "any":
             return list(self.values)
         if self.kind == "null":
             return [None] * len(self.mask)
+        if self.kind == "integer":
+            out = np.fromiter(map(Decimal, self.values.tolist()), dtype=object, count=len(self.values))
+            out[self.mask] = None
+            return out.tolist()
         out = self.values.astype(object)
         out[self.mask] = None
         return out.tolist()
@@ -67,7 +74,7 @@ class Batch:
             column = self._given[name]
             values = column.tolist() if hasattr(column, "tolist") else list(column)
             if not set(map(type, values)) <= _PLAIN:
-                values = [to_feel(v) for v in values]
+                values = [None if type(v).__name__ == "NAType" else to_feel(v) for v in values]
             self._values[name] = values
         return self._values[name]
 
@@ -75,7 +82,14 @@ class Batch:
         if name not in self._given:
             return None
         if name not in self._columns:
-            self._columns[name] = classify(self.values(name))
+            given = self._given[name]
+            dtype = getattr(given, "dtype", None)
+            if dtype is not None and dtype.kind in "iu" and (dtype.kind == "i" or dtype.itemsize < 8):
+                # whole numbers stay machine integers until an operation needs decimals
+                values = np.asarray(given, dtype=np.int64)
+                self._columns[name] = Column("integer", values, np.zeros(len(values), dtype=bool))
+            else:
+                self._columns[name] = classify(self.values(name))
         return self._columns[name]
 
     def rows(self) -> list[dict[str, Any]]:
@@ -113,6 +127,35 @@ def classify(values: list[Any]) -> Column:
                 data[mask] = _PLACEHOLDER[kind]
             return Column(kind, data, mask)
     return Column("any", values, mask)
+
+
+_INT_SAFE = 2**53  # whole literals up to here become integer columns
+_ADD_SAFE = 2**62  # operands below this add and subtract in int64 without overflow
+_MUL_SAFE = 2**31  # ... and multiply
+
+
+def as_decimal(column: Column) -> Column:
+    """An integer column as decimals (what FEEL's own arithmetic would hold)."""
+    if column.kind != "integer":
+        return column
+    if column.decimals is None:
+        column.decimals = np.fromiter(map(Decimal, column.values.tolist()), dtype=object, count=len(column.values))
+    return Column("number", column.decimals, column.mask)
+
+
+def unify(a: Column, b: Column) -> tuple[Column, Column]:
+    """Two numeric columns in one representation: int64 if both are integer, else decimals."""
+    if a.kind == "integer" and b.kind == "number":
+        return as_decimal(a), b
+    if a.kind == "number" and b.kind == "integer":
+        return a, as_decimal(b)
+    return a, b
+
+
+def _magnitude(column: Column) -> int:
+    values = column.values[~column.mask] if column.mask.any() else column.values
+    # in Python integers: np.abs of the most negative int64 is itself
+    return max(abs(int(values.max())), abs(int(values.min()))) if len(values) else 0
 
 
 class Fallback(Exception):
@@ -168,11 +211,17 @@ class VectorCompiler:
     def _Literal(self, node: ast.Literal) -> ColumnFn:
         value = node.value
         kind = "null" if value is None else _KIND_OF[type(value)]
+        if kind == "number" and value.as_tuple().exponent == 0 and abs(value) < _INT_SAFE:
+            kind = "integer"
 
         def literal(batch: Batch) -> Column:
             mask = np.full(batch.size, value is None, dtype=bool)
             if kind == "null":
                 return Column("null", None, mask)
+            if kind == "integer":
+                decimals = np.empty(batch.size, dtype=object)
+                decimals[:] = value
+                return Column(kind, np.full(batch.size, int(value), dtype=np.int64), mask, decimals)
             if kind == "boolean":
                 return Column(kind, np.full(batch.size, value, dtype=bool), mask)
             data = np.empty(batch.size, dtype=object)
@@ -199,6 +248,9 @@ class VectorCompiler:
             a = operand(batch)
             if a.kind == "null":
                 return a
+            if a.kind == "integer" and _magnitude(a) < _ADD_SAFE:
+                return Column("integer", -a.values, a.mask)
+            a = as_decimal(a)
             if a.kind != "number":
                 raise Fallback
             with decimal.localcontext(_feel_context()):
@@ -224,6 +276,14 @@ class VectorCompiler:
                 raise Fallback
             if a.kind == b.kind == "string" and op == "+":
                 return Column("string", a.values + b.values, mask)
+            if a.kind == b.kind == "integer" and op != "/":
+                bound = _MUL_SAFE if op == "*" else _ADD_SAFE
+                if _magnitude(a) < bound and _magnitude(b) < bound:
+                    x, y = np.where(mask, 0, a.values), np.where(mask, 0, b.values)
+                    values = x + y if op == "+" else x - y if op == "-" else x * y
+                    return Column("integer", values, mask)
+            if a.kind in ("integer", "number") and b.kind in ("integer", "number"):
+                a, b = as_decimal(a), as_decimal(b)
             if a.kind != "number" or b.kind != "number":
                 raise Fallback
             divisor = b.values
@@ -288,10 +348,10 @@ class VectorCompiler:
         def choose(batch: Batch) -> Column:
             c = as_boolean(condition(batch))
             chosen = c.values & ~c.mask
-            a, b = then(batch), otherwise(batch)
+            a, b = unify(then(batch), otherwise(batch))
             if a.kind == b.kind and a.kind not in ("any", "null"):
                 return Column(a.kind, np.where(chosen, a.values, b.values), np.where(chosen, a.mask, b.mask))
-            if "null" in (a.kind, b.kind) and {a.kind, b.kind} <= {"null", "number", "string", "boolean"}:
+            if "null" in (a.kind, b.kind) and {a.kind, b.kind} <= {"null", "number", "integer", "string", "boolean"}:
                 if a.kind == b.kind:
                     return a
                 base = a if a.kind != "null" else b
@@ -325,7 +385,9 @@ class VectorCompiler:
             def interval(v: Column, batch: Batch) -> Column:
                 lo, hi = low(batch), high(batch)
                 kinds = {lo.kind, hi.kind} - {"null"}
-                if len(kinds) > 1 or not kinds <= {"number", "string"}:
+                if kinds == {"integer", "number"}:
+                    kinds = {"number"}
+                if len(kinds) > 1 or not kinds <= {"number", "integer", "string"}:
                     raise Fallback
                 inside = and_columns(compare_columns(low_op, lo, v, batch.size),
                                      compare_columns(high_op, v, hi, batch.size))
@@ -365,6 +427,9 @@ class VectorCompiler:
                 if batch.column("abs") is not None or builtin("abs") is None:
                     raise Fallback  # a value named abs hides the built-in
                 a = operand(batch)
+                if a.kind == "integer" and _magnitude(a) < _ADD_SAFE:
+                    return Column("integer", np.abs(a.values), a.mask)
+                a = as_decimal(a)
                 if a.kind != "number":
                     raise Fallback
                 with decimal.localcontext(_feel_context()):
@@ -396,15 +461,18 @@ class VectorCompiler:
             if batch.column(name) is not None or builtin(name) is None:
                 raise Fallback
             columns = [item(batch) for item in items]
-            if any(column.kind != "number" for column in columns):
+            if any(column.kind not in ("number", "integer") for column in columns):
                 raise Fallback  # nulls, strings, dates: the built-in says what each row gets
+            kind = "integer" if all(column.kind == "integer" for column in columns) else "number"
+            if kind == "number":
+                columns = [as_decimal(column) for column in columns]
             best, mask = columns[0].values, columns[0].mask
             for column in columns[1:]:
                 # a later item replaces the best only when strictly better, as the built-in does
                 better = column.values > best if name == "max" else column.values < best
                 best = np.where(np.asarray(better, dtype=bool), column.values, best)
                 mask = mask | column.mask  # a null item is an error: null for that row
-            return Column("number", best, mask)
+            return Column(kind, best, mask)
 
         return extreme
 
@@ -470,6 +538,7 @@ def any_columns(results: list[Column], size: int) -> Column:
 
 def equal_columns(a: Column, b: Column, size: int, membership: bool = False) -> Column:
     """FEEL `=`: null equals null, null against a value is false, different kinds are null."""
+    a, b = unify(a, b)
     if a.kind == "any" or b.kind == "any":
         raise Fallback
     if a.kind == "null" or b.kind == "null":
@@ -497,6 +566,7 @@ def compare_columns(op: str, a: Column, b: Column, size: int) -> Column:
         if op == "=":
             return equal
         return Column("boolean", ~equal.values & ~equal.mask, equal.mask)
+    a, b = unify(a, b)
     if a.kind == "any" or b.kind == "any":
         raise Fallback
     if a.kind == "null" or b.kind == "null" or a.kind != b.kind:

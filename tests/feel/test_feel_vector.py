@@ -23,7 +23,7 @@ STRINGS = st.one_of(st.none(), st.sampled_from(["", "a", "b", "ab", "B", "é"]))
 BOOLEANS = st.one_of(st.none(), st.booleans())
 MIXED = st.one_of(NUMBERS, STRINGS, BOOLEANS)
 
-NUMBER_LEAVES = st.sampled_from(["a", "b", "1", "0", "2.5", "-3", "null", "m"])
+NUMBER_LEAVES = st.sampled_from(["a", "b", "i", "j", "1", "0", "2.5", "-3", "null", "m", "4611686018427387904"])
 STRING_LEAVES = st.sampled_from(["s", "t", '"a"', '""', "m"])
 BOOLEAN_LEAVES = st.sampled_from(["p", "q", "true", "false", "null"])
 
@@ -73,7 +73,11 @@ EXPRESSION = st.one_of(NUMERIC, CONDITION, TEXTUAL,
 def tables(draw: st.DrawFn) -> dict[str, list[object]]:
     size = draw(st.integers(0, 12))
     column = lambda values: st.lists(values, min_size=size, max_size=size)  # noqa: E731
-    return {"a": draw(column(NUMBERS)), "b": draw(column(NUMBERS)), "s": draw(column(STRINGS)),
+    # i and j are numpy integer columns: the column path keeps them as int64 while it can
+    whole = st.one_of(st.integers(-5, 5), st.integers(-(2**40), 2**40), st.sampled_from([2**31, 2**62, -(2**63)]))
+    integers = lambda: np.array(draw(column(whole)), dtype=np.int64)  # noqa: E731
+    return {"a": draw(column(NUMBERS)), "b": draw(column(NUMBERS)), "i": integers(), "j": integers(),
+            "s": draw(column(STRINGS)),
             "t": draw(column(STRINGS)), "p": draw(column(BOOLEANS)), "q": draw(column(BOOLEANS)),
             "m": draw(column(MIXED))}
 
@@ -81,7 +85,8 @@ def tables(draw: st.DrawFn) -> dict[str, list[object]]:
 def _row_by_row(text: str, columns: dict[str, list[object]]) -> list[object]:
     expression = compile_expression(text)
     names = list(columns)
-    return [expression.evaluate(dict(zip(names, values))) for values in zip(*columns.values())]
+    rows = zip(*(list(map(to_feel, column)) for column in columns.values()))
+    return [expression.evaluate(dict(zip(names, values))) for values in rows]
 
 
 def _same(x: object, y: object) -> bool:
