@@ -603,8 +603,8 @@ def _check_column(concept: Concept, series: Any, limits: Limits) -> tuple[np.nda
     size = len(series)
     nulls = series.isna().to_numpy()
     kind = concept.type
-    if kind in temporal.KINDS:  # ISO text parsed value by value, exactly as `check_value` parses it
-        return _per_value(concept, series, nulls, limits)
+    if kind in temporal.KINDS:  # ISO text parsed as `check_value` parses it, once per distinct text
+        return _temporal_column(concept, series, nulls, limits)
     if kind == "category" and series.dtype != object and size:
         # A few distinct values in many rows: one Python object per distinct value, not one per row
         # (a string column of pandas 3 would make a new str per row: most of a batch's memory).
@@ -734,6 +734,28 @@ def _finish_nulls(concept: Concept, values: np.ndarray, bad: np.ndarray,
         out = np.array(values.tolist(), dtype=object)
     out[nulls] = None
     return out, bad
+
+
+def _temporal_column(concept: Concept, series: Any, nulls: np.ndarray, limits: Limits) -> tuple[np.ndarray, np.ndarray]:
+    """A column of dates, times or durations given as text: each distinct text checked once (a date
+    column repeats its days); any other column (dates as values, mixed types) value by value."""
+    import pandas as pd
+
+    raw = series.to_numpy(dtype=object)
+    present = raw[~nulls] if nulls.any() else raw
+    if not set(map(type, present.tolist())) <= {str}:
+        return _per_value(concept, series, nulls, limits)
+    codes, uniques = pd.factorize(np.where(nulls, None, raw))
+    values = np.empty(len(uniques) + 1, dtype=object)  # the last slot: null (code -1)
+    bad = np.zeros(len(uniques) + 1, dtype=bool)
+    for position, text in enumerate([*uniques.tolist(), None]):
+        if text is not None and len(text) > limits.max_string_length:
+            bad[position] = True
+            continue
+        value, problem = concept.check_value(text)
+        bad[position] = problem is not None
+        values[position] = None if problem is not None else value
+    return values[codes], bad[codes]
 
 
 def _per_value(concept: Concept, series: Any, nulls: np.ndarray, limits: Limits) -> tuple[np.ndarray, np.ndarray]:

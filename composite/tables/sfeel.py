@@ -709,6 +709,10 @@ class ColumnView:
             return cls(size, numbers=values.astype(np.float64, copy=False))
         if kind in "iu" and (size == 0 or max(abs(int(values.min())), abs(int(values.max()))) <= _FLOAT_EXACT_LIMIT):
             return cls(size, numbers=values.astype(np.float64))
+        if kind == "O" and size:
+            found = _dates_by_hash(values, size)
+            if found is not None:
+                return found
         return cls.factorize([to_feel(item) for item in values.tolist()] if kind != "O" else
                              [to_feel(item) for item in values], size)
 
@@ -740,6 +744,21 @@ class ColumnView:
             return to_feel(float(self.numbers[row]))
         uniques, codes = self.factorized()
         return uniques[codes[row]]
+
+
+def _dates_by_hash(values: np.ndarray, size: int) -> "ColumnView | None":
+    """A column of dates only (or of durations only) factorized by pandas' hash table: equal values
+    are the same FEEL value there, which is not so for a mixed column (True == 1 to Python)."""
+    types = set(map(type, values.tolist()))
+    if len(types) != 1:
+        return None
+    kind = types.pop()
+    if kind is not _dt.date and kind.__name__ not in ("DayTimeDuration", "YearMonthDuration"):
+        return None
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values)
+    return ColumnView(size, uniques=list(uniques), codes=codes.astype(np.intp, copy=False))
 
 
 def _hash_key(value: Any, position: int) -> Any:
