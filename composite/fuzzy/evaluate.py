@@ -3,7 +3,8 @@
 "skfuzzy" reproduces `skfuzzy.control.ControlSystemSimulation` (inputs interpolated on the
 discretised universe; the aggregated output sampled on the universe plus the points where each
 term crosses its activation level, integrated as a piecewise-linear curve, quirks included).
-"fuzzylite" reproduces fuzzylite 8 (exact memberships; midpoint rule with `resolution` points).
+"fuzzylite" reproduces fuzzylite 8 (exact memberships; midpoint rule with `resolution` points), with
+its rule blocks, chained rules, activation methods, weighted (Takagi-Sugeno, Tsukamoto) outputs and locks.
 
 Everything is precomputed when the evaluator is built and never mutated afterwards, so one
 evaluator serves any number of threads. `evaluate` (one row, plain Python where numpy's call
@@ -35,124 +36,14 @@ from composite.fuzzy.model import (
     parse_activation,
     propositions,
 )
+from composite.fuzzy.norms import AND_SCALAR, AND_VECTOR, HEDGE_SCALAR, HEDGE_VECTOR, OR_SCALAR, OR_VECTOR
 
 __all__ = ["BatchEvaluation", "FuzzyEvaluator", "RowEvaluation"]
 
 EPS = float(np.finfo(float).eps)
 
 
-# -- hedges and operators, scalar and vector forms with the same arithmetic --------------------
-
-
-def _extremely(v: float) -> float:
-    return 2.0 * v * v if v <= 0.5 else 1.0 - 2.0 * (1.0 - v) * (1.0 - v)
-
-
-def _seldom(v: float) -> float:
-    return math.sqrt(0.5 * v) if v <= 0.5 else 1.0 - math.sqrt(0.5 * (1.0 - v))
-
-
-_HEDGE_SCALAR: dict[str, Callable[[float], float]] = {
-    "not": lambda v: 1.0 - v,
-    "very": lambda v: v * v,
-    "somewhat": math.sqrt,
-    "extremely": _extremely,
-    "seldom": _seldom,
-    "any": lambda v: 1.0,  # fuzzylite's `any`: holds whatever the value
-}
-
-_HEDGE_VECTOR: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "not": lambda v: 1.0 - v,
-    "very": lambda v: v * v,
-    "somewhat": np.sqrt,
-    "extremely": lambda v: np.where(v <= 0.5, 2.0 * v * v, 1.0 - 2.0 * (1.0 - v) * (1.0 - v)),
-    "seldom": lambda v: np.where(v <= 0.5, np.sqrt(0.5 * v), 1.0 - np.sqrt(np.maximum(0.5 * (1.0 - v), 0.0))),
-    "any": lambda v: np.ones_like(np.asarray(v, dtype=np.float64)),
-}
-
-
-def _probor(a: Any, b: Any) -> Any:
-    return a + b - a * b
-
-
-# fuzzylite's T-norms and S-norms; each scalar form does the vector form's arithmetic
-def _where(condition: Any, yes: Any, no: Any) -> Any:
-    with np.errstate(all="ignore"):
-        return np.where(condition, yes, no)
-
-
-def _v_bounded_difference(a: Any, b: Any) -> Any:
-    return np.maximum(0.0, a + b - 1.0)
-
-
-def _v_drastic_product(a: Any, b: Any) -> Any:
-    return np.where(np.maximum(a, b) == 1.0, np.minimum(a, b), 0.0)
-
-
-def _v_einstein_product(a: Any, b: Any) -> Any:
-    return a * b / (2.0 - (a + b - a * b))
-
-
-def _v_hamacher_product(a: Any, b: Any) -> Any:
-    return _where(a + b != 0.0, a * b / (a + b - a * b), 0.0)
-
-
-def _v_nilpotent_min(a: Any, b: Any) -> Any:
-    return np.where(a + b > 1.0, np.minimum(a, b), 0.0)
-
-
-def _v_bounded_sum(a: Any, b: Any) -> Any:
-    return np.minimum(1.0, a + b)
-
-
-def _v_drastic_sum(a: Any, b: Any) -> Any:
-    return np.where(np.minimum(a, b) == 0.0, np.maximum(a, b), 1.0)
-
-
-def _v_einstein_sum(a: Any, b: Any) -> Any:
-    return (a + b) / (1.0 + a * b)
-
-
-def _v_hamacher_sum(a: Any, b: Any) -> Any:
-    return _where(a * b != 1.0, (a + b - 2.0 * a * b) / (1.0 - a * b), 1.0)
-
-
-def _v_nilpotent_max(a: Any, b: Any) -> Any:
-    return np.where(a + b < 1.0, np.maximum(a, b), 1.0)
-
-
-def _v_normalized_sum(a: Any, b: Any) -> Any:
-    return (a + b) / np.maximum(1.0, a + b)
-
-
-def _sum(a: Any, b: Any) -> Any:
-    return a + b
-
-
-def _scalar_of(vector: Callable[[Any, Any], Any]) -> Callable[[float, float], float]:
-    def scalar(a: float, b: float) -> float:
-        return float(vector(np.float64(a), np.float64(b)))
-
-    return scalar
-
-
-_AND_VECTOR: dict[str, Callable[[Any, Any], Any]] = {
-    "min": np.fmin, "product": np.multiply, "bounded_difference": _v_bounded_difference,
-    "drastic_product": _v_drastic_product, "einstein_product": _v_einstein_product,
-    "hamacher_product": _v_hamacher_product, "nilpotent_min": _v_nilpotent_min,
-}
-_OR_VECTOR: dict[str, Callable[[Any, Any], Any]] = {
-    "max": np.fmax, "probor": _probor, "bounded_sum": _v_bounded_sum, "drastic_sum": _v_drastic_sum,
-    "einstein_sum": _v_einstein_sum, "hamacher_sum": _v_hamacher_sum, "nilpotent_max": _v_nilpotent_max,
-    "normalized_sum": _v_normalized_sum, "sum": _sum,
-}
-# numpy float64 scalars do IEEE arithmetic as arrays do, so the row path agrees bit for bit
-_AND_SCALAR: dict[str, Callable[[float, float], float]] = {
-    "min": min, "product": operator.mul, **{k: _scalar_of(f) for k, f in _AND_VECTOR.items()
-                                            if k not in ("min", "product")}}
-_OR_SCALAR: dict[str, Callable[[float, float], float]] = {
-    "max": max, "probor": _probor, "sum": _sum, **{k: _scalar_of(f) for k, f in _OR_VECTOR.items()
-                                                  if k not in ("max", "probor", "sum")}}
+_HEDGE_SCALAR = HEDGE_SCALAR  # why_not reads it under this name (composite.fuzzy.norms holds the hedges now)
 
 
 class _Compiled:
@@ -168,12 +59,12 @@ class _Compiled:
             if expr.hedges and expr.hedges[-1] == "any":
                 value = 1.0
                 for name in reversed(expr.hedges[:-1]):
-                    value = _HEDGE_SCALAR[name](value)
+                    value = HEDGE_SCALAR[name](value)
                 return lambda m, value=value: value
             k = index[(expr.variable, expr.term)]
             if not expr.hedges:
                 return operator.itemgetter(k)
-            hedges = [_HEDGE_SCALAR[h] for h in reversed(expr.hedges)]
+            hedges = [HEDGE_SCALAR[h] for h in reversed(expr.hedges)]
 
             def hedged(m: list[float]) -> float:
                 v = m[k]
@@ -187,7 +78,7 @@ class _Compiled:
             return lambda m: 1.0 - inner(m)
         is_and = isinstance(expr, And)
         name = and_ if is_and else or_
-        fold = (_AND_SCALAR if is_and else _OR_SCALAR)[name]
+        fold = (AND_SCALAR if is_and else OR_SCALAR)[name]
         plain = [e for e in expr.operands if isinstance(e, Proposition) and not e.hedges]
         if len(plain) == len(expr.operands):
             getter = operator.itemgetter(*(index[(e.variable, e.term)] for e in plain))
@@ -211,10 +102,10 @@ class _Compiled:
             if expr.hedges and expr.hedges[-1] == "any":
                 value = 1.0
                 for name in reversed(expr.hedges[:-1]):
-                    value = _HEDGE_SCALAR[name](value)
+                    value = HEDGE_SCALAR[name](value)
                 return lambda m, value=value: np.float64(value)
             k = index[(expr.variable, expr.term)]
-            hedges = [_HEDGE_VECTOR[h] for h in reversed(expr.hedges)]
+            hedges = [HEDGE_VECTOR[h] for h in reversed(expr.hedges)]
 
             def prop(m: list[np.ndarray]) -> np.ndarray:
                 v = m[k]
@@ -227,7 +118,7 @@ class _Compiled:
             inner = self._vector(expr.operand, index, and_, or_)
             return lambda m: 1.0 - inner(m)
         is_and = isinstance(expr, And)
-        fold = (_AND_VECTOR if is_and else _OR_VECTOR)[and_ if is_and else or_]
+        fold = (AND_VECTOR if is_and else OR_VECTOR)[and_ if is_and else or_]
         parts = [self._vector(e, index, and_, or_) for e in expr.operands]
 
         def combined(m: list[np.ndarray]) -> np.ndarray:
@@ -707,7 +598,7 @@ class _Mamdani(_Output):
         for (r, t), hedges, implication in zip(self.pairs, self.pair_hedges, self.pair_implications):
             level = acts[r]
             for hedge in reversed(hedges):
-                level = _HEDGE_VECTOR[hedge](level)
+                level = HEDGE_VECTOR[hedge](level)
             levels.append((position[t], np.nan_to_num(level, nan=0.0, posinf=1.0, neginf=0.0), implication))
         return levels
 
@@ -719,7 +610,7 @@ class _Mamdani(_Output):
         if self.aggregation == "probor":
             return F + v - F * v
         with np.errstate(all="ignore"):
-            return _OR_VECTOR[self.aggregation](F, v)
+            return OR_VECTOR[self.aggregation](F, v)
 
     def _implied(self, level: np.ndarray, curve: np.ndarray, implication: str | None = None) -> np.ndarray:
         implication = implication or self.implication
@@ -728,7 +619,7 @@ class _Mamdani(_Output):
         if implication == "product":
             return level[:, None] * curve
         with np.errstate(all="ignore"):
-            return _AND_VECTOR[implication](level[:, None], curve)
+            return AND_VECTOR[implication](level[:, None], curve)
 
     def _sk_curve(self, acts: list[np.ndarray], rows: int) -> tuple[np.ndarray, np.ndarray]:
         levels = self._levels(acts)
@@ -859,7 +750,7 @@ class _TakagiSugeno(_Output):
         self.general = (numerics == "fuzzylite" or var.aggregation is not None or var.defuzzify != "weighted_average"
                         or any(not t.is_function or t.shape == "function" for t in var.terms) or not self.uniform
                         or any(b.activation != "general" for b in (rule_base.operators, *rule_base.blocks)))
-        self.grouping = _OR_VECTOR[var.aggregation or "sum"]  # FuzzyLite's `aggregation: none` adds them up
+        self.grouping = OR_VECTOR[var.aggregation or "sum"]  # FuzzyLite's `aggregation: none` adds them up
         # one row in plain Python, where numpy's call overhead would dominate (the same operations)
         self.row_fast = all(t.shape in ("constant", "linear") for t in var.terms) and \
             (var.aggregation or "sum") in ("sum", "max")
@@ -883,7 +774,7 @@ class _TakagiSugeno(_Output):
         for (r, t), hedges in zip(self.pairs, self.pair_hedges):
             level = acts[r]
             for hedge in reversed(hedges):
-                level = _HEDGE_SCALAR[hedge](level)
+                level = HEDGE_SCALAR[hedge](level)
             level = 0.0 if level != level else 1.0 if level == math.inf else 0.0 if level == -math.inf else level
             if t not in groups:
                 groups[t] = level
@@ -925,7 +816,7 @@ class _TakagiSugeno(_Output):
         for (r, t), hedges in zip(self.pairs, self.pair_hedges):
             level = acts[r]
             for hedge in reversed(hedges):
-                level = _HEDGE_VECTOR[hedge](level)
+                level = HEDGE_VECTOR[hedge](level)
             level = np.nan_to_num(level, nan=0.0, posinf=1.0, neginf=0.0)
             took = triggered[r] if triggered is not None else None
             if took is not None:
@@ -1181,7 +1072,7 @@ class FuzzyEvaluator:
                     out = rule_base.output(cons.variable)
                     aggregation = (out.aggregation if out is not None and out.aggregation else
                                    "sum" if out is not None and out.weighted else rule_base.operators.aggregation)
-                    writes.append((index[(cons.variable, cons.term)], _OR_VECTOR[aggregation], cons.hedges))
+                    writes.append((index[(cons.variable, cons.term)], OR_VECTOR[aggregation], cons.hedges))
             self._writes.append(writes)
         self._chained = any(self._writes)
         # FuzzyLite's activation methods other than general: (method, parameters, the block's rule indices)
@@ -1396,7 +1287,7 @@ class FuzzyEvaluator:
             for slot, aggregate, hedges in writes:
                 level = act
                 for hedge in reversed(hedges):
-                    level = _HEDGE_SCALAR[hedge](level) if isinstance(zero, float) else _HEDGE_VECTOR[hedge](level)
+                    level = HEDGE_SCALAR[hedge](level) if isinstance(zero, float) else HEDGE_VECTOR[hedge](level)
                 m[slot] = aggregate(m[slot], finite(level))
                 if isinstance(zero, float):
                     m[slot] = float(m[slot])
