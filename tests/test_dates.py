@@ -428,3 +428,31 @@ def test_single_and_batch_decisions_agree_on_dates(example, rows):
         stored = example.get(batch["decision_id"].iloc[i])
         for one, many in zip(single.trace.nodes, stored.trace.nodes):
             assert (one.name, one.read, one.wrote) == (many.name, many.read, many.wrote)
+
+
+def test_a_batch_file_reads_date_columns_and_writes_dates_as_iso_text(tmp_path):
+    import shutil
+
+    from tests.test_cli import run
+
+    project = tmp_path / "claims"
+    shutil.copytree(EXAMPLE, project)
+    config = (project / "composite.yaml").read_text()
+    (project / "composite.yaml").write_text(config.replace("outputs: [route, reason, policy_band]",
+                                                           "outputs: [route, policy_age, reported]").replace(
+        "      policy_age: loss_date - policy_start\n",
+        "      policy_age: loss_date - policy_start\n      reported: reported_at\n"))
+    with open(project / "knowledge" / "claims.yaml", "a") as file:
+        file.write("  reported: {type: datetime}\n")
+    source = tmp_path / "claims.csv"
+    source.write_text("policy_start,loss_date,reported_at,claim_amount\n"
+                      "2026-01-10,2026-03-01,2026-03-02T09:15:00,25000\n"
+                      "2023-01-01,03/01/2026,2026-03-01T12:00:00,1500\n")
+    for suffix in ("csv", "jsonl"):
+        out, rejects = tmp_path / f"out.{suffix}", tmp_path / f"rejects.{suffix}"
+        result = run("batch", "--input", str(source), "--project", str(project), "--store", "memory",
+                     "--output", str(out), "--rejects", str(rejects), "--quiet")
+        assert result.returncode == 1, result.stderr  # one row rejected
+        text = out.read_text()
+        assert "P50D" in text and "2026-03-02T09:15:00" in text and "2026-03-02 09:15:00" not in text
+        assert "'loss_date' expected a date like 2026-03-01, got str '03/01/2026'" in rejects.read_text()
