@@ -158,6 +158,8 @@ class UnaryTests:
     def __init__(self, text: str, tests: list[_ast.Node], types: TypeResolver | None = None) -> None:
         self.text = text
         self.nodes = tests
+        self._types = types
+        self._columns: Any = None
         compiler = Compiler(text, types)
         try:
             self._tests = [compiler.compile_test(test) for test in tests]
@@ -176,6 +178,25 @@ class UnaryTests:
              notes: list[str] | None = None) -> bool | None:
         """Whether `value` passes: True, False, or None when a test cannot tell (a type mismatch)."""
         return any_test(self._tests, value, Env(scope or {}, None, notes))
+
+    def test_columns(self, values: Any, columns: Mapping[str, Any] | None = None, *,
+                     notes: list[str] | None = None) -> list[bool | None]:
+        """`test` on every row: `values` is the input column, `columns` the other names' columns."""
+        from composite.feel._vector import VectorCompiler, evaluate_columns
+
+        given = dict(columns or {})
+        given["?"] = values
+        if self._columns is None:
+            positive = self.nodes[0].tests if isinstance(self.nodes[0], _ast.NotTests) else self.nodes
+            if isinstance(positive[0], _ast.AnyValue):
+                node: _ast.Node = _ast.Literal(True, start=0, end=len(self.text))
+            else:
+                node = _ast.In(_ast.Name("?", start=0, end=0), positive, start=0, end=len(self.text))
+            self._columns = VectorCompiler(self.text, self._types).compile(node)
+        result = evaluate_columns(self._columns, given, notes)
+        if isinstance(self.nodes[0], _ast.NotTests):
+            return [None if r is None else not r for r in result]
+        return result
 
 
 def compile_expression(text: str, *, names: Iterable[str] = (), types: TypeResolver | None = None) -> Expression:

@@ -419,8 +419,8 @@ class Compiler:
         if node.uses_input:
             def with_input(value: Any, env: Env) -> Any:
                 result = expression(Env({"?": value}, env, env.notes))
-                if isinstance(result, bool):
-                    return result
+                if result is None or isinstance(result, bool):
+                    return result  # `? > 3` on a null input is null: no match, and not a null = null
                 return matches(value, result)
 
             return with_input

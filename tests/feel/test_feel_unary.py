@@ -45,7 +45,7 @@ D = Decimal
         ("[1, 2, 3]", D(2), True),
         ("[1, 2, 3]", D(4), False),
         ("? > limit", D(4), True),
-        ("undefined(?) > 1", D(4), False),  # a null answer is not a match
+        ("undefined(?) > 1", D(4), None),  # a null answer is not a match
         ("[@\"2024-01-01\"..@\"2024-12-31\"]", __import__("datetime").date(2024, 6, 1), True),
         ("limit", D(3), True),
         ("< limit", D(3), False),
@@ -66,3 +66,20 @@ def test_unary_test_syntax_error_points_at_the_column() -> None:
     assert (caught.value.line, caught.value.column) == (1, 8)
     with pytest.raises(FeelSyntaxError):
         compile_unary_tests("")
+
+
+def test_an_input_expression_that_is_null_is_no_match() -> None:
+    assert compile_unary_tests("? > 3").test(None) is None
+
+
+@pytest.mark.parametrize(
+    "tests",
+    ["< 10, [20..30]", "-", "not(1, 2)", '"a"', "? > limit", "[1, 2]", "null", ">= limit", "(1..limit]",
+     'not("a", < 0)', "limit"],
+)
+def test_columns_give_what_each_row_gives(tests: str) -> None:
+    values = [D(1), D(25), None, D(2), "a", D(-1), True, D(3)]
+    limits = [D(1), D(3), D(3), None, D(3), D(3), D(3), D(3)]
+    compiled = compile_unary_tests(tests, names=["limit"])
+    expected = [compiled.test(v, {"limit": limit}) for v, limit in zip(values, limits)]
+    assert compiled.test_columns(values, {"limit": limits}) == expected
