@@ -216,6 +216,9 @@ def evaluate_with_composite(case: TestCase, notes: list[str], _cache: dict[Path,
         _cache[case.model] = model
     if isinstance(model, Exception):
         raise model
+    for problem in model.problems:  # a load problem of a decision under test explains its null
+        if problem.severity != "warning" and any(f"'{r.name}'" in problem.message for r in case.results):
+            notes.append(f"load: {problem.message} [{problem.code}]")
     if case.kind in ("bkm", "decisionService") and case.invocable:
         value = model.invoke(case.invocable, case.inputs, notes=notes)
         names = [result.name for result in case.results]
@@ -254,6 +257,8 @@ def cause_of(notes: list[str]) -> str:
         if match:
             return f"unknown name or built-in '{match.group(1)}'"
     for note in notes:
+        if note.startswith("load: ") and note.endswith("[feel_syntax]"):
+            return "FEEL text that does not parse"
         if "Java" in note or "PMML" in note:
             return "external (Java/PMML) functions"
         if "outside the years" in note:
@@ -275,12 +280,15 @@ def level_of(outcome: Outcome) -> str:
 
 
 def write_csv(outcomes: list[Outcome], path: Path) -> None:
-    """Rows as in the TCK's TestResults/*/tck_results.csv: folder, file, case id, result, message."""
+    """Rows as in the TCK's TestResults/*/tck_results.csv: level/case folder, test file (no .xml), test
+    case id, SUCCESS/FAILURE/ERROR, message; every field quoted."""
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
+        writer = csv.writer(handle, quoting=csv.QUOTE_ALL, lineterminator="\n")
         for outcome in outcomes:
             case = outcome.case
-            writer.writerow([case.folder, case.file, case.id, outcome.result, outcome.message])
+            level = level_of(outcome)
+            folder = f"{level}/{case.folder}" if level else case.folder
+            writer.writerow([folder, Path(case.file).stem, case.id, outcome.result, outcome.message])
 
 
 def totals(outcomes: list[Outcome]) -> dict[str, Totals]:
