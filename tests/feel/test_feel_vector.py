@@ -127,3 +127,32 @@ def test_mixed_column_kinds_agree() -> None:
     columns = {"m": [D(1), "a", True, None, D(2)]}
     for text in ("m + 1", "m = 1", "m < 2", "m and true", 'if m = "a" then m else -m', "m in [1..2]"):
         assert compile_expression(text).evaluate_columns(columns) == _row_by_row(text, columns), text
+
+
+ENDPOINT = st.sampled_from(["1", "2.5", "-3", "a", "i", '"a"', "s", "null"])
+POSITIVE_TEST = st.one_of(
+    st.tuples(st.sampled_from(["<", "<=", ">", ">=", "=", "!="]), ENDPOINT).map(lambda t: f"{t[0]} {t[1]}"),
+    st.tuples(st.sampled_from(["[", "(", "]"]), ENDPOINT, ENDPOINT, st.sampled_from(["]", ")", "["])).map(
+        lambda t: f"{t[0]}{t[1]}..{t[2]}{t[3]}"),
+    ENDPOINT,
+    st.lists(ENDPOINT, min_size=1, max_size=3).map(lambda items: f"[{', '.join(items)}]"),
+    st.sampled_from(["? > a", "? = s", "? + 1 > 2"]),
+)
+UNARY_TESTS = st.one_of(
+    st.just("-"),
+    st.lists(POSITIVE_TEST, min_size=1, max_size=3).map(", ".join),
+    st.lists(POSITIVE_TEST, min_size=1, max_size=3).map(lambda tests: f"not({', '.join(tests)})"),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(UNARY_TESTS, tables(), st.sampled_from(["m", "a", "i", "s", "p"]))
+def test_unary_tests_on_columns_and_rows_agree(text: str, columns: dict[str, list[object]], input_name: str) -> None:
+    from composite.feel import compile_unary_tests
+
+    tests = compile_unary_tests(text)
+    inputs = columns[input_name]  # m mixes numbers, strings, booleans and nulls
+    names = list(columns)
+    rows = [dict(zip(names, map(to_feel, values))) for values in zip(*columns.values())]
+    expected = [tests.test(to_feel(value), row) for value, row in zip(inputs, rows)]
+    assert tests.test_columns(inputs, columns) == expected, text
