@@ -94,7 +94,7 @@ def _same(x: object, y: object) -> bool:
     return type(x) is type(y) and (x == y if not isinstance(x, Decimal) else str(x) == str(y))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(EXPRESSION, tables())
 def test_columns_and_rows_agree(text: str, columns: dict[str, list[object]]) -> None:
     expected = _row_by_row(text, columns)
@@ -145,7 +145,7 @@ UNARY_TESTS = st.one_of(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(UNARY_TESTS, tables(), st.sampled_from(["m", "a", "i", "s", "p"]))
 def test_unary_tests_on_columns_and_rows_agree(text: str, columns: dict[str, list[object]], input_name: str) -> None:
     from composite.feel import compile_unary_tests
