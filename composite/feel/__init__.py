@@ -35,11 +35,10 @@ _SPEC_NAMES = (
 )
 
 
+@lru_cache(maxsize=1)
 def _builtins() -> Mapping[str, Any]:
-    try:
-        from composite.feel.builtins import BUILTINS
-    except ImportError:  # the library lands separately; the language works without it
-        return {}
+    from composite.feel.builtins import BUILTINS
+
     return BUILTINS
 
 

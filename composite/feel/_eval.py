@@ -99,18 +99,20 @@ class Compiler:
         return temporal
 
     def _Name(self, node: ast.Name) -> RowFn:
+        from composite.feel import builtin
+
         name = node.name
+        function = builtin(name)  # what the name means when no scope level has it
 
         def lookup(env: Env) -> Any:
-            value = env.lookup(name)
+            value = env.values.get(name, _MISSING)
             if value is _MISSING:
-                from composite.feel import builtin
-
-                function = builtin(name)
-                if function is not None:
-                    return function
-                env.note(f"no value named '{name}' -> null")
-                return None
+                value = env.parent.lookup(name) if env.parent is not None else _MISSING
+                if value is _MISSING:
+                    if function is not None:
+                        return function
+                    env.note(f"no value named '{name}' -> null")
+                    return None
             return value
 
         return lookup
