@@ -73,6 +73,20 @@ def _is_base(value: Any, base: str) -> bool:
         return True
 
 
+_TEMPORAL = ("date", "time", "date and time", "days and time duration", "years and months duration", "duration")
+
+
+def _temporal(text: str, base: str) -> Any:
+    from composite.feel import values
+
+    parse = {"date": values.parse_date, "time": values.parse_time, "date and time": values.parse_date_and_time}.get(
+        base, values.parse_duration)
+    try:
+        return parse(text)
+    except Exception:  # not ISO text of that kind: the value does not conform (null and a note)
+        return _NOT
+
+
 @lru_cache(maxsize=64)
 def _parsed_type(base: str) -> Any:
     from composite.feel.values import parse_type
@@ -185,6 +199,11 @@ def _conform(value: Any, kind: DmnType, given: bool = False) -> Any:
         elif kind.base != "Any":
             if isinstance(value, list) and len(value) == 1 and not _is_base(value, kind.base):
                 value = value[0]  # from singleton list
+            if given and isinstance(value, str) and kind.base in _TEMPORAL:
+                # A request is JSON: a date, time or duration inside a context or list comes as ISO text.
+                value = _temporal(value, kind.base)
+                if value is _NOT:
+                    return _NOT
             if not _is_base(value, kind.base):
                 return _NOT
     if kind.allowed is not None and value is not None:

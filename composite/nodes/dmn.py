@@ -118,10 +118,29 @@ def _cell(value: Any) -> Any:
 def model_inputs(model: Any) -> list[str]:
     """What a request gives: the input data, or for a Camunda 7 style model the names its expressions read."""
     names = list(model.inputs)
-    for imported in model.imports.values():
+    seen = {id(model)}
+    pending = list(model.imports.values())
+    while pending:  # imports of imports too: their input data are the request's as well
+        imported = pending.pop(0)
+        if id(imported) in seen:
+            continue
+        seen.add(id(imported))
         names.extend(name for name in imported.inputs if name not in names)
+        pending.extend(imported.imports.values())
     names.extend(name for name in model.free_names if name not in names and name not in model.decisions)
     return names
+
+
+def _input_data(model: Any, name: str, seen: set[int] | None = None) -> Any:
+    """The <inputData> called `name` in the model or any model it imports."""
+    seen = seen if seen is not None else set()
+    if id(model) in seen:
+        return None
+    seen.add(id(model))
+    if name in model.inputs:
+        return model.inputs[name]
+    return next((found for imported in model.imports.values()
+                 if (found := _input_data(imported, name, seen)) is not None), None)
 
 
 def concept_for(kind: Any) -> dict[str, Any]:
@@ -152,7 +171,7 @@ def dmn_model_project(path: Path) -> dict[str, Any]:
     model = read_model(data, file=path.name, folder=path.parent)
     concepts: dict[str, Any] = {}
     for name in model_inputs(model):
-        data_item = model.inputs.get(name)
+        data_item = _input_data(model, name)
         concepts[name] = concept_for(data_item.type if data_item is not None else model.free_types.get(name))
     node_name = re.sub(r"\W", "_", path.stem)
     if not _NAME.match(node_name):

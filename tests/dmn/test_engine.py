@@ -130,3 +130,23 @@ def test_validate_reports_a_models_warnings(tmp_path: Path) -> None:
         '</definitions>')
     report = validate_project(tmp_path / "m.dmn")
     assert [problem.code for problem in report.problems] == ["dmn_requirement"]
+
+
+def test_iso_text_in_a_structured_input_is_read_by_its_components_type(tmp_path: Path) -> None:
+    (tmp_path / "claim.dmn").write_text("""
+        <definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" name="claim" namespace="urn:c" id="d">
+          <itemDefinition name="tClaim">
+            <itemComponent name="Loss"><typeRef>date</typeRef></itemComponent>
+            <itemComponent name="Wait"><typeRef>days and time duration</typeRef></itemComponent>
+          </itemDefinition>
+          <inputData id="c" name="Claim"><variable name="Claim" typeRef="tClaim"/></inputData>
+          <decision id="r" name="Reported"><variable name="Reported" typeRef="date"/>
+            <informationRequirement><requiredInput href="#c"/></informationRequirement>
+            <literalExpression><text>Claim.Loss + Claim.Wait</text></literalExpression></decision>
+        </definitions>""")
+    engine = CompositeEngine.from_path(tmp_path / "claim.dmn", store="memory")
+    try:
+        assert engine.decide({"Claim": {"Loss": "2026-02-27", "Wait": "P3D"}}).outputs == {"Reported": "2026-03-02"}
+        assert engine.decide({"Claim": {"Loss": "27/02/2026", "Wait": "P3D"}}).outputs == {"Reported": None}
+    finally:
+        engine.close()
