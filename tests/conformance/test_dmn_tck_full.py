@@ -60,3 +60,27 @@ def test_the_runner_prints_totals_per_level_and_writes_the_csv(suite: Path, tmp_
     assert out.startswith("compliance-level-2: ")
     assert " of " in out and "pass" in out
     assert (tmp_path / "out.csv").read_text(encoding="utf-8").count("\n") >= 1
+
+
+def test_every_level_2_test_passes_through_the_engine(suite: Path) -> None:
+    """The same tests as requests to CompositeEngine.from_path(model): JSON-like values in and out."""
+    from composite import CompositeEngine
+    from composite.dmn.tck import read_cases, same
+    from composite.feel.values import from_feel, to_feel
+
+    engines: dict[Path, CompositeEngine] = {}
+    wrong = []
+    try:
+        for case in read_cases(suite / "compliance-level-2"):
+            engine = engines.get(case.model)
+            if engine is None:
+                engine = engines[case.model] = CompositeEngine.from_path(case.model, store="memory")
+            outputs = engine.decide({name: from_feel(value) for name, value in case.inputs.items()}).outputs
+            for result in case.results:
+                expected = to_feel(from_feel(None if result.error else result.expected))
+                if not same(expected, to_feel(outputs.get(result.name))):
+                    wrong.append(f"{case.folder} {case.id} {result.name}: {outputs.get(result.name)!r}")
+    finally:
+        for engine in engines.values():
+            engine.close()
+    assert wrong == []
