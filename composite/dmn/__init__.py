@@ -1,7 +1,5 @@
-"""DMN 1.1-1.5 models, whole: read every element of a `.dmn` file and evaluate its decisions with FEEL.
-
-`load_model(path)` reads a model (and the models it imports from the same folder); `DmnModel.evaluate`.
-"""
+"""DMN 1.1-1.5 models, whole: `load_model(path)` reads a `.dmn` file (and what it imports from its folder),
+`DmnModel.evaluate(inputs)` decides every decision with FEEL (docs/dmn.md)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""DMN boxed expressions compiled to evaluators: literal expressions, contexts, lists, relations, invocations,
-function definitions, decision tables, and DMN 1.5's conditional, filter and iterator boxes.
-
-An evaluator is `evaluate(scope, notes) -> value`; a runtime error is null plus a note, as FEEL says.
-"""
+"""DMN boxed expressions (literal, context, list, relation, invocation, function, table, DMN 1.5 conditional,
+filter, iterators) compiled to `evaluate(scope, notes) -> value`; a runtime error is null plus a note."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""A DMN model, whole: item definitions, input data, decisions, business knowledge models, decision services
-and imports, read from DMN 1.1-1.5 XML and evaluated with FEEL in dependency order.
-
-`load_model(path)` reads a file (and the models it imports from its folder); `DmnModel.evaluate(inputs)`
-returns every decision's value; `DmnModel.invoke(name, arguments)` calls a BKM or decision service.
-"""
+"""A DMN model, whole: item definitions, input data, decisions, BKMs, decision services and imports read
+from DMN 1.1-1.5 XML (`load_model`), and evaluated with FEEL in dependency order (`DmnModel.evaluate`)."""
 
 from __future__ import annotations
 

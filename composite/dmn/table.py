@@ -1,8 +1,5 @@
-"""DMN decision tables evaluated with full FEEL: input expressions, unary-test input entries, output entries,
-every hit policy and aggregation, input and output values, default outputs.
-
-The S-FEEL tables of composite.tables stay the fast path for table nodes; this one serves whole DMN models.
-"""
+"""DMN decision tables of whole models, in full FEEL: every hit policy and aggregation, input and output values,
+default outputs (composite.tables keeps the S-FEEL tables of `table` nodes, with rule-level evidence)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
-"""The DMN TCK runner: evaluate every test case of a TCK folder and report per test.
+"""The DMN TCK runner: every test case of a TCK folder, per test in the TCK's tck_results.csv format.
 
-`python -m composite.dmn.tck DIR [--csv tck_results.csv]` prints totals per compliance level.
-"""
+`python -m composite.dmn.tck DIR [--csv tck_results.csv] [--causes]` prints the totals per compliance level."""
 
 from __future__ import annotations
 
@@ -202,10 +201,14 @@ def _show(value: Any) -> str:
 Evaluator = Callable[[TestCase, list[str]], dict[str, Any]]
 
 
-def evaluate_with_composite(case: TestCase, notes: list[str], _cache: dict[Path, Any] = {}) -> dict[str, Any]:  # noqa: B006
+_MODELS: dict[Path, Any] = {}  # model file -> DmnModel, or the error reading it gave (read once per run)
+
+
+def evaluate_with_composite(case: TestCase, notes: list[str]) -> dict[str, Any]:
     """Evaluate a test case with composite.dmn: a decision's results, or a BKM's / service's result."""
     from composite.dmn import load_model
 
+    _cache = _MODELS
     model = _cache.get(case.model)
     if model is None:
         try:

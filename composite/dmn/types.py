@@ -1,7 +1,5 @@
-"""DMN item definitions as types: built-in FEEL types, structures, collections and allowed values.
-
-A value that does not conform to its declared type becomes null with a note, as DMN 1.5 section 7.3.2 says.
-"""
+"""DMN item definitions as types (FEEL built-ins, structures, collections, allowed values); a value that does
+not conform to its declared type becomes null with a note, as DMN 1.5 section 7.3.2 says."""
 
 from __future__ import annotations
 
@@ -224,7 +222,8 @@ def is_instance(value: Any, kind: DmnType) -> bool:
     if value is None:
         return False
     if kind.is_collection:
-        return isinstance(value, list) and all(is_instance(item, kind.element) for item in value)  # type: ignore[arg-type]
+        element: DmnType = kind.element  # type: ignore[assignment]
+        return isinstance(value, list) and all(is_instance(item, element) for item in value)
     if kind.components is not None:
         return isinstance(value, dict) and all(
             name in value and (value[name] is None or is_instance(value[name], component))

@@ -1,7 +1,5 @@
-"""Safe XML reading for DMN files: elements with their line numbers, no DOCTYPE or entities.
-
-Shared by the whole-model reader (composite.dmn.model) and the decision-table reader (composite.tables.formats).
-"""
+"""Safe XML reading for DMN files: elements with their line numbers, no DOCTYPE or entities; shared by the
+whole-model reader (composite.dmn.model) and the decision-table reader (composite.tables.formats)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""The `dmn` node: a whole DMN model (literal expressions, contexts, BKMs, services, imports) in a graph.
-
-Decision-table-only models keep the `table` node, with its rule-level evidence; any other model runs here.
-"""
+"""The `dmn` node: a whole DMN model (literal expressions, contexts, BKMs, services, imports) in a graph;
+decision-table-only models keep the `table` node, with its rule-level evidence."""
 
 from __future__ import annotations
 
