@@ -138,6 +138,8 @@ class Compiler:
     def _Arithmetic(self, node: ast.Arithmetic) -> RowFn:
         left, right = self.compile(node.left), self.compile(node.right)
         operation = ARITHMETIC[node.op]
+        decimal_operation = _DECIMAL_OPERATIONS.get(node.op)
+        divides = node.op == "/"
         quoted = self.quote(node)
 
         def arithmetic(env: Env) -> Any:
@@ -145,6 +147,13 @@ class Compiler:
             b = right(env)
             if a is None or b is None:
                 return None
+            if decimal_operation is not None and type(a) is Decimal and type(b) is Decimal and (
+                    b or not divides):
+                # the common case without the general dispatch: a finite non-zero result is
+                # already what feel_number would make of it (zeros and infinities go the long way)
+                result = decimal_operation(a, b)
+                if result and result.is_finite():
+                    return result
             try:
                 return operation(a, b)
             except FeelRuntimeError as error:
@@ -628,6 +637,10 @@ class DefinedFunction(FeelFunction):
 
 
 # --- arithmetic and types -------------------------------------------------------------------
+
+_DECIMAL_OPERATIONS: dict[str, Callable[[Decimal, Decimal], Decimal]] = {
+    "+": FEEL_CONTEXT.add, "-": FEEL_CONTEXT.subtract, "*": FEEL_CONTEXT.multiply, "/": FEEL_CONTEXT.divide,
+}
 
 ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
     "+": feel_add, "-": feel_subtract, "*": feel_multiply, "/": feel_divide, "**": feel_power,
