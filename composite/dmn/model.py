@@ -505,4 +505,4 @@ def _component_names(types: TypeTable) -> set[str]:
     return names
 
 
-__all__ = ["DmnModel", "Decision", "InputData", "Invocable", "ItemDefinition", "load_model", "read_model"]
+__all__ = ["Decision", "DmnModel", "InputData", "Invocable", "ItemDefinition", "load_model", "read_model"]

@@ -328,5 +328,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+__all__ = ["Outcome", "ResultNode", "TestCase", "Totals", "cause_of", "evaluate_with_composite", "main", "read_cases",
+           "read_value", "run", "run_case", "same", "totals", "write_csv"]
+
+
 if __name__ == "__main__":
     sys.exit(main())
+
