@@ -72,6 +72,10 @@ class Batch:
     def values(self, name: str) -> list[Any]:
         if name not in self._values:
             column = self._given[name]
+            dtype = getattr(column, "dtype", None)
+            if isinstance(dtype, np.dtype) and dtype.kind in "mM" and not str(dtype).endswith("[D]"):
+                # numpy's nanosecond datetimes list as integers; in microseconds they list as datetimes
+                column = np.asarray(column).astype("datetime64[us]" if dtype.kind == "M" else "timedelta64[us]")
             values = column.tolist() if hasattr(column, "tolist") else list(column)
             if not set(map(type, values)) <= _PLAIN:
                 values = [None if type(v).__name__ == "NAType" else to_feel(v) for v in values]
@@ -84,7 +88,7 @@ class Batch:
         if name not in self._columns:
             given = self._given[name]
             dtype = getattr(given, "dtype", None)
-            if dtype is not None and dtype.kind in "iu" and (dtype.kind == "i" or dtype.itemsize < 8):
+            if isinstance(dtype, np.dtype) and dtype.kind in "iu" and (dtype.kind == "i" or dtype.itemsize < 8):
                 # whole numbers stay machine integers until an operation needs decimals
                 values = np.asarray(given, dtype=np.int64)
                 self._columns[name] = Column("integer", values, np.zeros(len(values), dtype=bool))

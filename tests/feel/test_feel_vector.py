@@ -156,3 +156,18 @@ def test_unary_tests_on_columns_and_rows_agree(text: str, columns: dict[str, lis
     rows = [dict(zip(names, map(to_feel, values))) for values in zip(*columns.values())]
     expected = [tests.test(to_feel(value), row) for value, row in zip(inputs, rows)]
     assert tests.test_columns(inputs, columns) == expected, text
+
+
+def test_pandas_and_numpy_dates_nullable_integers_and_missing_values_read_as_feel_values() -> None:
+    import datetime as dt
+
+    year = compile_expression("d.year + 1")
+    assert year.evaluate_columns({"d": np.array(["2020-01-01", "2021-06-01"], dtype="datetime64[ns]")}) == [
+        D(2021), D(2022)]
+    assert year.evaluate_columns({"d": pd.Series(pd.to_datetime(["2020-01-01", None]))}) == [D(2021), None]
+    assert compile_expression("d").evaluate_columns({"d": np.array(["2020-01-01"], dtype="datetime64[D]")}) == [
+        dt.date(2020, 1, 1)]
+    assert compile_expression("t.days").evaluate_columns({"t": np.array([86_400 * 10**9], dtype="timedelta64[ns]")}) == [
+        D(1)]
+    assert compile_expression("x + 1").evaluate_columns({"x": pd.Series([1, None], dtype="Int64")}) == [D(2), None]
+    assert compile_expression("x * 2").evaluate_columns({"x": pd.Series([1.5, np.nan])}) == [D("3.0"), None]
