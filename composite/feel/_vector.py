@@ -20,7 +20,7 @@ import numpy as np
 from composite.feel import _ast as ast
 from composite.feel._eval import Compiler, Env, RowFn, TypeResolver
 from composite.feel import builtin
-from composite.feel.values import FEEL_CONTEXT, Range, to_feel
+from composite.feel.values import FEEL_CONTEXT, to_feel
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
@@ -595,5 +595,3 @@ def evaluate_columns(compiled: ColumnFn, columns: Mapping[str, Any], notes: list
         return []
     return compiled(batch).to_list()
 
-
-_ = Range  # ranges stay on the row path

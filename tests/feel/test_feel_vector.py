@@ -167,7 +167,7 @@ def test_pandas_and_numpy_dates_nullable_integers_and_missing_values_read_as_fee
     assert year.evaluate_columns({"d": pd.Series(pd.to_datetime(["2020-01-01", None]))}) == [D(2021), None]
     assert compile_expression("d").evaluate_columns({"d": np.array(["2020-01-01"], dtype="datetime64[D]")}) == [
         dt.date(2020, 1, 1)]
-    assert compile_expression("t.days").evaluate_columns({"t": np.array([86_400 * 10**9], dtype="timedelta64[ns]")}) == [
-        D(1)]
+    one_day = np.array([86_400 * 10**9], dtype="timedelta64[ns]")
+    assert compile_expression("t.days").evaluate_columns({"t": one_day}) == [D(1)]
     assert compile_expression("x + 1").evaluate_columns({"x": pd.Series([1, None], dtype="Int64")}) == [D(2), None]
     assert compile_expression("x * 2").evaluate_columns({"x": pd.Series([1.5, np.nan])}) == [D("3.0"), None]
