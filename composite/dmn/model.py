@@ -106,6 +106,7 @@ class DmnModel:
     free_names: list[str] = field(default_factory=list)
     types: TypeTable | None = None
     free_types: dict[str, DmnType] = field(default_factory=dict)
+    decorative_inputs: bool = False  # <inputData> that no expression reads (a Camunda 7 diagram's)
 
     # ---------------------------------------------------------------------------------------------
     # Evaluation
@@ -343,8 +344,11 @@ class _Reader:
         for element in self.children(root, "decisionService"):
             model.invocables[element.get("name") or ""] = self._service(element, model, types)
         self._undeclared_requirements(model)
-        if not model.inputs and not model.imports:
-            # Camunda 7 style: no <inputData>; the request's fields are the names the expressions read.
+        read = set().union(*(decision.reads for decision in model.decisions.values()))
+        if not model.imports and not set(model.inputs) & read:
+            # Camunda 7 style: the expressions read the request's fields by their own names; any <inputData>
+            # is the diagram's decoration (Camunda's dinner example draws "Season" and reads `season`).
+            model.decorative_inputs = bool(model.inputs)
             passed_on = {output for decision in model.decisions.values() for namespace, reference in decision.requires
                          if (found := model.element_id(namespace, reference)) and found[1] in model.decisions
                          for output in model.decisions[found[1]].outputs}

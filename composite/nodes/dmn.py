@@ -115,7 +115,7 @@ def _cell(value: Any) -> Any:
 
 def model_inputs(model: Any) -> list[str]:
     """What a request gives: the input data, or for a Camunda 7 style model the names its expressions read."""
-    names = list(model.inputs)
+    names = [] if model.decorative_inputs else list(model.inputs)
     seen = {id(model)}
     pending = list(model.imports.values())
     while pending:  # imports of imports too: their input data are the request's as well
