@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from functools import lru_cache
 
 from composite.errors import CompositeError
 from composite.feel import _ast as ast
@@ -26,6 +27,13 @@ TYPE_NAMES = (
     "days and time duration", "years and months duration", "date and time", "day-time-duration",
     "year-month-duration",
 )
+
+
+@lru_cache(maxsize=1)
+def _base_known() -> frozenset[str]:
+    from composite.feel import _builtin_names
+
+    return frozenset(n for n in set(_builtin_names()) | set(TYPE_NAMES) if not is_simple_name(n))
 
 
 class FeelSyntaxError(CompositeError):
@@ -59,12 +67,9 @@ class Parser:
     # --- tokens ----------------------------------------------------------------------------
     def _compute_known(self) -> frozenset[str]:
         # Only names a plain identifier would cut short need the lexer's greedy list.
-        from composite.feel import _builtin_names
-
-        every = set(_builtin_names()) | set(TYPE_NAMES)
-        for scope in self._scopes:
-            every |= scope
-        return frozenset(n for n in every if not is_simple_name(n))
+        known = _base_known()
+        added = {name for scope in self._scopes for name in scope if name not in known and not is_simple_name(name)}
+        return known | added if added else known
 
     def _lex(self, pos: int) -> Token:
         token = next_token(self.text, pos, self._known)
