@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
+from composite import temporal
 from composite.knowledge import Knowledge
 from composite.schemas import Decision, NodeTrace
 from composite.store._codec import dumps
@@ -57,6 +58,8 @@ def _plain(value: Any) -> str:
         return f"{value:.6g}"
     if isinstance(value, str):
         return value
+    if temporal.is_temporal(value):
+        return temporal.iso(value)  # a date or duration no concept names: its ISO text, unquoted
     return json.dumps(value, default=str)
 
 

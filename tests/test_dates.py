@@ -456,3 +456,25 @@ def test_a_batch_file_reads_date_columns_and_writes_dates_as_iso_text(tmp_path):
         text = out.read_text()
         assert "P50D" in text and "2026-03-02T09:15:00" in text and "2026-03-02 09:15:00" not in text
         assert "'loss_date' expected a date like 2026-03-01, got str '03/01/2026'" in rejects.read_text()
+
+
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+def test_a_derived_duration_without_a_concept_reads_back_as_a_duration(tmp_path, store):
+    (tmp_path / "knowledge").mkdir()
+    (tmp_path / "composite.yaml").write_text(
+        "name: z\noutputs: [n]\nnodes:\n"
+        "  - {name: a, kind: expression, writes: {gap: loss_date - policy_start}}\n"
+        "  - {name: b, kind: expression, writes: {n: days(gap)}}\n")
+    (tmp_path / "knowledge" / "c.yaml").write_text(
+        "concepts:\n  loss_date: {type: date}\n  policy_start: {type: date}\n  n: {type: number}\n")
+    url = "memory" if store == "memory" else f"sqlite:///{tmp_path / 'z.db'}"
+    engine = CompositeEngine.from_path(tmp_path, store=url)
+    single = engine.decide({"loss_date": "2026-03-01", "policy_start": "2026-01-01"})
+    batch = engine.decide_batch(pd.DataFrame({"loss_date": ["2026-03-01"], "policy_start": ["2026-01-01"]}))
+    for decision_id in (single.id, batch["decision_id"].iloc[0]):
+        stored = engine.get(decision_id)
+        assert stored.trace.node("a").wrote == {"gap": days(59)}  # the record names its kind: no concept needed
+        assert stored.trace.note is None and stored.outputs == {"n": 59.0}
+    from composite.replay import replay
+
+    assert replay(engine.store, single.id).status == "identical"

@@ -80,10 +80,53 @@ def _nonfinite(values: dict[str, Any]) -> dict[str, str]:
     return {key: nonfinite_name(v) for key, v in values.items() if isinstance(v, floats) and not math.isfinite(v)}
 
 
-def restore_temporal(values: dict[str, Any], snapshot: dict[str, Any] | None) -> dict[str, Any]:
-    """`values` with the ISO text of each date, time or duration concept (by the snapshot's
-    knowledge/) read back as the value it was: JSON has no dates, the concept says what the text is."""
-    kinds = _temporal_concepts(snapshot)
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def with_temporal(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with a `temporal` entry naming the kind of each date, time or duration it holds
+    ({"inputs": {"loss_date": "date"}, "derived": {"0": "duration"}}; derived by position in a
+    compact record), so that it reads back as that value even where knowledge/ has no concept.
+    Every store calls it before writing a record; a record without such values is left as it is."""
+    from composite import temporal
+
+    found: dict[str, dict[str, str]] = {}
+    for part in ("inputs", "outputs", "derived"):
+        values = record.get(part)
+        if not values:
+            continue
+        items = values.items() if isinstance(values, dict) else enumerate(values)
+        kinds = {str(key): kind for key, value in items
+                 if type(value) not in _PLAIN and (kind := temporal.kind_of(value)) is not None}
+        if kinds:
+            found[part] = kinds
+    if found:
+        record["temporal"] = found
+    return record
+
+
+def _record_kinds(record: dict[str, Any] | None, snapshot: dict[str, Any] | None) -> dict[str, str]:
+    """Name -> temporal kind, from the record's `temporal` entry (compact positions named by the
+    snapshot's nodes)."""
+    tags = (record or {}).get("temporal")
+    if not tags:
+        return {}
+    kinds = {**(tags.get("inputs") or {}), **(tags.get("outputs") or {})}
+    derived = tags.get("derived") or {}
+    if derived and isinstance(record.get("derived"), list):  # type: ignore[union-attr]
+        names = derived_names((snapshot or {}).get("nodes") or [], record["inputs"], record["outputs"])  # type: ignore
+        kinds.update({names[int(at)]: kind for at, kind in derived.items() if int(at) < len(names)})
+    else:
+        kinds.update(derived)
+    return kinds
+
+
+def restore_temporal(values: dict[str, Any], snapshot: dict[str, Any] | None,
+                     record: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`values` with the ISO text of each date, time or duration read back as the value it was:
+    JSON has no dates; the record's `temporal` entry, or else the snapshot's knowledge/ concept,
+    says what the text is."""
+    kinds = {**_temporal_concepts(snapshot), **_record_kinds(record, snapshot)}
     if not kinds or not values:
         return values
     found = {key: kinds[key] for key, value in values.items() if type(value) is str and key in kinds}
@@ -152,8 +195,8 @@ def decision_record(decision: Decision) -> dict[str, Any]:
     snapshot's nodes) and the steps' witnesses; `record_decision` derives the trace again.
     """
     if decision.schema_version == _schemas().LAZY_SCHEMA_VERSION:
-        return _lazy_record(decision)
-    return _eager_record(decision)
+        return with_temporal(_lazy_record(decision))
+    return with_temporal(_eager_record(decision))
 
 
 def _head(decision: Decision) -> dict[str, Any]:
@@ -268,8 +311,9 @@ def record_decision(record: dict[str, Any], snapshot: dict[str, Any]) -> Decisio
     Decision, NodeTrace, Trace = schemas.Decision, schemas.NodeTrace, schemas.Trace
     described = {node["name"]: node for node in snapshot.get("nodes", [])}
     nonfinite = record.get("nonfinite") or {}
-    derived = restore_temporal(restore_nonfinite(record.get("derived", {}), nonfinite.get("derived")), snapshot)
-    inputs = restore_temporal(record["inputs"], snapshot)
+    derived = restore_temporal(restore_nonfinite(record.get("derived", {}), nonfinite.get("derived")), snapshot,
+                               record)
+    inputs = restore_temporal(record["inputs"], snapshot, record)
     values = {**inputs, **derived}
     steps = []
     for entry in record["nodes"]:
@@ -292,7 +336,7 @@ def record_decision(record: dict[str, Any], snapshot: dict[str, Any]) -> Decisio
         duration_us=record.get("duration_us", 0.0),
         schema_version=record.get("schema_version", 1),
         inputs=inputs,
-        outputs=restore_temporal(restore_nonfinite(record["outputs"], nonfinite.get("outputs")), snapshot),
+        outputs=restore_temporal(restore_nonfinite(record["outputs"], nonfinite.get("outputs")), snapshot, record),
         trace=Trace(nodes=steps, artifacts=snapshot.get("artifacts", {})),
     )
 
@@ -303,9 +347,9 @@ def stored_values(record: dict[str, Any], snapshot: dict[str, Any]) -> dict[str,
     nonfinite = record.get("nonfinite") or {}
     outputs = restore_nonfinite(record["outputs"], nonfinite.get("outputs"))
     if record.get("schema_version") == _schemas().LAZY_SCHEMA_VERSION:
-        return restore_temporal(_lazy_values(record, snapshot, outputs, nonfinite), snapshot)
+        return restore_temporal(_lazy_values(record, snapshot, outputs, nonfinite), snapshot, record)
     derived = restore_nonfinite(record.get("derived", {}), nonfinite.get("derived"))
-    return restore_temporal({**record["inputs"], **derived, **outputs}, snapshot)
+    return restore_temporal({**record["inputs"], **derived, **outputs}, snapshot, record)
 
 
 def _lazy_values(record: dict[str, Any], snapshot: dict[str, Any], outputs: dict[str, Any],
@@ -329,10 +373,10 @@ def _lazy_decision(record: dict[str, Any], snapshot: dict[str, Any]) -> Decision
     """A stored decision of schema version 2: every field now, the trace when it is read."""
     schemas = _schemas()
     nonfinite = record.get("nonfinite") or {}
-    outputs = restore_temporal(restore_nonfinite(record["outputs"], nonfinite.get("outputs")), snapshot)
-    inputs = restore_temporal(record["inputs"], snapshot)
+    outputs = restore_temporal(restore_nonfinite(record["outputs"], nonfinite.get("outputs")), snapshot, record)
+    inputs = restore_temporal(record["inputs"], snapshot, record)
     described = snapshot.get("nodes") or []
-    values = restore_temporal(_lazy_values(record, snapshot, outputs, nonfinite), snapshot)
+    values = restore_temporal(_lazy_values(record, snapshot, outputs, nonfinite), snapshot, record)
     names = derived_names(described, inputs, outputs)
     durations = record.get("us") or []
     timings = [(node["name"], node.get("kind", "unknown"), float(us)) for node, us in zip(described, durations)]

@@ -11,7 +11,7 @@ from composite.store import DecisionSummary, Outcome
 from composite.store._chain import (GENESIS, SHOWN, Link, check_limit, decision_digest, digest, id_range, in_window,
                                     link, resolve_prefix, utc_text)
 from composite.store._codec import (decision_record, dumps, loads, record_body, record_decision,
-                                    restore_nonfinite)
+                                    restore_nonfinite, with_temporal)
 
 if TYPE_CHECKING:
     from composite.schemas import Decision
@@ -49,7 +49,8 @@ class MemoryStore:
 
     def save_records(self, records: Iterable[dict[str, Any]]) -> int:
         # all or nothing: every record is encoded before any is kept
-        staged = [(record["id"], dumps(record), decision_digest(_fields(record))) for record in records]
+        staged = [(record["id"], dumps(record), decision_digest(_fields(record)))
+                  for record in map(with_temporal, records)]
         with self._lock:
             links = self._links["decisions"]
             previous = links[-1].chain if links else GENESIS

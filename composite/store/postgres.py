@@ -26,7 +26,7 @@ from composite.store._chain import (GENESIS, PAGE as _PAGE, SHOWN, Link, decisio
                                     paged_rows, resolve_prefix, summary_clauses, utc_text)
 from composite.store._snapshots import SnapshotReader
 from composite.store._codec import (COLUMNS, decision_record, dumps, join_record, loads, record_body, record_decision,
-                                    restore_nonfinite)
+                                    restore_nonfinite, with_temporal)
 
 if TYPE_CHECKING:
     from composite.schemas import Decision
@@ -355,7 +355,7 @@ class PostgresStore(SnapshotReader):
 
         The encoded chunks are kept as they are sent, so a retry sends the same bytes again.
         """
-        chunks = _Replay(_copy_chunks(records))
+        chunks = _Replay(_copy_chunks(map(with_temporal, records)))
 
         def work(conn: Any) -> int:
             try:

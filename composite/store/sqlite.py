@@ -26,7 +26,7 @@ from composite.store._chain import (GENESIS, PAGE as _PAGE, SHOWN, Link, decisio
                                     link, paged_rows, resolve_prefix, summary_clauses, utc_text)
 from composite.store._snapshots import SnapshotReader
 from composite.store._codec import (decision_record, dumps, join_record, loads, record_body, record_decision,
-                                    restore_nonfinite)
+                                    restore_nonfinite, with_temporal)
 
 if TYPE_CHECKING:
     from composite.schemas import Decision
@@ -313,7 +313,7 @@ class SQLiteStore(SnapshotReader):
         self._insert([self._row(decision_record(decision))])
 
     def save_records(self, records: Iterable[dict[str, Any]]) -> int:
-        rows = [self._row(record) for record in records]
+        rows = [self._row(with_temporal(record)) for record in records]
         self._insert(rows)
         return len(rows)
 
