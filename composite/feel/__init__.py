@@ -97,7 +97,14 @@ class Expression:
             from composite.feel._vector import VectorCompiler
 
             self._columns = VectorCompiler(self.text, self._types).compile(self.node)  # parsed: cannot be deeper
-        return evaluate_columns(self._columns, columns, notes)
+        return evaluate_columns(self._columns, columns, notes, _names_read(self.node))
+
+
+def _names_read(node: Any) -> frozenset[str]:
+    """Every name the text mentions, bound inside it or not, built-in or not."""
+    found: set[str] = set()
+    _collect(node, frozenset(), found)
+    return frozenset(found)
 
 
 def free_names(node: Any, bound: frozenset[str] = frozenset()) -> frozenset[str]:
@@ -192,7 +199,7 @@ class UnaryTests:
             else:
                 node = _ast.In(_ast.Name("?", start=0, end=0), positive, start=0, end=len(self.text))
             self._columns = VectorCompiler(self.text, self._types).compile(node)
-        result = evaluate_columns(self._columns, given, notes)
+        result = evaluate_columns(self._columns, given, notes, _names_read(self.nodes) | {"?"})
         if isinstance(self.nodes[0], _ast.NotTests):
             return [None if r is None else not r for r in result]
         return result

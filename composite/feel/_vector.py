@@ -57,12 +57,9 @@ class Batch:
     """The input columns, each read as FEEL values when a node first asks for it, and their rows
     (built only if some node runs per row)."""
 
-    def __init__(self, columns: Mapping[str, Any], notes: list[str] | None) -> None:
+    def __init__(self, columns: Mapping[str, Any], notes: list[str] | None, size: int) -> None:
         self._given = columns
-        sizes = {len(column) for column in columns.values()}
-        if len(sizes) > 1:
-            raise ValueError(f"columns of different lengths: {sorted(sizes)}")
-        self.size = sizes.pop() if sizes else 0
+        self.size = size
         self.notes = notes
         self._values: dict[str, list[Any]] = {}
         self._columns: dict[str, Column] = {}
@@ -589,8 +586,16 @@ def compare_columns(op: str, a: Column, b: Column, size: int) -> Column:
     return Column("boolean", np.asarray(values, dtype=bool), a.mask | b.mask)
 
 
-def evaluate_columns(compiled: ColumnFn, columns: Mapping[str, Any], notes: list[str] | None) -> list[Any]:
-    batch = Batch(columns, notes)
+def evaluate_columns(compiled: ColumnFn, columns: Mapping[str, Any], notes: list[str] | None,
+                     reads: frozenset[str] | None = None) -> list[Any]:
+    """The compiled expression on every row; `reads`: the names it can read (other columns are
+    never converted, nor put in the rows of a per-row part)."""
+    sizes = {len(column) for column in columns.values()}
+    if len(sizes) > 1:
+        raise ValueError(f"columns of different lengths: {sorted(sizes)}")
+    if reads is not None:
+        columns = {name: column for name, column in columns.items() if name in reads}
+    batch = Batch(columns, notes, sizes.pop() if sizes else 0)
     if not batch.size:
         return []
     return compiled(batch).to_list()
