@@ -392,16 +392,19 @@ def test_the_example_decides_the_90_day_rule_and_stores_dates_as_they_were(tmp_p
 
 
 def test_stored_json_holds_iso_text_and_reads_back_by_concept():
+    paris = dt.timezone(dt.timedelta(hours=1))
     text = dumps({"d": dt.date(2026, 3, 1), "at": dt.datetime(2026, 3, 1, 9, 0, 0, 5), "t": dt.time(8, 30),
-                  "age": days(90), "term": YearMonthDuration(14)})
+                  "age": days(90), "term": YearMonthDuration(14), "zoned": dt.datetime(2026, 3, 1, 9, tzinfo=paris)})
     assert loads(text) == {"d": "2026-03-01", "at": "2026-03-01T09:00:00.000005", "t": "08:30:00", "age": "P90D",
-                           "term": "P1Y2M"}
+                           "term": "P1Y2M", "zoned": "2026-03-01T09:00:00+01:00"}
     snapshot = {"concepts": {"d": {"type": "date"}, "at": {"type": "datetime"}, "t": {"type": "time"},
-                             "age": {"type": "duration"}, "term": {"type": "years_months"}}}
+                             "age": {"type": "duration"}, "term": {"type": "years_months"},
+                             "zoned": {"type": "datetime"}}}
     assert restore_temporal(loads(text), snapshot) == {"d": dt.date(2026, 3, 1),
                                                        "at": dt.datetime(2026, 3, 1, 9, 0, 0, 5),
                                                        "t": dt.time(8, 30), "age": days(90),
-                                                       "term": YearMonthDuration(14)}
+                                                       "term": YearMonthDuration(14),
+                                                       "zoned": dt.datetime(2026, 3, 1, 9, tzinfo=paris)}
 
 
 claims = st.fixed_dictionaries({
