@@ -7,7 +7,9 @@ in decimal128, nested if, comparisons, between, ranges, lists, and/or, abs) are 
 of the six columns are numpy integer arrays, the rest lists of decimals, strings and nulls); the
 rounds alternate the two paths so that drift in the machine hits both. Printed per expression: the
 median seconds of each path, its spread (min..max over the rounds), rows per second and the ratio
-row / columns. The two paths' answers are checked equal, row by row, before anything is timed.
+row / columns. Two decision-table input entries (unary tests) are timed the same way, `test` per
+row against `test_columns`. The two paths' answers are checked equal, row by row, before anything
+is timed.
 
 No time is asserted: the ratio is the result (1.0 would mean the columns gain nothing).
 """
@@ -18,6 +20,7 @@ import argparse
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from benchmarks._common import table  # noqa: E402
 
-from composite.feel import compile_expression  # noqa: E402
+from composite.feel import compile_expression, compile_unary_tests  # noqa: E402
 from composite.feel.values import to_feel  # noqa: E402
 
 NAMES = ["Applicant Age", "Monthly Income", "Debt", "Score", "Region", "Credit Limit"]
@@ -44,6 +47,14 @@ EXPRESSIONS = {
     "headroom (if in arithmetic)": (
         "Credit Limit - (if Score > 700 then Monthly Income * 3 else Monthly Income * 1.5)"
     ),
+}
+
+
+# Decision-table input entries (unary tests) on one input column each: `test` per row against
+# `test_columns`.
+UNARY_TESTS = {
+    "entry: Score in ranges": ("Score", "< 500, [650..700), >= 800"),
+    "entry: Region not in list": ("Region", 'not("north", "west")'),
 }
 
 
@@ -85,23 +96,32 @@ def main(argv: list[str] | None = None) -> int:
     scopes = [dict(zip(NAMES, map(to_feel, values))) for values in zip(*(columns[n] for n in NAMES))]
     compiled = {label: compile_expression(text, names=NAMES) for label, text in EXPRESSIONS.items()}
 
+    # Each workload as (per row, over columns): two functions giving the same list.
+    workloads: dict[str, tuple[Callable[[], list[object]], Callable[[], list[object]]]] = {}
     for label, expression in compiled.items():
-        by_row = [expression.evaluate(scope) for scope in scopes]
-        by_column = expression.evaluate_columns(columns)
-        if by_row != by_column:
-            first = next(i for i, (a, b) in enumerate(zip(by_row, by_column)) if a != b)
-            print(f"{label}: row {first} differs: row path {by_row[first]!r}, columns {by_column[first]!r}")
+        workloads[label] = (lambda e=expression: [e.evaluate(scope) for scope in scopes],
+                            lambda e=expression: e.evaluate_columns(columns))
+    for label, (name, text) in UNARY_TESTS.items():
+        tests = compile_unary_tests(text)
+        inputs = [scope[name] for scope in scopes]
+        workloads[label] = (lambda t=tests, v=inputs: [t.test(x) for x in v],
+                            lambda t=tests, n=name: t.test_columns(columns[n]))
+
+    for label, (by_row, by_column) in workloads.items():
+        expected, got = by_row(), by_column()
+        if expected != got:
+            first = next(i for i, (a, b) in enumerate(zip(expected, got)) if a != b)
+            print(f"{label}: row {first} differs: row path {expected[first]!r}, columns {got[first]!r}")
             return 1
 
-    times: dict[str, dict[str, list[float]]] = {label: {"row": [], "columns": []} for label in compiled}
+    times: dict[str, dict[str, list[float]]] = {label: {"row": [], "columns": []} for label in workloads}
     for _ in range(rounds):
-        for label, expression in compiled.items():
+        for label, (by_row, by_column) in workloads.items():
             start = time.perf_counter()
-            for scope in scopes:
-                expression.evaluate(scope)
+            by_row()
             times[label]["row"].append(time.perf_counter() - start)
             start = time.perf_counter()
-            expression.evaluate_columns(columns)
+            by_column()
             times[label]["columns"].append(time.perf_counter() - start)
 
     lines = []
