@@ -110,7 +110,8 @@ def sub(a: Any, b: Any) -> Any:
             try:
                 return _day_time(_seconds(a - b))
             except TypeError:
-                raise TemporalError("'-' cannot subtract a date and time with an offset and one without") from None
+                raise TemporalError("'-' cannot subtract a date and time with an offset and one without; give both "
+                                    "an offset or neither, or subtract their dates: date(a) - date(b)") from None
         if ka == kb == temporal.TIME:
             if (a.tzinfo is None) != (b.tzinfo is None):
                 raise TemporalError("'-' cannot subtract a time with an offset and one without")
