@@ -32,6 +32,10 @@ from composite.feel.values import (
 )
 
 _MISSING = object()
+# Other languages' words for FEEL's constants, named in the note when one is used as a name.
+_SPELLING = {"True": " (FEEL writes true)", "False": " (FEEL writes false)", "None": " (FEEL writes null)",
+             "TRUE": " (FEEL writes true)", "FALSE": " (FEEL writes false)", "NULL": " (FEEL writes null)",
+             "nil": " (FEEL writes null)"}
 
 
 class Env:
@@ -111,7 +115,7 @@ class Compiler:
                 if value is _MISSING:
                     if function is not None:
                         return function
-                    env.note(f"no value named '{name}' -> null")
+                    env.note(f"no value named '{name}'{_SPELLING.get(name, '')} -> null")
                     return None
             return value
 

@@ -29,6 +29,16 @@ _OPERATORS = ("**", "..", "<=", ">=", "!=", "->", "*", "/", "+", "-", "<", ">", 
 _ESCAPES = {'"': '"', "'": "'", "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
 
 
+# What a character from another language means in FEEL.
+_HINTS = {
+    "&": ": FEEL writes 'and'",
+    "|": ": FEEL writes 'or'",
+    "!": ": FEEL writes not(x) for a negation and != for 'not equal'",
+    "'": ': FEEL strings are in double quotes ("text"); a name holding \' must be one in scope',
+    "%": ": FEEL has no % operator; use modulo(a, b)",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Token:
     kind: str  # "number", "string", "name", "op", "eof", "error"
@@ -84,7 +94,7 @@ def next_token(text: str, pos: int, known: frozenset[str]) -> Token:
     for op in _OPERATORS:
         if text.startswith(op, pos):
             return Token("op", op, pos, pos + len(op))
-    return Token("error", f"unexpected character {char!r}", pos, pos + 1)
+    return Token("error", f"unexpected character {char!r}{_HINTS.get(char, '')}", pos, pos + 1)
 
 
 def _string(text: str, start: int) -> Token:

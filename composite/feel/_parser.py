@@ -129,6 +129,9 @@ class Parser:
         )
 
     def at_end(self) -> None:
+        if self.is_op(".."):
+            self._fail("a range needs its brackets: write [1..5] (ends included), (1..5) or ]1..5[ "
+                       "(ends left out)", self.cur.start)
         if self.cur.kind != "eof":
             self._fail(f"expected an operator or the end of the expression, found {_describe(self.cur)}",
                        self.cur.start)
@@ -249,7 +252,10 @@ class Parser:
         left = self._additive()
         while True:
             if self.is_op(*_COMPARISONS):
-                op = str(self.advance().value)
+                token = self.advance()
+                op = str(token.value)
+                if op == "=" and self.is_op("=") and self.cur.start == token.end:
+                    self._fail("'==' is not FEEL: equality is one '='", token.start)
                 right = self._additive()
                 left = ast.Comparison(op, left, right, start=left.start, end=right.end)
             elif self.is_word("between"):

@@ -184,6 +184,7 @@ def test_feel_value(text: str, expected: object) -> None:
         ("1 / 0", "division by zero"),
         ('"a" + 1', "cannot add string and number"),
         ("x + 1", "no value named 'x'"),
+        ("None + 1", "no value named 'None' (FEEL writes null)"),
         ("[1, 2][5]", "index 5 is outside a list of 2"),
         ('@"2024-13-45"', "not a"),
         ('1 < "a"', "cannot compare number with string"),

@@ -95,6 +95,13 @@ def test_comments_are_blank() -> None:
         ("1 2", 1, 3, "expected an operator or the end"),
         ("f(a: 1, 2)", 1, 9, "positional and named arguments mixed"),
         ("some x in [1] x > 1", 1, 15, "expected 'satisfies'"),
+        # other languages' spellings say what FEEL writes
+        ("a == 1", 1, 3, "'==' is not FEEL: equality is one '='"),
+        ("a && b", 1, 3, "FEEL writes 'and'"),
+        ("a || b", 1, 3, "FEEL writes 'or'"),
+        ("'text'", 1, 1, "FEEL strings are in double quotes"),
+        ("x in 1..5", 1, 7, "a range needs its brackets: write [1..5]"),
+        ("a % 2", 1, 3, "use modulo(a, b)"),
     ],
 )
 def test_syntax_errors_name_line_column_and_what_was_expected(text: str, line: int, column: int,
