@@ -24,17 +24,6 @@ from composite.feel._parser import FeelSyntaxError, parse_expression, parse_unar
 __all__ = ["Expression", "FeelSyntaxError", "UnaryTests", "builtin", "compile_expression",
            "compile_unary_tests", "free_names"]
 
-# Built-in names with spaces the parser must read as one name even before builtins.py has them.
-_SPEC_NAMES = (
-    "date and time", "years and months duration", "string length", "upper case", "lower case",
-    "substring before", "substring after", "starts with", "ends with", "list contains", "insert before",
-    "index of", "distinct values", "get value", "get entries", "context put", "context merge",
-    "day of year", "day of week", "month of year", "week of year", "round up", "round down",
-    "round half up", "round half down", "string join", "list replace", "met by", "overlaps before",
-    "overlaps after", "finished by", "started by", "is defined",
-)
-
-
 @lru_cache(maxsize=1)
 def _builtins() -> Mapping[str, Any]:
     from composite.feel.builtins import BUILTINS
@@ -44,7 +33,8 @@ def _builtins() -> Mapping[str, Any]:
 
 @lru_cache(maxsize=1)
 def _builtin_names() -> frozenset[str]:
-    return frozenset(_builtins()) | frozenset(_SPEC_NAMES)
+    """The built-ins' names: the parser reads `string length` or `date and time` as one name."""
+    return frozenset(_builtins())
 
 
 def builtin(name: str) -> Any:
