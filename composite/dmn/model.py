@@ -345,14 +345,15 @@ class _Reader:
             model.invocables[element.get("name") or ""] = self._service(element, model, types)
         self._undeclared_requirements(model)
         read = set().union(*(decision.reads for decision in model.decisions.values()))
-        if not model.imports and not set(model.inputs) & read:
+        passed_on = {output for decision in model.decisions.values() for namespace, reference in decision.requires
+                     if (found := model.element_id(namespace, reference)) and found[1] in model.decisions
+                     for output in model.decisions[found[1]].outputs}
+        free = compiler.free_names - set(model.decisions) - set(model.invocables) - passed_on
+        if not model.imports and not set(model.inputs) & read and (free or not model.inputs):
             # Camunda 7 style: the expressions read the request's fields by their own names; any <inputData>
             # is the diagram's decoration (Camunda's dinner example draws "Season" and reads `season`).
             model.decorative_inputs = bool(model.inputs)
-            passed_on = {output for decision in model.decisions.values() for namespace, reference in decision.requires
-                         if (found := model.element_id(namespace, reference)) and found[1] in model.decisions
-                         for output in model.decisions[found[1]].outputs}
-            model.free_names = sorted(compiler.free_names - set(model.decisions) - set(model.invocables) - passed_on)
+            model.free_names = sorted(free)
             model.free_types = {name: compiler.input_types[name] for name in model.free_names
                                 if name in compiler.input_types}
         errors = [problem for problem in model.problems if problem.severity != "warning"]

@@ -150,3 +150,20 @@ def test_iso_text_in_a_structured_input_is_read_by_its_components_type(tmp_path:
         assert engine.decide({"Claim": {"Loss": "27/02/2026", "Wait": "P3D"}}).outputs == {"Reported": None}
     finally:
         engine.close()
+
+
+def test_input_data_no_expression_names_are_still_the_requests_fields_when_nothing_else_is_read(
+        tmp_path: Path) -> None:
+    # Only Camunda 7 style models (expressions reading names that are no element) take drawn inputs for decoration.
+    (tmp_path / "m.dmn").write_text("""
+        <definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" name="m" namespace="urn:m" id="d">
+          <inputData id="i" name="input_001"><variable name="input_001" typeRef="string"/></inputData>
+          <decision id="a" name="Text"><informationRequirement><requiredInput href="#i"/></informationRequirement>
+            <literalExpression><text>"input_001"</text></literalExpression></decision>
+        </definitions>""")
+    engine = CompositeEngine.from_path(tmp_path / "m.dmn", store="memory")
+    try:
+        assert list(engine.project.input_schema.concepts) == ["input_001"]
+        assert engine.decide({"input_001": "x"}).outputs == {"Text": "input_001"}
+    finally:
+        engine.close()
