@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from composite.errors import GraphError, Problem
 
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
 if TYPE_CHECKING:
     import networkx as nx
 
@@ -120,35 +122,53 @@ class DecisionGraph:
         return self._graph
 
     def to_mermaid(self) -> str:
+        """A Mermaid flowchart. Names that are not plain identifiers (DMN's `Should the driver be
+        suspended?`) get an id of their own and are shown as quoted labels."""
+        ids: dict[str, str] = {}
+
+        def ref(prefix: str, name: str) -> str:
+            key = prefix + name
+            if key not in ids:
+                ids[key] = key if _PLAIN.fullmatch(key) else f"{prefix}n{len(ids)}"
+            return ids[key]
+
+        def label(text: str) -> str:
+            return text.replace('"', "#quot;")
+
         lines = ["flowchart LR"]
         for name in self.inputs:
-            lines.append(f'    in_{name}(["{name}"])')
+            lines.append(f'    {ref("in_", name)}(["{label(name)}"])')
         for node in self.order:
-            lines.append(f'    {node.name}["{node.name}<br/><i>{node.kind}</i>"]')
+            lines.append(f'    {ref("", node.name)}["{label(node.name)}<br/><i>{node.kind}</i>"]')
         for node in self.order:
             for name in node.reads:
                 source = self.writer.get(name)
-                lines.append(f"    {source or 'in_' + name} -->|{name}| {node.name}" if source else f"    in_{name} --> {node.name}")
+                edge = name if _PLAIN.fullmatch(name) else f'"{label(name)}"'
+                lines.append(f"    {ref('', source)} -->|{edge}| {ref('', node.name)}" if source
+                             else f"    {ref('in_', name)} --> {ref('', node.name)}")
         for name in self.outputs:
-            lines.append(f'    out_{name}[/"{name}"/]')
+            lines.append(f'    {ref("out_", name)}[/"{label(name)}"/]')
             if name in self.writer:
-                lines.append(f"    {self.writer[name]} --> out_{name}")
+                lines.append(f"    {ref('', self.writer[name])} --> {ref('out_', name)}")
         return "\n".join(lines) + "\n"
 
     def to_dot(self) -> str:
+        def q(text: str) -> str:  # a Graphviz quoted string
+            return text.replace("\\", "\\\\").replace('"', '\\"')
+
         lines = ["digraph decision {", "  rankdir=LR;"]
         for name in self.inputs:
-            lines.append(f'  "in:{name}" [label="{name}", shape=ellipse];')
+            lines.append(f'  "in:{q(name)}" [label="{q(name)}", shape=ellipse];')
         for node in self.order:
-            lines.append(f'  "{node.name}" [label="{node.name}\\n({node.kind})", shape=box];')
+            lines.append(f'  "{q(node.name)}" [label="{q(node.name)}\\n({node.kind})", shape=box];')
         for node in self.order:
             for name in node.reads:
                 source = self.writer.get(name)
-                lines.append(f'  "{source if source else "in:" + name}" -> "{node.name}" [label="{name}"];')
+                lines.append(f'  "{q(source) if source else "in:" + q(name)}" -> "{q(node.name)}" [label="{q(name)}"];')
         for name in self.outputs:
-            lines.append(f'  "out:{name}" [label="{name}", shape=note];')
+            lines.append(f'  "out:{q(name)}" [label="{q(name)}", shape=note];')
             if name in self.writer:
-                lines.append(f'  "{self.writer[name]}" -> "out:{name}";')
+                lines.append(f'  "{q(self.writer[name])}" -> "out:{q(name)}";')
         lines.append("}")
         return "\n".join(lines) + "\n"
 

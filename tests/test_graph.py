@@ -124,3 +124,15 @@ def test_order_and_cycle_agree_with_networkx(case):
     if expected is None:
         position = {name: f"{i:06d}" for i, name in enumerate(names)}
         assert _ordered(edges, list(names)) == list(nx.lexicographical_topological_sort(graph, key=position.__getitem__))
+
+
+def test_mermaid_gives_names_with_spaces_and_marks_an_id_of_their_own():
+    """A DMN model's outputs are named as people write them; Mermaid ids cannot hold spaces or '?'."""
+    from tests.conftest import REPO
+
+    mermaid = load_project(REPO / "examples" / "traffic_violation").graph.to_mermaid()
+    line = next(text for text in mermaid.splitlines() if "Should the driver be suspended?" in text)
+    node_id = line.split("[")[0].strip()
+    assert node_id.startswith("out_n") and " " not in node_id and "?" not in node_id
+    assert f"traffic_violation --> {node_id}" in mermaid
+    assert "out_Fine[/\"Fine\"/]" in mermaid  # plain names keep their readable id
