@@ -7,6 +7,7 @@ its parent carries on with columns. The answers are `Expression.evaluate`'s, row
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 import itertools
 import operator
@@ -20,14 +21,15 @@ import numpy as np
 from composite.feel import _ast as ast
 from composite.feel._eval import Compiler, Env, RowFn, TypeResolver
 from composite.feel import builtin
-from composite.feel.values import FEEL_CONTEXT, to_feel
+from composite.feel.values import FEEL_CONTEXT, FeelRuntimeError, parse_temporal, to_feel
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
 # The column kinds: every non-null value of a column is of its kind; "null" holds only nulls and
 # "any" anything (a list of FEEL values, handled per row by the nodes above it).
-_PLACEHOLDER = {"number": _ZERO, "string": "", "boolean": False}
-_KIND_OF = {Decimal: "number", str: "string", bool: "boolean"}
+# Dates (exactly datetime.date: no zone, no far years) order and compare as Python's dates do.
+_PLACEHOLDER = {"number": _ZERO, "string": "", "boolean": False, "date": dt.date(1, 1, 1)}
+_KIND_OF = {Decimal: "number", str: "string", bool: "boolean", dt.date: "date"}
 
 
 @dataclass(slots=True)
@@ -102,7 +104,7 @@ class Batch:
         return self._rows
 
 
-_PLAIN = frozenset({type(None), Decimal, str, bool})
+_PLAIN = frozenset({type(None), Decimal, str, bool, dt.date})
 
 
 def classify(values: list[Any]) -> Column:
@@ -231,6 +233,21 @@ class VectorCompiler:
 
         return literal
 
+    def _Temporal(self, node: ast.Temporal) -> ColumnFn:
+        try:
+            value = parse_temporal(node.text)
+        except FeelRuntimeError:
+            value = None
+        if type(value) is not dt.date:
+            raise Fallback  # times, date-times, durations and bad literals: the row path
+
+        def literal(batch: Batch) -> Column:
+            data = np.empty(batch.size, dtype=object)
+            data[:] = [value] * batch.size
+            return Column("date", data, np.zeros(batch.size, dtype=bool))
+
+        return literal
+
     def _Name(self, node: ast.Name) -> ColumnFn:
         name = node.name
 
@@ -352,7 +369,8 @@ class VectorCompiler:
             a, b = unify(then(batch), otherwise(batch))
             if a.kind == b.kind and a.kind not in ("any", "null"):
                 return Column(a.kind, np.where(chosen, a.values, b.values), np.where(chosen, a.mask, b.mask))
-            if "null" in (a.kind, b.kind) and {a.kind, b.kind} <= {"null", "number", "integer", "string", "boolean"}:
+            if "null" in (a.kind, b.kind) and {a.kind, b.kind} <= {"null", "number", "integer", "string", "boolean",
+                                                                   "date"}:
                 if a.kind == b.kind:
                     return a
                 base = a if a.kind != "null" else b
@@ -388,7 +406,7 @@ class VectorCompiler:
                 kinds = {lo.kind, hi.kind} - {"null"}
                 if kinds == {"integer", "number"}:
                     kinds = {"number"}
-                if len(kinds) > 1 or not kinds <= {"number", "integer", "string"}:
+                if len(kinds) > 1 or not kinds <= {"number", "integer", "string", "date"}:
                     raise Fallback
                 inside = and_columns(compare_columns(low_op, lo, v, batch.size),
                                      compare_columns(high_op, v, hi, batch.size))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import numpy as np
@@ -21,7 +22,8 @@ NUMBERS = st.one_of(
 )
 STRINGS = st.one_of(st.none(), st.sampled_from(["", "a", "b", "ab", "B", "é"]))
 BOOLEANS = st.one_of(st.none(), st.booleans())
-MIXED = st.one_of(NUMBERS, STRINGS, BOOLEANS)
+DATES = st.one_of(st.none(), st.dates(min_value=dt.date(2019, 12, 30), max_value=dt.date(2020, 1, 3)))
+MIXED = st.one_of(NUMBERS, STRINGS, BOOLEANS, DATES)
 
 NUMBER_LEAVES = st.sampled_from(["a", "b", "i", "j", "1", "0", "2.5", "-3", "null", "m", "4611686018427387904"])
 STRING_LEAVES = st.sampled_from(["s", "t", '"a"', '""', "m"])
@@ -41,7 +43,8 @@ def _numeric(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 
 NUMERIC = st.recursive(NUMBER_LEAVES, _numeric, max_leaves=6)
 TEXTUAL = st.one_of(STRING_LEAVES, st.tuples(STRING_LEAVES, STRING_LEAVES).map(lambda t: f"({t[0]} + {t[1]})"))
-ANY_VALUE = st.one_of(NUMERIC, TEXTUAL, BOOLEAN_LEAVES)
+DATE_LEAVES = st.sampled_from(["d", '@"2020-01-01"', '@"2019-12-31"'])
+ANY_VALUE = st.one_of(NUMERIC, TEXTUAL, BOOLEAN_LEAVES, DATE_LEAVES)
 
 
 def _condition(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -56,6 +59,9 @@ COMPARISON = st.one_of(
     st.tuples(ANY_VALUE, st.sampled_from(["=", "!=", "<", "<=", ">", ">="]), ANY_VALUE).map(
         lambda t: f"({t[0]} {t[1]} {t[2]})"),
     st.tuples(NUMERIC, NUMERIC, NUMERIC).map(lambda t: f"({t[0]} between {t[1]} and {t[2]})"),
+    st.tuples(DATE_LEAVES, DATE_LEAVES, DATE_LEAVES).map(lambda t: f"({t[0]} between {t[1]} and {t[2]})"),
+    st.tuples(DATE_LEAVES, st.sampled_from(["[", "("]), DATE_LEAVES, DATE_LEAVES).map(
+        lambda t: f"({t[0]} in {t[1]}{t[2]}..{t[3]}])"),
     st.tuples(NUMERIC, st.sampled_from(["[", "(", "]"]), NUMERIC, NUMERIC, st.sampled_from(["]", ")", "["])).map(
         lambda t: f"({t[0]} in {t[1]}{t[2]}..{t[3]}{t[4]})"),
     st.tuples(ANY_VALUE, st.lists(st.sampled_from(["1", "2.5", '"a"', "null", "true"]), min_size=1, max_size=3)).map(
@@ -79,6 +85,7 @@ def tables(draw: st.DrawFn) -> dict[str, list[object]]:
     return {"a": draw(column(NUMBERS)), "b": draw(column(NUMBERS)), "i": integers(), "j": integers(),
             "s": draw(column(STRINGS)),
             "t": draw(column(STRINGS)), "p": draw(column(BOOLEANS)), "q": draw(column(BOOLEANS)),
+            "d": draw(column(DATES)),
             "m": draw(column(MIXED))}
 
 
@@ -129,7 +136,7 @@ def test_mixed_column_kinds_agree() -> None:
         assert compile_expression(text).evaluate_columns(columns) == _row_by_row(text, columns), text
 
 
-ENDPOINT = st.sampled_from(["1", "2.5", "-3", "a", "i", '"a"', "s", "null"])
+ENDPOINT = st.sampled_from(["1", "2.5", "-3", "a", "i", '"a"', "s", "null", "d", '@"2020-01-01"'])
 POSITIVE_TEST = st.one_of(
     st.tuples(st.sampled_from(["<", "<=", ">", ">=", "=", "!="]), ENDPOINT).map(lambda t: f"{t[0]} {t[1]}"),
     st.tuples(st.sampled_from(["[", "(", "]"]), ENDPOINT, ENDPOINT, st.sampled_from(["]", ")", "["])).map(
@@ -146,7 +153,7 @@ UNARY_TESTS = st.one_of(
 
 
 @settings(max_examples=150, deadline=None)
-@given(UNARY_TESTS, tables(), st.sampled_from(["m", "a", "i", "s", "p"]))
+@given(UNARY_TESTS, tables(), st.sampled_from(["m", "a", "i", "s", "p", "d"]))
 def test_unary_tests_on_columns_and_rows_agree(text: str, columns: dict[str, list[object]], input_name: str) -> None:
     from composite.feel import compile_unary_tests
 
