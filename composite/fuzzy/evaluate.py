@@ -1079,8 +1079,8 @@ class FuzzyEvaluator:
         self._activations: list[tuple[str, tuple[Any, ...], list[int]]] = []
         for ops in (rule_base.blocks or (rule_base.operators,)):
             method, params = parse_activation(ops.activation)
-            if method != "general":
-                members = [r for r, rule in enumerate(rule_base.rules) if rule_base.operators_of(rule) is ops]
+            members = [r for r, rule in enumerate(rule_base.rules) if rule_base.operators_of(rule) is ops]
+            if method != "general" and members:
                 self._activations.append((method, params, members))
         self._slot_count = len(index)
         self._rule_names = [rule.name for rule in rule_base.rules]

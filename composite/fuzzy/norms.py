@@ -15,18 +15,28 @@ __all__ = ["AND_SCALAR", "AND_VECTOR", "HEDGE_SCALAR", "HEDGE_VECTOR", "OR_SCALA
 
 
 
+def _quiet_where(condition: Any, yes: Callable[[], Any], no: Callable[[], Any]) -> Any:
+    with np.errstate(all="ignore"):
+        return np.where(condition, yes(), no())
+
+
 def _extremely(v: float) -> float:
     return 2.0 * v * v if v <= 0.5 else 1.0 - 2.0 * (1.0 - v) * (1.0 - v)
 
 
+def _sqrt(v: float) -> float:
+    """math.sqrt, but nan below 0 as np.sqrt gives (a strength above 1, from an unbounded `or`)."""
+    return math.sqrt(v) if v >= 0.0 else math.nan
+
+
 def _seldom(v: float) -> float:
-    return math.sqrt(0.5 * v) if v <= 0.5 else 1.0 - math.sqrt(0.5 * (1.0 - v))
+    return _sqrt(0.5 * v) if v <= 0.5 else 1.0 - _sqrt(0.5 * (1.0 - v))
 
 
 HEDGE_SCALAR: dict[str, Callable[[float], float]] = {
     "not": lambda v: 1.0 - v,
     "very": lambda v: v * v,
-    "somewhat": math.sqrt,
+    "somewhat": _sqrt,
     "extremely": _extremely,
     "seldom": _seldom,
     "any": lambda v: 1.0,  # fuzzylite's `any`: holds whatever the value
@@ -35,9 +45,10 @@ HEDGE_SCALAR: dict[str, Callable[[float], float]] = {
 HEDGE_VECTOR: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "not": lambda v: 1.0 - v,
     "very": lambda v: v * v,
-    "somewhat": np.sqrt,
+    "somewhat": lambda v: _quiet(np.sqrt, v),
     "extremely": lambda v: np.where(v <= 0.5, 2.0 * v * v, 1.0 - 2.0 * (1.0 - v) * (1.0 - v)),
-    "seldom": lambda v: np.where(v <= 0.5, np.sqrt(0.5 * v), 1.0 - np.sqrt(np.maximum(0.5 * (1.0 - v), 0.0))),
+    # both branches are computed: a strength above 1 (an unbounded `or`) must not warn here
+    "seldom": lambda v: _quiet_where(v <= 0.5, lambda: np.sqrt(0.5 * v), lambda: 1.0 - np.sqrt(0.5 * (1.0 - v))),
     "any": lambda v: np.ones_like(np.asarray(v, dtype=np.float64)),
 }
 
@@ -47,9 +58,10 @@ def probor(a: Any, b: Any) -> Any:
 
 
 # fuzzylite's T-norms and S-norms; each scalar form does the vector form's arithmetic
-def _where(condition: Any, yes: Any, no: Any) -> Any:
+def _quiet(function: Callable[..., Any], *args: Any) -> Any:
+    """`function(*args)` without numpy's warnings: nan where fuzzylite gives nan, silently."""
     with np.errstate(all="ignore"):
-        return np.where(condition, yes, no)
+        return function(*args)
 
 
 def _v_bounded_difference(a: Any, b: Any) -> Any:
@@ -61,11 +73,12 @@ def _v_drastic_product(a: Any, b: Any) -> Any:
 
 
 def _v_einstein_product(a: Any, b: Any) -> Any:
-    return a * b / (2.0 - (a + b - a * b))
+    return _quiet(lambda: a * b / (2.0 - (a + b - a * b)))
 
 
 def _v_hamacher_product(a: Any, b: Any) -> Any:
-    return _where(a + b != 0.0, a * b / (a + b - a * b), 0.0)
+    with np.errstate(all="ignore"):  # the branch not taken may divide by zero
+        return np.where(a + b != 0.0, a * b / (a + b - a * b), 0.0)
 
 
 def _v_nilpotent_min(a: Any, b: Any) -> Any:
@@ -81,11 +94,12 @@ def _v_drastic_sum(a: Any, b: Any) -> Any:
 
 
 def _v_einstein_sum(a: Any, b: Any) -> Any:
-    return (a + b) / (1.0 + a * b)
+    return _quiet(lambda: (a + b) / (1.0 + a * b))
 
 
 def _v_hamacher_sum(a: Any, b: Any) -> Any:
-    return _where(a * b != 1.0, (a + b - 2.0 * a * b) / (1.0 - a * b), 1.0)
+    with np.errstate(all="ignore"):  # the branch not taken may divide by zero
+        return np.where(a * b != 1.0, (a + b - 2.0 * a * b) / (1.0 - a * b), 1.0)
 
 
 def _v_nilpotent_max(a: Any, b: Any) -> Any:
@@ -93,7 +107,7 @@ def _v_nilpotent_max(a: Any, b: Any) -> Any:
 
 
 def _v_normalized_sum(a: Any, b: Any) -> Any:
-    return (a + b) / np.maximum(1.0, a + b)
+    return _quiet(lambda: (a + b) / np.maximum(1.0, a + b))
 
 
 def _sum(a: Any, b: Any) -> Any:

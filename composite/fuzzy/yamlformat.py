@@ -405,8 +405,9 @@ def to_fuzzy_yaml(rule_base: FuzzyRuleBase) -> str:
     if ops.activation != "general":
         document["operators"]["activation"] = ops.activation
     if rule_base.blocks:
+        # a block without `activation:` takes the operators' one
         document["blocks"] = [{"and": b.and_, "or": b.or_, "implication": b.implication,
-                               **({"activation": b.activation} if b.activation != "general" else {})}
+                               **({"activation": b.activation} if b.activation != ops.activation else {})}
                               for b in rule_base.blocks]
     rules = []
     for rule in rule_base.rules:

@@ -22,6 +22,7 @@ from composite.fuzzy.model import (
 )
 
 MAMDANI_METHODS = ("centroid", "bisector", "mom", "som", "lom")
+TSK_METHODS = ("weighted_average", "weighted_sum")
 
 
 def _round(x: float) -> float:
@@ -151,3 +152,95 @@ def input_values(rule_base: FuzzyRuleBase) -> st.SearchStrategy[dict[str, float]
             st.floats(var.lo, var.hi).map(_round),
         )
     return st.fixed_dictionaries(per_input)
+
+
+FUZZYLITE_SHAPES = ("triangle", "trapezoid", "bell", "gaussian", "ramp", "cosine", "concave", "rectangle", "spike",
+                    "arc", "binary", "semi_ellipse", "sigmoid_difference", "discrete", "pimf", "smf", "zmf")
+MONOTONIC_SHAPES = ("ramp", "sigmf", "smf", "zmf", "concave", "arc")
+ACTIVATIONS = ("general", "general", "first", "last 2", "highest", "lowest 2", "proportional", "threshold >= 0.3",
+               "first 2 0.2")
+
+
+@st.composite
+def fuzzylite_terms(draw: st.DrawFn, lo: float, hi: float, name: str, shapes: tuple[str, ...]) -> Term:
+    """One term of fuzzylite's own types, drawn inside (or a little beyond) [lo, hi]."""
+    width = hi - lo
+    shape = draw(st.sampled_from(shapes))
+    point = st.floats(lo - 0.2 * width, hi + 0.2 * width).map(_round)
+    two = draw(st.lists(point, min_size=2, max_size=2, unique=True))
+    a, b = sorted(two)
+    if shape == "triangle":
+        params: tuple[float, ...] = tuple(sorted(draw(st.lists(point, min_size=3, max_size=3))))
+    elif shape in ("trapezoid", "pimf"):
+        params = tuple(sorted(draw(st.lists(point, min_size=4, max_size=4, unique=True))))
+    elif shape == "bell":
+        params = (draw(point), _round(draw(st.floats(0.1 * width, 0.5 * width))), draw(st.sampled_from([1.0, 2.5])))
+    elif shape == "gaussian":
+        params = (draw(point), _round(draw(st.floats(0.05 * width, 0.6 * width))))
+    elif shape in ("cosine", "spike"):
+        params = (draw(point), _round(draw(st.floats(0.1 * width, width))))
+    elif shape == "binary":
+        params = (draw(point), draw(st.sampled_from([math.inf, -math.inf])))
+    elif shape in ("smf", "zmf"):
+        params = (a, b)
+    elif shape == "sigmf":
+        params = (draw(point), draw(st.sampled_from([-12.0, -3.0, 3.0, 12.0])) / width)
+    elif shape == "sigmoid_difference":
+        params = (a, 10.0 / width, 10.0 / width, b)
+    elif shape == "discrete":
+        xs = sorted(draw(st.lists(point, min_size=2, max_size=5, unique=True)))
+        ys = draw(st.lists(st.floats(0, 1).map(_round), min_size=len(xs), max_size=len(xs)))
+        params = tuple(v for pair in zip(xs, ys) for v in pair)
+    else:  # ramp, concave, rectangle, arc, semi_ellipse: two distinct points, either order
+        params = tuple(two)
+    return Term(name, shape, params)
+
+
+@st.composite
+def fuzzylite_rule_bases(draw: st.DrawFn) -> FuzzyRuleBase:
+    """Hybrid systems with fuzzylite's terms, norms, hedges (any, and in consequents), rule blocks,
+    activation methods, per-output aggregation, lock-range, and a Takagi-Sugeno or Tsukamoto output."""
+    from composite.fuzzy.model import AGGREGATIONS, AND_OPERATORS, OR_OPERATORS
+
+    inputs = []
+    for i in range(draw(st.integers(1, 3))):
+        lo = float(draw(st.integers(-5, 5)))
+        hi = lo + float(draw(st.sampled_from([1, 4, 10])))
+        made = tuple(draw(fuzzylite_terms(lo, hi, f"t{k}", FUZZYLITE_SHAPES)) for k in range(draw(st.integers(1, 3))))
+        inputs.append(InputVariable(f"x{i}", lo, hi, made, resolution=draw(st.integers(3, 41))))
+    mamdani = OutputVariable(
+        "m", 0.0, 10.0, tuple(draw(fuzzylite_terms(0.0, 10.0, f"t{k}", FUZZYLITE_SHAPES)) for k in range(3)),
+        resolution=draw(st.sampled_from([50, 200])), defuzzify=draw(st.sampled_from(MAMDANI_METHODS)),
+        default=draw(st.sampled_from([math.nan, 5.0])), aggregation=draw(st.sampled_from((None, *AGGREGATIONS))),
+        lock_range=draw(st.booleans()))
+    if draw(st.booleans()):  # Tsukamoto: monotonic terms
+        weighted_terms = tuple(draw(fuzzylite_terms(0.0, 1.0, f"w{k}", MONOTONIC_SHAPES)) for k in range(2))
+    else:
+        coefficient = st.floats(-3, 3).map(_round)
+        weighted_terms = (Term("w0", "constant", (draw(coefficient),)),
+                          Term("w1", "linear", tuple(draw(coefficient) for _ in range(len(inputs) + 1))),
+                          Term("w2", "function", (), formula=f"x0 * {draw(coefficient)} + x"))
+    weighted = OutputVariable("w", 0.0, 1.0, weighted_terms, defuzzify=draw(st.sampled_from(TSK_METHODS)),
+                              aggregation=draw(st.sampled_from((None, "sum", "max"))), lock_range=draw(st.booleans()))
+    blocks = tuple(
+        Operators(and_=draw(st.sampled_from(AND_OPERATORS)), or_=draw(st.sampled_from(OR_OPERATORS)),
+                  implication=draw(st.sampled_from(AND_OPERATORS)), activation=draw(st.sampled_from(ACTIVATIONS)))
+        for _ in range(draw(st.integers(1, 2))))
+    hedged = st.sampled_from([(), (), ("very",), ("somewhat",), ("not",), ("extremely",), ("seldom",)])
+    rules = []
+    for r in range(draw(st.integers(1, 6))):
+        targets = draw(st.lists(st.sampled_from((mamdani, weighted)), min_size=1, max_size=2,
+                                unique_by=lambda v: v.name))
+        consequents = tuple(Consequent(v.name, draw(st.sampled_from(v.terms)).name, draw(hedged)) for v in targets)
+        antecedent = draw(antecedents(tuple(inputs), hedges=True))
+        if draw(st.integers(0, 5)) == 0:
+            antecedent = And((antecedent, Proposition(inputs[0].name, "", draw(st.sampled_from([("any",),
+                                                                                              ("not", "any")])))))
+        rules.append(Rule(f"r{r}", antecedent, consequents, draw(st.sampled_from([1.0, 0.5])),
+                          block=draw(st.integers(0, len(blocks) - 1))))
+    rules.sort(key=lambda rule: rule.block)  # FuzzyLite runs block by block
+    rule_base = FuzzyRuleBase("random", tuple(inputs), (mamdani, weighted), tuple(rules), blocks[0], kind="hybrid",
+                              numerics="fuzzylite", blocks=blocks if len(blocks) > 1 else ())
+    problems = check_rule_base(rule_base)
+    assert not problems, problems
+    return rule_base

@@ -7,11 +7,15 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from composite.errors import ProjectError
 from composite.fuzzy.evaluate import FuzzyEvaluator
-from composite.fuzzy.fll import read_fll, to_fll
+from composite.fuzzy.evidence import FuzzyEvidence
+from composite.fuzzy.fll import _negates_group, read_fll, to_fll
 from composite.fuzzy.yamlformat import read_fuzzy_yaml, to_fuzzy_yaml
+from tests.fuzzy.strategies import fuzzylite_rule_bases, input_values
 
 TWO_INPUTS = """
 fuzzy: norms
@@ -276,3 +280,34 @@ def test_function_terms_are_checked_at_load(term: str, message: str) -> None:
     with pytest.raises(ProjectError) as error:
         read_fuzzy_yaml(text, file="t.fuzzy.yaml")
     assert any(message in p.message for p in error.value.problems), error.value.problems
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), numerics=st.sampled_from(["fuzzylite", "skfuzzy"]))
+def test_one_row_equals_the_batch_with_every_fuzzylite_feature(data: st.DataObject, numerics: str) -> None:
+    rule_base = data.draw(fuzzylite_rule_bases())
+    rows = data.draw(st.lists(input_values(rule_base), min_size=1, max_size=5))
+    evaluator = FuzzyEvaluator(rule_base, numerics=numerics)
+    batch = evaluator.evaluate_batch({name: [row[name] for row in rows] for name in rule_base.input_names})
+    for i, row in enumerate(rows):
+        single = evaluator.evaluate(row)
+        for name in rule_base.output_names:
+            assert np.array_equal(batch.outputs[name][i], single.outputs[name], equal_nan=True), (name, i)
+        assert batch.evidence[i] == single.evidence
+        FuzzyEvidence.model_validate(single.evidence)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_fuzzylite_feature_survives_export_to_yaml_and_fll(data: st.DataObject) -> None:
+    rule_base = data.draw(fuzzylite_rule_bases())
+    rows = data.draw(st.lists(input_values(rule_base), min_size=1, max_size=5))
+    columns = {name: [row[name] for row in rows] for name in rule_base.input_names}
+    expected = FuzzyEvaluator(rule_base, numerics="fuzzylite").evaluate_batch(columns, evidence=False).outputs
+    copies = [read_fuzzy_yaml(to_fuzzy_yaml(rule_base), file="again.fuzzy.yaml")]
+    # FLL writes `not (group)` by De Morgan's laws, which is exact only in real numbers
+    if not any(_negates_group(rule.antecedent) for rule in rule_base.rules):
+        copies.append(read_fll(to_fll(rule_base), file="again.fll"))
+    for copy in copies:
+        got = FuzzyEvaluator(copy, numerics="fuzzylite").evaluate_batch(columns, evidence=False).outputs
+        assert all(np.array_equal(got[name], expected[name], equal_nan=True) for name in expected)
