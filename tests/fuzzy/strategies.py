@@ -239,6 +239,13 @@ def fuzzylite_rule_bases(draw: st.DrawFn) -> FuzzyRuleBase:
         rules.append(Rule(f"r{r}", antecedent, consequents, draw(st.sampled_from([1.0, 0.5])),
                           block=draw(st.integers(0, len(blocks) - 1))))
     rules.sort(key=lambda rule: rule.block)  # FuzzyLite runs block by block
+    if all(b.activation == "general" for b in blocks) and draw(st.booleans()):
+        # chained: a last rule reads what an earlier one wrote to an output's term
+        read = draw(st.sampled_from([c for rule in rules for c in rule.consequents]))
+        other = weighted if read.variable == mamdani.name else mamdani
+        rules.append(Rule("chained", Proposition(read.variable, read.term, draw(hedged)),
+                          (Consequent(other.name, draw(st.sampled_from(other.terms)).name),),
+                          block=len(blocks) - 1))
     rule_base = FuzzyRuleBase("random", tuple(inputs), (mamdani, weighted), tuple(rules), blocks[0], kind="hybrid",
                               numerics="fuzzylite", blocks=blocks if len(blocks) > 1 else ())
     problems = check_rule_base(rule_base)
