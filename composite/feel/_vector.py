@@ -472,8 +472,33 @@ class VectorCompiler:
                 return Column("boolean", ~a.values & ~a.mask, a.mask)
 
             return negation
+        if isinstance(node.callee, ast.Name) and not node.named:
+            return self._elementwise(node.callee.name, [self.compile(arg) for arg in node.args],
+                                     self.rows.quote(node))
         raise Fallback
 
+    def _elementwise(self, name: str, args: list[ColumnFn], quoted: str) -> ColumnFn:
+        """Any other built-in: its arguments as columns, then the built-in itself on each row (the
+        very call the row path makes, without walking the expression for every row)."""
+        def call(batch: Batch) -> Column:
+            function = builtin(name)
+            if function is None or batch.column(name) is not None:
+                raise Fallback  # not a built-in here: the row path says what the name is
+            rows = zip(*(arg(batch).to_list() for arg in args)) if args else ([] for _ in range(batch.size))
+            values = []
+            for i, given in enumerate(rows):
+                try:
+                    values.append(function.call(list(given)))
+                except RecursionError:
+                    values.append(None)
+                    _note_row(batch, i, f"{quoted}: recursion too deep (a function that never stops calling "
+                                        "itself?) -> null")
+                except Exception as error:  # as the row path: a built-in's failure is a null and a note
+                    values.append(None)
+                    _note_row(batch, i, f"{quoted}: {str(error) or type(error).__name__} -> null")
+            return classify(values)
+
+        return call
 
     def _extreme(self, name: str, items: list[ColumnFn]) -> ColumnFn:
         def extreme(batch: Batch) -> Column:
@@ -494,6 +519,11 @@ class VectorCompiler:
             return Column(kind, best, mask)
 
         return extreme
+
+
+def _note_row(batch: Batch, row: int, message: str) -> None:
+    if batch.notes is not None:
+        batch.notes.append(f"row {row}: {message}")
 
 
 def per_row(row: RowFn, batch: Batch) -> Column:

@@ -35,6 +35,9 @@ def _numeric(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         st.tuples(children, st.sampled_from(["+", "-", "*", "/"]), children).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
         children.map(lambda x: f"-({x})"),
         children.map(lambda x: f"abs({x})"),
+        children.map(lambda x: f"floor({x})"),
+        children.map(lambda x: f"decimal({x}, 1)"),
+        st.sampled_from(["string length(s)", "string length(m)", "sum([a, i])", "count([a, s])"]),
         st.tuples(st.sampled_from(["min", "max"]), children, children).map(lambda t: f"{t[0]}({t[1]}, {t[2]})"),
         st.tuples(st.sampled_from(["min", "max"]), children, children).map(lambda t: f"{t[0]}([{t[1]}, {t[2]}, 1])"),
         st.tuples(BOOLEAN_LEAVES, children, children).map(lambda t: f"(if {t[0]} then {t[1]} else {t[2]})"),
@@ -42,7 +45,11 @@ def _numeric(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 
 
 NUMERIC = st.recursive(NUMBER_LEAVES, _numeric, max_leaves=6)
-TEXTUAL = st.one_of(STRING_LEAVES, st.tuples(STRING_LEAVES, STRING_LEAVES).map(lambda t: f"({t[0]} + {t[1]})"))
+TEXTUAL = st.one_of(
+    STRING_LEAVES,
+    st.tuples(STRING_LEAVES, STRING_LEAVES).map(lambda t: f"({t[0]} + {t[1]})"),
+    st.sampled_from(["upper case(s)", "substring(t, 2)", "string(a)", "string(m)", "substring(s, i)"]),
+)
 DATE_LEAVES = st.sampled_from(["d", '@"2020-01-01"', '@"2019-12-31"'])
 ANY_VALUE = st.one_of(NUMERIC, TEXTUAL, BOOLEAN_LEAVES, DATE_LEAVES)
 
