@@ -563,7 +563,7 @@ def feel_negate(a: Any) -> Any:
     if a is None:
         return None
     if type(a) is Decimal:
-        return _num(-a)
+        return _num(FEEL_CONTEXT.minus(a))  # in decimal128: Python's default context keeps 28 digits
     if type(a) in (DayTimeDuration, YearMonthDuration):
         return a.negate()
     raise FeelRuntimeError(f"cannot negate a {type_name(a)}")

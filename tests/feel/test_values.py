@@ -444,3 +444,11 @@ def test_public_names_are_listed_sorted_and_exist(module: str) -> None:
     loaded = importlib.import_module(module)
     assert loaded.__all__ == sorted(loaded.__all__)
     assert all(hasattr(loaded, name) for name in loaded.__all__)
+
+
+def test_negation_keeps_all_34_digits_of_decimal128():
+    from decimal import Decimal
+
+    from composite.feel.values import feel_negate
+
+    assert feel_negate(Decimal("1234567890123456789012345678901234")) == Decimal("-1234567890123456789012345678901234")
