@@ -144,6 +144,19 @@ def accepts_evidence_keyword(node: Any, method: str = "evaluate_batch") -> bool:
     return "evidence" in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
 
 
+def describe_node(node: Any, summary: str, **details: Any) -> dict[str, Any]:
+    """What every kind's `describe()` starts with (kind, name, reads, writes, the author's
+    description and a one-line summary), then `details`, the kind's own fields.
+
+    >>> class Double:
+    ...     kind, name, reads, writes, description = "expression", "twice", ("x",), ("y",), None
+    >>> describe_node(Double(), "1 formula", formulas={"y": "2 * x"})["formulas"]
+    {'y': '2 * x'}
+    """
+    return {"kind": node.kind, "name": node.name, "reads": list(node.reads), "writes": list(node.writes),
+            "description": node.description, "summary": summary, **details}
+
+
 def content_hash(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from composite._files import project_file_exists
 from composite._yaml import pydantic_problems
 from composite.errors import EvaluationError, ProjectError
-from composite.nodes.base import (BatchResult, LoadContext, NodeResult, NodeSpec, content_hash, require_file,
-                                  typed_column)
+from composite.nodes.base import (BatchResult, LoadContext, NodeResult, NodeSpec, content_hash, describe_node,
+                                  require_file, typed_column)
 
 _NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
@@ -90,10 +90,6 @@ class _Combiner:
         results = [self.evaluate({name: lists[name][i] for name in names}) for i in range(size)]
         outputs = {name: typed_column([r.outputs[name] for r in results]) for name in self.writes}
         return BatchResult(outputs, [r.evidence for r in results] if evidence else None)
-
-    def _describe(self, summary: str) -> dict[str, Any]:
-        return {"kind": self.kind, "name": self.name, "reads": list(self.reads), "writes": list(self.writes),
-                "description": self.description, "summary": summary}
 
 
 # -- guard ------------------------------------------------------------------------------------
@@ -183,7 +179,7 @@ class GuardNode(_Combiner):
 
     def describe(self) -> dict[str, Any]:
         o = self.options
-        return self._describe(f"{o.override} overrides {o.otherwise} unless it is one of {o.passes}")
+        return describe_node(self, f"{o.override} overrides {o.otherwise} unless it is one of {o.passes}")
 
     @staticmethod
     def render(evidence: Mapping[str, Any], *, read: Mapping[str, Any], wrote: Mapping[str, Any],
@@ -265,7 +261,7 @@ class FallbackNode(_Combiner):
 
     def describe(self) -> dict[str, Any]:
         o = self.options
-        return self._describe(f"{o.primary} inside the training domain ({o.in_domain}), else {o.fallback}")
+        return describe_node(self, f"{o.primary} inside the training domain ({o.in_domain}), else {o.fallback}")
 
     @staticmethod
     def render(evidence: Mapping[str, Any], *, read: Mapping[str, Any], wrote: Mapping[str, Any],
@@ -394,7 +390,7 @@ class ReviewNode(_Combiner):
 
     def describe(self) -> dict[str, Any]:
         o = self.options
-        return self._describe(f"refer when |{o.compare[0]} - {o.compare[1]}| > {o.threshold:g}")
+        return describe_node(self, f"refer when |{o.compare[0]} - {o.compare[1]}| > {o.threshold:g}")
 
     @staticmethod
     def render(evidence: Mapping[str, Any], *, read: Mapping[str, Any], wrote: Mapping[str, Any],
@@ -548,10 +544,9 @@ class BlendNode:
             b = self.blend
             summary = (f"blend of {spec.expert} (expert) and {spec.model} (model): weight {b.weight:.2f} on the "
                        f"model, earned on {b.rows:,} rows by cross-validation, then calibrated")
-        return {"kind": self.kind, "name": self.name, "reads": list(self.reads), "writes": list(self.writes),
-                "description": self.description, "summary": summary, "file": self.file,
-                "artifact": spec.artifact_file, "artifact_hash": self.artifact_hash or None,
-                "weight": self.blend.weight if self.blend else None}
+        return describe_node(self, summary, file=self.file, artifact=spec.artifact_file,
+                             artifact_hash=self.artifact_hash or None,
+                             weight=self.blend.weight if self.blend else None)
 
     @staticmethod
     def render(evidence: Mapping[str, Any], *, read: Mapping[str, Any], wrote: Mapping[str, Any],

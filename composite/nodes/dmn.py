@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from composite.errors import Problem, ProjectError
-from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec
+from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec, describe_node
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -89,15 +89,8 @@ class DmnModelNode:
         return BatchResult(outputs, rows if evidence else None)
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "name": self.name,
-            "reads": list(self.reads),
-            "writes": list(self.writes),
-            "description": self.description,
-            "summary": f"DMN model '{self.model.name}': {len(self.writes)} decision"
-                       f"{'s' if len(self.writes) != 1 else ''}",
-        }
+        return describe_node(self, f"DMN model '{self.model.name}': {len(self.writes)} decision"
+                                   f"{'s' if len(self.writes) != 1 else ''}")
 
     @staticmethod
     def render(evidence: Mapping[str, Any], *, read: Mapping[str, Any], wrote: Mapping[str, Any],

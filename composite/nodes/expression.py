@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from composite._yaml import LineDict
 from composite.errors import CompositeError, EvaluationError, Problem, ProjectError
 from composite.expr import Expression, NameUse, first_use, parse
-from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec
+from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec, describe_node
 
 
 class ExpressionEvidence(BaseModel):
@@ -129,15 +129,8 @@ class ExpressionNode:
         return error
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "name": self.name,
-            "reads": list(self.reads),
-            "writes": list(self.writes),
-            "description": self.description,
-            "summary": f"{len(self.formulas)} formula{'s' if len(self.formulas) != 1 else ''}",
-            "formulas": {target: expression.text for target, expression in self.formulas.items()},
-        }
+        return describe_node(self, f"{len(self.formulas)} formula{'s' if len(self.formulas) != 1 else ''}",
+                             formulas={target: expression.text for target, expression in self.formulas.items()})
 
     @staticmethod
     def render(evidence: Mapping[str, Any], *, read: Mapping[str, Any], wrote: Mapping[str, Any],

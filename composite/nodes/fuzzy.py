@@ -20,7 +20,7 @@ from composite.fuzzy.evidence import FuzzyEvidence, render
 from composite.fuzzy.fll import read_fll
 from composite.fuzzy.model import NUMERICS, FuzzyRuleBase
 from composite.fuzzy.yamlformat import read_fuzzy_yaml
-from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec
+from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec, describe_node
 
 __all__ = ["FuzzyNode", "fll_project", "read_rule_base"]
 
@@ -106,16 +106,7 @@ class FuzzyNode:
         return error
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "name": self.name,
-            "reads": list(self.reads),
-            "writes": list(self.writes),
-            "description": self.description,
-            "summary": self.rule_base.summary(),
-            "file": self.file,
-            "numerics": self.numerics,
-        }
+        return describe_node(self, self.rule_base.summary(), file=self.file, numerics=self.numerics)
 
     @staticmethod
     def render(evidence: Mapping[str, Any], *, read: Mapping[str, Any], wrote: Mapping[str, Any],

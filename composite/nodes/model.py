@@ -19,7 +19,7 @@ from composite.ml.features import FeatureEncoder
 from composite.ml.predict import ModelEvidence, TrainedModel, evidence_rows, feature_label, render_evidence
 from composite.ml.spec import ModelSpec, check_features, load_model_spec
 from composite.ml.artifact import untrained_models_allowed
-from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec, require_file
+from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec, describe_node, require_file
 
 if TYPE_CHECKING:
     from composite.knowledge import Knowledge
@@ -195,23 +195,18 @@ class ModelNode:
     def describe(self) -> dict[str, Any]:
         monotone = {f.name: ("increasing" if f.monotone > 0 else "decreasing")
                     for f in (self.model.encoder.features if self.model else ()) if f.monotone}
-        return {
-            "kind": self.kind,
-            "name": self.name,
-            "reads": list(self.reads),
-            "writes": list(self.writes),
-            "description": self.description,
-            "summary": self._summary(),
-            "file": self.file,
-            "model": self.spec.name,
-            "algorithm": self.spec.algorithm,
-            "target": self.spec.target,
-            "artifact": self.spec.artifact_file,
-            "artifact_hash": self.artifact_hash or None,
-            "monotone": monotone,
-            "calibration": self.model.calibrator.method if self.model else None,
-            "card": self.spec.card_file,
-        }
+        return describe_node(
+            self, self._summary(),
+            file=self.file,
+            model=self.spec.name,
+            algorithm=self.spec.algorithm,
+            target=self.spec.target,
+            artifact=self.spec.artifact_file,
+            artifact_hash=self.artifact_hash or None,
+            monotone=monotone,
+            calibration=self.model.calibrator.method if self.model else None,
+            card=self.spec.card_file,
+        )
 
     def _summary(self) -> str:
         spec = self.spec

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from composite.errors import CompositeError, Problem, ProjectError
 from composite import temporal
 from composite.expr import Name, NameUse, first_use, parse, walk
-from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec
+from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec, describe_node
 from composite.rules import analysis
 from composite.rules.durable import Outcome, engine_for
 from composite.rules.format import RuleSet, load_ruleset
@@ -156,15 +156,8 @@ class RuleSetNode:
 
     def describe(self) -> dict[str, Any]:
         count = len(self.ruleset.rules)
-        return {
-            "kind": self.kind,
-            "name": self.name,
-            "reads": list(self.reads),
-            "writes": list(self.writes),
-            "description": self.description,
-            "summary": f"{count} rule{'s' if count != 1 else ''} ({self.version}), conflicts: {self.ruleset.conflict}",
-            **self.ruleset.describe(),
-        }
+        return describe_node(self, f"{count} rule{'s' if count != 1 else ''} ({self.version}), "
+                                   f"conflicts: {self.ruleset.conflict}", **self.ruleset.describe())
 
     def validate(self, knowledge: "Knowledge | None", *, defined: Iterable[str] | None = None) -> list[Problem]:
         """What `composite validate` reports for this rule file (`defined`: names other nodes write)."""

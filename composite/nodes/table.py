@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from composite.errors import Problem, ProjectError
-from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec, typed_column
+from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec, describe_node, typed_column
 from composite.tables.formats import read_dmn, read_table, table_name_for
 from composite.tables.sfeel import from_feel
 from composite.tables.table import Decision, DecisionModel, DecisionTable, TableBatch, TableResult
@@ -203,17 +203,10 @@ class DecisionTableNode:
             summary = tables[0].summary
         else:
             summary = f"{len(tables)} decisions: " + "; ".join(f"{t.name} ({t.summary})" for t in tables)
-        return {
-            "kind": self.kind,
-            "name": self.name,
-            "reads": list(self.reads),
-            "writes": list(self.writes),
-            "summary": summary,
-            "file": self.file,
-            "description": self.description,
-            "tables": [{"name": t.name, "hit_policy": t.label, "rows": len(t.rules),
-                        "inputs": [i.name for i in t.inputs], "outputs": list(t.output_names)} for t in tables],
-        }
+        return describe_node(self, summary, file=self.file,
+                             tables=[{"name": t.name, "hit_policy": t.label, "rows": len(t.rules),
+                                      "inputs": [i.name for i in t.inputs], "outputs": list(t.output_names)}
+                                     for t in tables])
 
     @staticmethod
     def render(evidence: Mapping[str, Any], *, read: Mapping[str, Any], wrote: Mapping[str, Any],
