@@ -3,7 +3,6 @@ decision-table-only models keep the `table` node, with its rule-level evidence."
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Mapping
 
@@ -12,8 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from composite.errors import Problem, ProjectError
 from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec, describe_node
-
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+from composite.project_files import one_node_project, read_single_file
 
 # A DMN type (its FEEL base type) -> a knowledge concept type, for the request schema.
 _CONCEPT_TYPES = {
@@ -155,25 +153,13 @@ def dmn_model_project(path: Path) -> dict[str, Any]:
     from composite.dmn import read_model
 
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ProjectError(f"file '{path}' does not exist", code="missing_file", file=str(path)) from None
-    model = read_model(data, file=path.name, folder=path.parent)
+    model = read_model(read_single_file(path), file=path.name, folder=path.parent)
     concepts: dict[str, Any] = {}
     for name in model_inputs(model):
         data_item = _input_data(model, name)
         concepts[name] = concept_for(data_item.type if data_item is not None else model.free_types.get(name))
-    node_name = re.sub(r"\W", "_", path.stem)
-    if not _NAME.match(node_name):
-        node_name = "_" + node_name
-    return {
-        "name": model.name,
-        "version": "0",
-        "nodes": [{"name": node_name, "kind": "dmn", "file": path.name}],
-        "outputs": list(model.decisions),
-        "concepts": concepts,
-    }
+    return one_node_project(path, kind="dmn", stem=path.stem, name=model.name, outputs=model.decisions,
+                            concepts=concepts)
 
 
 __all__ = ["DmnEvidence", "DmnModelNode", "concept_for", "dmn_model_project", "model_inputs"]

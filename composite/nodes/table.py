@@ -6,7 +6,6 @@ one dict with `as: name`). A DMN model reads its input data and writes one value
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Iterable, TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
 
@@ -15,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from composite.errors import Problem, ProjectError
 from composite.nodes.base import BatchResult, LoadContext, NodeResult, NodeSpec, describe_node, typed_column
+from composite.project_files import one_node_project, read_single_file
 from composite.tables.formats import read_dmn, read_table, table_name_for
 from composite.tables.sfeel import from_feel
 from composite.tables.table import Decision, DecisionModel, DecisionTable, TableBatch, TableResult
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 _OPTIONS = ("as", "description")
 _SINGLE_HIT = ("UNIQUE", "ANY", "PRIORITY", "FIRST")
 _LISTS = ("COLLECT", "RULE ORDER", "OUTPUT ORDER")
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class RuleHit(BaseModel):
@@ -352,10 +351,7 @@ def _domains(table: DecisionTable, knowledge: Any, model: DecisionModel) -> dict
 def dmn_project(path: Path) -> dict[str, Any]:
     """A DMN file as a project of its own: its input data are the inputs, its decisions the outputs."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ProjectError(f"file '{path}' does not exist", code="missing_file", file=str(path)) from None
+    data = read_single_file(path)
     try:
         model = read_dmn(data, file=path.name)
     except ProjectError:
@@ -371,16 +367,8 @@ def dmn_project(path: Path) -> dict[str, Any]:
         if item.values and item.type == "string":  # knowledge/ lists values for categories only
             concept["values"] = [from_feel(value) for value in item.values]
         concepts[name] = concept
-    node_name = re.sub(r"\W", "_", table_name_for(path))
-    if not _NAME.match(node_name):
-        node_name = "_" + node_name
-    return {
-        "name": model.name,
-        "version": "0",
-        "nodes": [{"name": node_name, "kind": "table", "file": path.name}],
-        "outputs": list(model.writes),
-        "concepts": concepts,
-    }
+    return one_node_project(path, kind="table", stem=table_name_for(path), name=model.name, outputs=model.writes,
+                            concepts=concepts)
 
 
 __all__ = ["DecisionTableNode", "RuleHit", "TableEvidence", "TableStep", "dmn_project"]
