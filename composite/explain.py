@@ -49,6 +49,17 @@ def _short(text: str, limit: int = 72) -> str:
     return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
 
 
+def _gloss(knowledge: Knowledge, name: str) -> str:
+    """`  (what the concept is)`, to follow a name in a list; empty when knowledge/ does not describe it."""
+    concept = knowledge.get(name)
+    return f"  ({_short(concept.description)})" if concept and concept.description else ""
+
+
+def _outcome_lines(knowledge: Knowledge, outputs: Mapping[str, Any]) -> list[str]:
+    return [f"  {name} = {value_text(knowledge, name, value)}{_gloss(knowledge, name)}"
+            for name, value in outputs.items()]
+
+
 def one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -105,17 +116,12 @@ def explain_text(decision: Decision, snapshot: Mapping[str, Any], *, why_not: st
         f" in {decision.duration_us:.0f} µs" + (f", batch {decision.batch_id}" if decision.batch_id else ""))
     add("")
     add("Outcome")
-    for name, value in decision.outputs.items():
-        concept = knowledge.get(name)
-        label = f"  ({_short(concept.description)})" if concept and concept.description else ""
-        add(f"  {name} = {value_text(knowledge, name, value)}{label}")
+    out.extend(_outcome_lines(knowledge, decision.outputs))
     add("")
     add("Inputs")
     width = max((len(n) for n in decision.inputs), default=0)
     for name, value in decision.inputs.items():
-        concept = knowledge.get(name)
-        label = f"  ({_short(concept.description)})" if concept and concept.description else ""
-        add(f"  {name.ljust(width)}  {value_text(knowledge, name, value)}{label}")
+        add(f"  {name.ljust(width)}  {value_text(knowledge, name, value)}{_gloss(knowledge, name)}")
     add("")
     add("Steps, in the order they ran")
     if decision.trace.note:
@@ -224,10 +230,7 @@ def explain_short(decision: Decision, snapshot: Mapping[str, Any], *, why_not: s
     add(f"  project {decision.project} {decision.project_version}")
     add("")
     add("Outcome")
-    for name, value in decision.outputs.items():
-        concept = knowledge.get(name)
-        label = f"  ({_short(concept.description)})" if concept and concept.description else ""
-        add(f"  {name} = {value_text(knowledge, name, value)}{label}")
+    out.extend(_outcome_lines(knowledge, decision.outputs))
     add("")
     found = deciding_steps(decision, snapshot)
     total = len(decision.trace.nodes)
