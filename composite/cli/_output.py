@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence, TextIO, TypeVar
 
 from composite.errors import CompositeError, RequestError
 
-__all__ = ["colour", "console", "paint", "print_json", "progress", "report_error", "status", "table"]
+__all__ = ["colour", "console", "paint", "print_json", "progress", "report_error", "status", "table", "write_output"]
 
 T = TypeVar("T")
 
@@ -115,3 +116,16 @@ def report_error(error: CompositeError, stream: TextIO | None = None) -> None:
             print(f"  {problem}", file=stream)
     else:
         print(f"error: {error}", file=stream)
+
+
+def write_output(path: str, content: str | bytes, *, what: str, label: str) -> None:
+    """Write a command's `--output`/`--html` file and say so on standard error (`{label} written to
+    {path}`); a file that cannot be written is CompositeError `output_unwritable`, `cannot write {what}`."""
+    try:
+        if isinstance(content, bytes):
+            Path(path).write_bytes(content)
+        else:
+            Path(path).write_text(content, encoding="utf-8")
+    except OSError as exc:
+        raise CompositeError(f"cannot write {what}: {exc.strerror}", code="output_unwritable", file=path) from None
+    print(f"{label} written to {path}", file=sys.stderr)

@@ -7,13 +7,13 @@ inputs decided by a candidate project version. Both print text, `--json`, and wr
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any, Callable
 
 import click
 
 from composite.cli._common import command
+from composite.cli._output import write_output
 from composite.errors import CompositeError
 
 __all__ = ["monitor", "whatif"]
@@ -47,12 +47,7 @@ def _open_store(project: str, store: str | None) -> Any:
 
 
 def _write_html(path: str, text: str) -> None:
-    try:
-        Path(path).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise CompositeError(f"cannot write the HTML report: {exc.strerror}", code="output_unwritable",
-                             file=path) from None
-    print(f"HTML report written to {path}", file=sys.stderr)
+    write_output(path, text, what="the HTML report", label="HTML report")
 
 
 @command("monitor", "Compare the stored decisions of a window with the model's training data (default) or a "

@@ -5,13 +5,10 @@ The drawing is composite.plot's; this module reads the options and writes the fi
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import click
 
 from composite.cli._common import command
-from composite.errors import CompositeError
+from composite.cli._output import write_output
 
 __all__ = ["plot"]
 
@@ -70,13 +67,5 @@ def plot(source: str, variable: str, output: str | None, fmt: str | None, node: 
         assert isinstance(picture, str)
         click.echo(picture, nl=False)
         return 0
-    try:
-        if isinstance(picture, bytes):
-            Path(output).write_bytes(picture)
-        else:
-            Path(output).write_text(picture, encoding="utf-8")
-    except OSError as exc:
-        raise CompositeError(f"cannot write the picture: {exc.strerror}", code="output_unwritable",
-                             file=output) from None
-    print(f"{fmt.upper()} written to {output}", file=sys.stderr)
+    write_output(output, picture, what="the picture", label=fmt.upper())
     return 0
