@@ -13,7 +13,7 @@ import pytest
 from composite import CompositeEngine
 from composite.explain_html import explain_html
 from tests.conftest import REPO
-from tests.test_report_html import chromium, needs_chromium, png_pixels
+from tests.chromium import dump_dom, needs_chromium, screenshot
 
 REQUEST = json.loads((REPO / "data" / "sample_application.json").read_text())
 SVG = "{http://www.w3.org/2000/svg}"
@@ -149,9 +149,7 @@ def test_chromium_renders_the_graph_and_every_section(decided, tmp_path):
     decision, html = decided
     page = tmp_path / "decision.html"
     page.write_text(html, encoding="utf-8")
-    done = chromium("--dump-dom", page.as_uri(), profile=tmp_path / "profile")
-    assert done.returncode == 0, done.stderr[-2000:]
-    dom = done.stdout
+    dom = dump_dom(page, profile=tmp_path / "profile")
     assert 'class="chart decision-graph"' in dom
     for ident in ("summary", "outcome", "graph", "inputs", "artifacts",
                   *(f"step-{i}" for i in range(1, len(decision.trace.nodes) + 1))):
@@ -169,12 +167,7 @@ def test_chromium_screenshot_shows_the_highlighted_graph(decided, tmp_path):
     graph = re.search(r'<svg xmlns="http://www.w3.org/2000/svg" class="chart decision-graph".*?</svg>', html,
                       flags=re.S).group(0)
     page.write_text(f'<!DOCTYPE html><html><body style="margin:0">{graph}</body></html>', encoding="utf-8")
-    shot = tmp_path / "shot.png"
-    done = chromium(f"--screenshot={shot}", "--window-size=1000,900", "--hide-scrollbars", page.as_uri(),
-                    profile=tmp_path / "profile")
-    assert shot.is_file(), done.stderr[-2000:]
-    width, height, pixels = png_pixels(shot.read_bytes())
-    assert (width, height) == (1000, 900)
+    pixels = screenshot(page, width=1000, height=900, folder=tmp_path)
     assert sum(p == DECIDING_FILL for p in pixels) > 5000  # the deciding steps' boxes were drawn
 
 

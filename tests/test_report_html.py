@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-import struct
-import subprocess
-import zlib
-from pathlib import Path
-
-import pytest
-
 from composite.report_html import Section, bar_chart, line_chart, page, table
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="headless Chromium is not installed (Debian: apt-get install chromium); "
-                             "the HTML report is not checked in a browser")
+from tests.chromium import dump_dom, needs_chromium, screenshot
 
 BAR_BLUE = (0x33, 0x66, 0xCC)  # report_html's bar colour
 OVER_RED = (0xDC, 0x39, 0x12)  # a bar above the threshold
@@ -47,63 +35,11 @@ def test_bars_above_the_threshold_are_red():
     assert svg.count('fill="#dc3912"') == 1 and svg.count('fill="#3366cc"') == 1 and "stroke-dasharray" in svg
 
 
-def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
-    assert CHROMIUM is not None
-    return subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}", *args],
-        capture_output=True, text=True, timeout=120)
-
-
-def png_pixels(data: bytes) -> tuple[int, int, list[tuple[int, int, int]]]:
-    """Width, height and RGB pixels of an 8-bit RGB or RGBA, non-interlaced PNG (what Chromium writes)."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    at, chunks, header = 8, [], None
-    while at < len(data):
-        length, kind = struct.unpack(">I4s", data[at:at + 8])
-        body = data[at + 8:at + 8 + length]
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            chunks.append(body)
-        at += 12 + length
-    assert header is not None
-    width, height, depth, colour, _, _, interlace = header
-    assert depth == 8 and colour in (2, 6) and interlace == 0, header
-    step = 3 if colour == 2 else 4
-    raw = zlib.decompress(b"".join(chunks))
-    stride = width * step
-    previous = bytearray(stride)
-    pixels = []
-    for y in range(height):
-        kind = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            left = line[i - step] if i >= step else 0
-            up = previous[i]
-            corner = previous[i - step] if i >= step else 0
-            if kind == 1:
-                line[i] = (line[i] + left) & 0xFF
-            elif kind == 2:
-                line[i] = (line[i] + up) & 0xFF
-            elif kind == 3:
-                line[i] = (line[i] + (left + up) // 2) & 0xFF
-            elif kind == 4:
-                p = left + up - corner
-                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
-                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF
-        pixels.extend(tuple(line[x:x + 3]) for x in range(0, stride, step))
-        previous = line
-    return width, height, pixels
-
-
 @needs_chromium
 def test_chromium_renders_the_charts_and_the_table(tmp_path):
     report = tmp_path / "report.html"
     report.write_text(sample_page(), encoding="utf-8")
-    done = chromium("--dump-dom", report.as_uri(), profile=tmp_path / "profile")
-    assert done.returncode == 0, done.stderr[-2000:]
-    dom = done.stdout
+    dom = dump_dom(report, profile=tmp_path / "profile")
     assert dom.count("<svg") == 2 and 'class="chart bar-chart"' in dom and 'class="chart line-chart"' in dom
     assert '<table id="drift">' in dom and "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
     assert 'id="status"' in dom
@@ -113,12 +49,7 @@ def test_chromium_renders_the_charts_and_the_table(tmp_path):
 def test_chromium_screenshot_shows_the_bars(tmp_path):
     report = tmp_path / "report.html"
     report.write_text(sample_page(), encoding="utf-8")
-    shot = tmp_path / "shot.png"
-    done = chromium(f"--screenshot={shot}", "--window-size=800,500", "--hide-scrollbars", report.as_uri(),
-                    profile=tmp_path / "profile")
-    assert shot.is_file(), done.stderr[-2000:]
-    width, height, pixels = png_pixels(shot.read_bytes())
-    assert (width, height) == (800, 500)
+    pixels = screenshot(report, width=800, height=500, folder=tmp_path)
     white = sum(p == (255, 255, 255) for p in pixels)
     assert white < len(pixels) * 0.98  # not blank
     assert sum(p == BAR_BLUE for p in pixels) > 200  # the bars under the threshold were drawn
