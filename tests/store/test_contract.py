@@ -17,17 +17,6 @@ from composite.store._codec import decision_record, jsonable
 from tests.conftest import GOOD_LOAN, LOAN_CONCEPTS, LOAN_PROJECT, write_project
 from tests.store.shared import nonfinite_project, same
 
-STORES = ["memory", "sqlite", "postgresql"]
-
-
-@pytest.fixture(params=STORES)
-def url(request, tmp_path) -> str:
-    if request.param == "memory":
-        return "memory"
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'd.db'}"
-    return request.getfixturevalue("pg_url")
-
 
 @pytest.fixture(scope="module")
 def loan(tmp_path_factory):

@@ -6,21 +6,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pandas as pd
-import pytest
 
 from composite import CompositeEngine
 from composite.audit import verify
 from composite.feel.values import DayTimeDuration
 from tests.conftest import REPO
-
-
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
-def url(request, tmp_path) -> str:
-    if request.param == "memory":
-        return "memory"
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'd.db'}"
-    return request.getfixturevalue("pg_url")
 
 
 def test_dates_read_back_as_decided_single_and_batch(url):
