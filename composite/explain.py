@@ -60,6 +60,10 @@ def _outcome_lines(knowledge: Knowledge, outputs: Mapping[str, Any]) -> list[str
             for name, value in outputs.items()]
 
 
+def _why_not_section(decision: Decision, snapshot: Mapping[str, Any], rule: str) -> list[str]:
+    return ["", f"Why not '{rule}'?", *(f"  {line}" for line in why_not_lines(decision, snapshot, rule))]
+
+
 def one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -143,10 +147,7 @@ def explain_text(decision: Decision, snapshot: Mapping[str, Any], *, why_not: st
         for line in evidence_lines(step.kind, step, knowledge):
             add(f"     {line}")
     if why_not:
-        add("")
-        add(f"Why not '{why_not}'?")
-        for line in why_not_lines(decision, snapshot, why_not):
-            add(f"  {line}")
+        out.extend(_why_not_section(decision, snapshot, why_not))
     add("")
     add("Artifacts (content hashes at decision time)")
     for path, digest in decision.trace.artifacts.items():
@@ -260,10 +261,7 @@ def explain_short(decision: Decision, snapshot: Mapping[str, Any], *, why_not: s
     if found.omitted:
         add(f"  (not shown, their values did not reach the outputs: {', '.join(found.omitted)})")
     if why_not:
-        add("")
-        add(f"Why not '{why_not}'?")
-        for line in why_not_lines(decision, snapshot, why_not):
-            add(f"  {line}")
+        out.extend(_why_not_section(decision, snapshot, why_not))
     return "\n".join(out) + "\n"
 
 
