@@ -1183,6 +1183,9 @@ class FuzzyEvaluator:
                                                                                      neginf=0.0)), 0.0)
         else:
             acts = [fn(m) * w for fn, w in zip(self._rule_scalar, weights)]
+        # a strength that is not a number (a hedge of a strength above 1, say) takes no effect, as the
+        # degree of fuzzylite's activated term; +inf counts as 1
+        acts = [a if math.isfinite(a) else 0.0 if a != a or a < 0 else 1.0 for a in acts]
         triggered: list[np.ndarray | None] = [None] * len(acts)
         if self._activations:  # the batch's arithmetic on one row, so both agree bit for bit
             columns, triggered = self._activate([np.array([float(a)]) for a in acts])
@@ -1217,7 +1220,8 @@ class FuzzyEvaluator:
                                                                                      neginf=0.0), np.zeros(size))
         else:
             acts = [fn(m) * w for fn, w in zip(self._rule_vector, self._weights)]
-        return [np.broadcast_to(np.asarray(a, dtype=np.float64), (size,)) for a in acts]
+        columns = [np.broadcast_to(np.asarray(a, dtype=np.float64), (size,)) for a in acts]
+        return [c if np.isfinite(c).all() else np.nan_to_num(c, nan=0.0, posinf=1.0, neginf=0.0) for c in columns]
 
     def _activate(self, acts: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
         """FuzzyLite's activation methods: the strengths that take effect, and which rules took effect
@@ -1288,9 +1292,10 @@ class FuzzyEvaluator:
                 level = act
                 for hedge in reversed(hedges):
                     level = HEDGE_SCALAR[hedge](level) if isinstance(zero, float) else HEDGE_VECTOR[hedge](level)
-                m[slot] = aggregate(m[slot], finite(level))
-                if isinstance(zero, float):
-                    m[slot] = float(m[slot])
+                if isinstance(zero, float):  # numpy scalars: the batch's arithmetic, nan where it divides by 0
+                    m[slot] = float(aggregate(np.float64(m[slot]), np.float64(finite(level))))
+                else:
+                    m[slot] = aggregate(m[slot], finite(level))
         del m[self._memberships:]
         return acts
 

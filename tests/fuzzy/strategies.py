@@ -222,9 +222,11 @@ def fuzzylite_rule_bases(draw: st.DrawFn) -> FuzzyRuleBase:
                           Term("w2", "function", (), formula=f"x0 * {draw(coefficient)} + x"))
     weighted = OutputVariable("w", 0.0, 1.0, weighted_terms, defuzzify=draw(st.sampled_from(TSK_METHODS)),
                               aggregation=draw(st.sampled_from((None, "sum", "max"))), lock_range=draw(st.booleans()))
+    chained = draw(st.booleans())  # chained rules take every rule: general activation only
     blocks = tuple(
         Operators(and_=draw(st.sampled_from(AND_OPERATORS)), or_=draw(st.sampled_from(OR_OPERATORS)),
-                  implication=draw(st.sampled_from(AND_OPERATORS)), activation=draw(st.sampled_from(ACTIVATIONS)))
+                  implication=draw(st.sampled_from(AND_OPERATORS)),
+                  activation="general" if chained else draw(st.sampled_from(ACTIVATIONS)))
         for _ in range(draw(st.integers(1, 2))))
     hedged = st.sampled_from([(), (), ("very",), ("somewhat",), ("not",), ("extremely",), ("seldom",)])
     rules = []
@@ -239,7 +241,7 @@ def fuzzylite_rule_bases(draw: st.DrawFn) -> FuzzyRuleBase:
         rules.append(Rule(f"r{r}", antecedent, consequents, draw(st.sampled_from([1.0, 0.5])),
                           block=draw(st.integers(0, len(blocks) - 1))))
     rules.sort(key=lambda rule: rule.block)  # FuzzyLite runs block by block
-    if all(b.activation == "general" for b in blocks) and draw(st.booleans()):
+    if chained:
         # chained: a last rule reads what an earlier one wrote to an output's term
         read = draw(st.sampled_from([c for rule in rules for c in rule.consequents]))
         other = weighted if read.variable == mamdani.name else mamdani
