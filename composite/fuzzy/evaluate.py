@@ -1093,6 +1093,7 @@ class FuzzyEvaluator:
         self._weights = [float(rule.weight) for rule in rule_base.rules]
         self._outputs: list[_Output] = [(_TakagiSugeno if var.weighted else _Mamdani)(var, rule_base, numerics)
                                         for var in rule_base.outputs]
+        self._env = any(isinstance(out, _TakagiSugeno) and out.general and not out.row_fast for out in self._outputs)
         self.input_names: tuple[str, ...] = rule_base.input_names
         self.output_names: tuple[str, ...] = rule_base.output_names
 
@@ -1193,7 +1194,8 @@ class FuzzyEvaluator:
         rules = [{"name": name, "strength": a} for name, a in zip(self._rule_names, acts)]
         outputs: dict[str, float] = {}
         evidence_outputs: dict[str, Any] = {}
-        env: dict[str, Any] = {inp.name: np.array([x]) for inp, x in zip(self._inputs, used)}
+        # the values formulas read; built only for rule bases whose weighted outputs need it
+        env: dict[str, Any] = {inp.name: np.array([x]) for inp, x in zip(self._inputs, used)} if self._env else {}
         for out in self._outputs:
             if isinstance(out, _TakagiSugeno) and out.general and out.row_fast and not self._activations:
                 value, ev = out.general_row(acts, used)
@@ -1205,12 +1207,15 @@ class FuzzyEvaluator:
                 value, ev = out.row(acts, used)
             else:
                 value, ev = out.row(acts)
-            finished = float(self._finish(out, np.array([value]))[0])
-            if finished != value and not (math.isnan(finished) and math.isnan(value)):
-                value, ev = finished, {**ev, "value": None if math.isnan(finished) else finished}
+            var = out.var
+            if var.lock_previous or var.lock_range:
+                finished = float(self._finish(out, np.array([value]))[0])
+                if finished != value and not (math.isnan(finished) and math.isnan(value)):
+                    value, ev = finished, {**ev, "value": None if math.isnan(finished) else finished}
             outputs[out.name] = value
             evidence_outputs[out.name] = ev
-            env[out.name] = np.array([value])
+            if self._env:
+                env[out.name] = np.array([value])
         return RowEvaluation(outputs, self._wrap(inputs, rules, evidence_outputs))
 
     def _strengths(self, m: list[np.ndarray], size: int) -> list[np.ndarray]:
