@@ -296,9 +296,12 @@ class TableFile(BaseModel):
 _MEMBERSHIP = tuple(sorted(SHAPES)) + CONSEQUENT_SHAPES
 _TERM_SCHEMA = {
     "type": "array", "minItems": 2,
-    "items": {"anyOf": [{"type": "string", "enum": list(_MEMBERSHIP)}, {"type": "number"}]},
+    # a function's name, a number, or a `function` term's formula (text that is not a bare name, or `x`)
+    "items": {"anyOf": [{"type": "string", "enum": list(_MEMBERSHIP)}, {"type": "number"},
+                        {"type": "string", "pattern": "[^A-Za-z0-9_]|^x$"}]},
     "description": "the function, then its parameters: [trimf, a, b, c], [trapmf, a, b, c, d], [gaussmf, mean, "
-                   "sigma], ...; a Takagi-Sugeno output: [constant, v] or [linear, c1, ..., cn, k]",
+                   "sigma], ...; a Takagi-Sugeno output: [constant, v] or [linear, c1, ..., cn, k]; any variable: "
+                   "[function, \"<formula of x and the variables>\"]",
 }
 
 
@@ -319,12 +322,18 @@ class _FuzzyVariable(BaseModel):
         for name, term in terms.items():
             if not isinstance(term[0], str) or term[0] not in _MEMBERSHIP:
                 raise ValueError(f"term '{name}' must start with a function: {', '.join(_MEMBERSHIP)}")
-            if any(isinstance(p, str) for p in term[1:]):
+            if term[0] == "function":
+                if len(term) != 2 or not isinstance(term[1], str):
+                    raise ValueError(f"term '{name}' must be [function, \"<formula>\"]")
+            elif any(isinstance(p, str) for p in term[1:]):
                 raise ValueError(f"the parameters of term '{name}' must be numbers")
         return terms
 
 
 class FuzzyInput(_FuzzyVariable):
+    terms: dict[str, Term] = Field(  # type: ignore[assignment]
+        default_factory=dict, description="each term's membership function (none: a Takagi-Sugeno input read "
+        "only by its outputs' linear or function terms)")
     out_of_range: Literal[OUT_OF_RANGE] = Field(  # type: ignore[valid-type]
         default="clip", description="clip a value outside the range to it (and flag it), or reject the request")
 
@@ -332,8 +341,17 @@ class FuzzyInput(_FuzzyVariable):
 class FuzzyOutput(_FuzzyVariable):
     defuzzify: Literal[DEFUZZIFIERS + TSK_DEFUZZIFIERS] | None = Field(  # type: ignore[valid-type]
         default=None, description="Mamdani: centroid (default), bisector, mom, som or lom; Takagi-Sugeno: "
-        "weighted_average")
+        "weighted_average or weighted_sum")
     default: float | None = Field(default=None, description="the value when no rule fires (else null)")
+    aggregation: Literal[AGGREGATIONS] | None = Field(  # type: ignore[valid-type]
+        default=None, description="this output's aggregation, where it differs from operators.aggregation")
+    lock_previous: bool = Field(default=False, description="FuzzyLite's lock-previous: when no rule fires, the "
+                                "previous row's value")
+    lock_range: bool = Field(default=False, description="FuzzyLite's lock-range: clip the value to the range")
+
+
+_ACTIVATION = Field(default=None, description="which of the block's rules take effect: general (default), first, "
+                    "last, highest, lowest, proportional, threshold, with their parameters (`highest 2`)")
 
 
 class FuzzyOperators(BaseModel):
@@ -343,6 +361,21 @@ class FuzzyOperators(BaseModel):
     or_: Literal[OR_OPERATORS] = Field(default="max", alias="or")  # type: ignore[valid-type]
     implication: Literal[IMPLICATIONS] = "min"  # type: ignore[valid-type]
     aggregation: Literal[AGGREGATIONS] = "max"  # type: ignore[valid-type]
+    activation: str | None = _ACTIVATION
+
+
+class FuzzyBlock(BaseModel):
+    """One of FuzzyLite's rule blocks: its own operators; rules name it by its index (`block: 1`)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    and_: Literal[AND_OPERATORS] | None = Field(  # type: ignore[valid-type]
+        default=None, alias="and", description="the block's conjunction (default: operators.and)")
+    or_: Literal[OR_OPERATORS] | None = Field(  # type: ignore[valid-type]
+        default=None, alias="or", description="the block's disjunction (default: operators.or)")
+    implication: Literal[IMPLICATIONS] | None = Field(  # type: ignore[valid-type]
+        default=None, description="the block's implication (default: operators.implication)")
+    activation: str | None = _ACTIVATION
 
 
 class FuzzyRule(BaseModel):
@@ -353,6 +386,7 @@ class FuzzyRule(BaseModel):
     then: str = Field(description="`output is term`, several joined by `and`")
     weight: float = Field(default=1.0, ge=0, le=1, description="scales the rule's strength")
     description: str | None = None
+    block: int = Field(default=0, ge=0, description="the index of its rule block in `blocks:` (default 0)")
 
 
 class FuzzyFile(BaseModel):
@@ -362,13 +396,17 @@ class FuzzyFile(BaseModel):
 
     fuzzy: str = Field(min_length=1, description="the rule base's name")
     description: str | None = Field(default=None, description="what it judges")
-    kind: Literal["mamdani", "takagi_sugeno", "takagi-sugeno", "sugeno", "tsk", "Mamdani", "Takagi-Sugeno"] = Field(
-        default="mamdani", description="mamdani or takagi_sugeno")
+    kind: Literal["mamdani", "takagi_sugeno", "takagi-sugeno", "sugeno", "tsk", "Mamdani", "Takagi-Sugeno",
+                  "hybrid"] = Field(default="mamdani", description="mamdani, takagi_sugeno, or hybrid (outputs of "
+                                    "both kinds)")
     numerics: Literal[NUMERICS] | None = Field(  # type: ignore[valid-type]
         default=None, description="skfuzzy (default) or fuzzylite: whose arithmetic to reproduce")
     inputs: dict[str, FuzzyInput] = Field(min_length=1, description="the input variables by name")
     outputs: dict[str, FuzzyOutput] = Field(min_length=1, description="the output variables by name")
-    operators: FuzzyOperators = Field(default_factory=FuzzyOperators, description="and, or, implication, aggregation")
+    operators: FuzzyOperators = Field(default_factory=FuzzyOperators,
+                                      description="and, or, implication, aggregation, activation")
+    blocks: list[FuzzyBlock] | None = Field(default=None, description="FuzzyLite's rule blocks, each with its own "
+                                             "operators; a rule names its block by index")
     rules: list[FuzzyRule] = Field(description="the rules")
 
 

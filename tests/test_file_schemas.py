@@ -351,3 +351,32 @@ def test_a_file_the_loader_refuses_does_not_fit_its_json_schema(key: str) -> Non
     schema = _schemas()[key]
     errors = _errors(json.loads(json.dumps(load_yaml(textwrap.dedent(text), file=relative))), schema, schema)
     assert errors
+
+
+def _fuzzylite_engines() -> list[Path]:
+    from tests.conftest import SHARED
+
+    return sorted((SHARED / "conformance" / "fuzzylite-full").rglob("*.fll"))
+
+
+@pytest.mark.skipif(not _fuzzylite_engines(), reason="../shared/conformance/fuzzylite-full is not here "
+                    "(set COMPOSITE_SHARED_DIR to the shared/ folder)")
+def test_every_fuzzylite_engine_exported_as_yaml_fits_the_fuzzy_schemas() -> None:
+    """to_fuzzy_yaml writes every FuzzyLite feature (blocks, function terms, hybrid, term-less inputs, locks):
+    an editor must not underline any of it, and the pydantic model must take it too."""
+    from composite.fuzzy.fll import read_fll
+    from composite.fuzzy.yamlformat import to_fuzzy_yaml
+
+    schema, model = _schemas()["fuzzy"], file_models()["fuzzy"]
+    wrong = {}
+    for path in _fuzzylite_engines():
+        text = to_fuzzy_yaml(read_fll(path.read_text(), file=str(path)))
+        document = json.loads(json.dumps(load_yaml(text, file="exported.fuzzy.yaml")))
+        problems = _errors(document, schema, schema)
+        try:
+            model.model_validate(document)
+        except ValidationError as error:
+            problems.append(str(error))
+        if problems:
+            wrong[path.name] = problems[:3]
+    assert wrong == {}
