@@ -34,11 +34,10 @@ def _cycles_for(year: int) -> int:
     return (year - base) // CYCLE_YEARS
 
 
-@dataclass(frozen=True)
-class FarDate:
-    """A FEEL date outside Python's years 1 to 9999."""
+class _FarCalendar:
+    """The calendar of a date held `cycles` 400-year cycles away (the weekdays and weeks repeat)."""
 
-    inner: datetime.date
+    inner: Any
     cycles: int
 
     @property
@@ -66,28 +65,24 @@ class FarDate:
     def timetuple(self) -> Any:
         return self.inner.timetuple()  # only the day of the year is read, which the shift keeps
 
+
+@dataclass(frozen=True)
+class FarDate(_FarCalendar):
+    """A FEEL date outside Python's years 1 to 9999."""
+
+    inner: datetime.date
+    cycles: int
+
     def __repr__(self) -> str:
         return f"FarDate({self.year}-{self.month:02d}-{self.day:02d})"
 
 
 @dataclass(frozen=True)
-class FarDateTime:
+class FarDateTime(_FarCalendar):
     """A FEEL date and time outside Python's years 1 to 9999 (a zone or offset as for datetime)."""
 
     inner: datetime.datetime
     cycles: int
-
-    @property
-    def year(self) -> int:
-        return self.inner.year + CYCLE_YEARS * self.cycles
-
-    @property
-    def month(self) -> int:
-        return self.inner.month
-
-    @property
-    def day(self) -> int:
-        return self.inner.day
 
     @property
     def hour(self) -> int:
@@ -111,19 +106,6 @@ class FarDateTime:
 
     def utcoffset(self) -> datetime.timedelta | None:
         return self.inner.utcoffset()
-
-    def weekday(self) -> int:
-        return self.inner.weekday()
-
-    def isoweekday(self) -> int:
-        return self.inner.isoweekday()
-
-    def isocalendar(self) -> tuple[int, int, int]:
-        year, week, day = self.inner.isocalendar()
-        return year + CYCLE_YEARS * self.cycles, week, day
-
-    def timetuple(self) -> Any:
-        return self.inner.timetuple()
 
     def timetz(self) -> datetime.time:
         return self.inner.timetz()
