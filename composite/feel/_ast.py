@@ -126,6 +126,9 @@ class Interval(Node):
     low: Node | None  # None: open below (a `< x` test used as a range)
     high: Node | None
     end_included: bool
+    # a unary comparison used as a range value (`< 10`, `(=10)`, `(!=10)`): the range keeps its
+    # operator, so `(=10)` is not `[10..10]` and `(< 10)` is not `(null..10)` (DMN 1.5 10.3.2.7)
+    operator: str | None = field(default=None, kw_only=True)
 
 
 @dataclass(slots=True)

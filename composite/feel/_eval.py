@@ -312,6 +312,15 @@ class Compiler:
         high = self.compile(node.high) if node.high is not None else None
         start_included, end_included = node.start_included, node.end_included
         quoted = self.quote(node)
+        if node.operator is not None:
+            operand = low or high
+            operator = node.operator
+
+            def comparison(env: Env) -> Any:
+                value = operand(env)
+                return None if value is None else Range.comparison(operator, value)
+
+            return comparison
 
         def interval(env: Env) -> Any:
             a = low(env) if low else None

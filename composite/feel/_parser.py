@@ -438,8 +438,8 @@ class Parser:
                 return self._interval()
             if token.value == "{":
                 return self._context()
-            if token.value in ("<", "<=", ">", ">="):
-                # DMN 1.5: `< 10` is a range value too.
+            if token.value in ("<", "<=", ">", ">=", "=", "!="):
+                # DMN 1.5: `< 10` (and `(=10)`, `(!=10)`) is a range value too.
                 op = str(self.advance().value)
                 operand = self._additive()
                 return _open_range(op, operand, token.start)
@@ -574,8 +574,8 @@ class Parser:
 
 def _open_range(op: str, operand: ast.Node, start: int) -> ast.Node:
     if op in ("<", "<="):
-        return ast.Interval(False, None, operand, op == "<=", start=start, end=operand.end)
-    return ast.Interval(op == ">=", operand, None, False, start=start, end=operand.end)
+        return ast.Interval(False, None, operand, op == "<=", start=start, end=operand.end, operator=op)
+    return ast.Interval(op == ">=", operand, None, False, start=start, end=operand.end, operator=op)
 
 
 def _mentions_input(node: object) -> bool:

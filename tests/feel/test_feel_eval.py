@@ -172,6 +172,17 @@ def feel(text: str, notes: list[str] | None = None, **scope: object) -> object:
         ('[1..10].start', D(1)),
         ('[1..10).end included', False),
         ("[1..10[.start included", True),
+        # a unary comparison as a range value keeps its operator (DMN 1.5 10.3.2.7)
+        ("(=10) = [10..10]", False),
+        ("(=10) = (=10)", True),
+        ("(!=10) = (!=10)", True),
+        ("(=10) = (!=10)", False),
+        ("(=10).start", D(10)),
+        ("(< 10) = (null..10)", False),
+        ("(< 10) = (< 10)", True),
+        ("10 in (!=10)", False),
+        ("9 in (!=10)", True),
+        ("10 in (=10)", True),
     ],
 )
 def test_feel_value(text: str, expected: object) -> None:
