@@ -69,33 +69,26 @@ def train(model: str | None, project: str, quiet: bool, data: str | None, from_s
 def model_files(root: Path) -> dict[str, str | None]:
     """Every model file of a project (relative path -> the node that uses it, if any): models/*.model.yaml
     and the files of `model` nodes in composite.yaml."""
-    from composite._yaml import load_yaml
-
-    found: dict[str, str | None] = {}
-    for path in sorted((root / "models").glob("*.model.y*ml")):
-        found[path.relative_to(root).as_posix()] = None
-    project_file = root / "composite.yaml"
-    document = load_yaml(project_file.read_bytes(), file="composite.yaml") if project_file.is_file() else None
-    nodes = document.get("nodes") if isinstance(document, dict) else None
-    for node in nodes if isinstance(nodes, list) else []:
-        if isinstance(node, dict) and node.get("kind") == "model" and isinstance(node.get("file"), str):
-            found[node["file"]] = str(node.get("name"))
-    return found
+    return _node_files(root, "model")
 
 
 def blend_files(root: Path) -> dict[str, str | None]:
     """Every blend file of a project (relative path -> the node that uses it, if any): models/*.blend.yaml
     and the files of `blend` nodes in composite.yaml."""
+    return _node_files(root, "blend")
+
+
+def _node_files(root: Path, kind: str) -> dict[str, str | None]:
     from composite._yaml import load_yaml
 
     found: dict[str, str | None] = {}
-    for path in sorted((root / "models").glob("*.blend.y*ml")):
+    for path in sorted((root / "models").glob(f"*.{kind}.y*ml")):
         found[path.relative_to(root).as_posix()] = None
     project_file = root / "composite.yaml"
     document = load_yaml(project_file.read_bytes(), file="composite.yaml") if project_file.is_file() else None
     nodes = document.get("nodes") if isinstance(document, dict) else None
     for node in nodes if isinstance(nodes, list) else []:
-        if isinstance(node, dict) and node.get("kind") == "blend" and isinstance(node.get("file"), str):
+        if isinstance(node, dict) and node.get("kind") == kind and isinstance(node.get("file"), str):
             found[node["file"]] = str(node.get("name"))
     return found
 
