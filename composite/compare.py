@@ -16,6 +16,7 @@ import numpy as np
 
 from composite.monitor import binary_outcome, rank_auc, wilson
 from composite.store._codec import restore_nonfinite
+from composite.whatif import outcome_label
 
 if TYPE_CHECKING:
     from composite.store import DecisionStore
@@ -173,11 +174,7 @@ def _number(value: Any) -> bool:
 
 
 def _label(value: Any) -> str:
-    if value is None:
-        return "(missing)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    return outcome_label(value, missing="(missing)")
 
 
 def compare(store: "DecisionStore", *, since: str | None = None, until: str | None = None, seed: int = 0,

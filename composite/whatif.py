@@ -279,7 +279,7 @@ def what_if(engine_or_store: "CompositeEngine | DecisionStore", candidate_path: 
                 per_output[name] += 1
                 differs = True
             if name in categorical:
-                transitions.setdefault(name, Counter())[(_label(before), _label(after))] += 1
+                transitions.setdefault(name, Counter())[(outcome_label(before), outcome_label(after))] += 1
             elif _is_number(before) and _is_number(after):
                 numeric_rows.setdefault(name, []).append((decision.id, float(before), float(after)))
         if differs:
@@ -323,9 +323,10 @@ def what_if(engine_or_store: "CompositeEngine | DecisionStore", candidate_path: 
                         rejected, [stored[p].id for p in changed_positions])
 
 
-def _label(value: Any) -> str:
+def outcome_label(value: Any, *, missing: str = "(none)") -> str:
+    """An output value as a row or column of a transition matrix (what-if, compare)."""
     if value is None:
-        return "(none)"
+        return missing
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
