@@ -175,10 +175,10 @@ class Concept(BaseModel):
                     value = int(value)
             if self.range is not None:
                 lo, hi = self.range
-                if lo is not None and temporal.order(value, lo) < 0:
+                if lo is not None and value < lo:
                     return None, (f"is below the minimum {_num(lo)}{self._unit()}",
                                   f"is {value}, below the minimum {_num(lo)}{self._unit()}")
-                if hi is not None and temporal.order(value, hi) > 0:
+                if hi is not None and value > hi:
                     return None, (f"is above the maximum {_num(hi)}{self._unit()}",
                                   f"is {value}, above the maximum {_num(hi)}{self._unit()}")
             if self.values is not None and value not in self.values:
