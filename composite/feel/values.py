@@ -679,11 +679,7 @@ def from_feel(value: Any) -> Any:
         return [from_feel(v) for v in value]
     if isinstance(value, dict):
         return {k: from_feel(v) for k, v in value.items()}
-    if type(value) is Range:
-        return feel_string(value)
-    if isinstance(value, FeelFunction):
-        return feel_string(value)
-    return feel_string(value)
+    return feel_string(value)  # temporals, durations, ranges and functions as their FEEL text
 
 
 # --------------------------------------------------------------------------- instance of
