@@ -401,9 +401,10 @@ class Compiler:
         body = self.compile(node.body)
         quoted = self.quote(node)
         if node.external:
-            def external(env: Env) -> Any:
-                from composite.feel._java import java_method
+            # imported here, once per definition: only models with external functions pay for it
+            from composite.feel._java import java_method
 
+            def external(env: Env) -> Any:
                 method, problem = java_method(body(env))
                 if method is None:
                     env.note(f"{quoted}: {problem} -> null")
