@@ -486,9 +486,10 @@ def _text(value: Any) -> str:
         return value if value.isascii() else value.encode("utf-8", "backslashreplace").decode("utf-8")
     if isinstance(value, (dict, list)):
         return json.dumps(value)
-    if temporal.is_temporal(value) or isinstance(value, (datetime.date, datetime.time)):
-        # 2026-03-02T09:15:00, P90D: what a date concept reads back (a pandas Timestamp too)
-        return value.isoformat() if isinstance(value, (datetime.date, datetime.time)) else temporal.iso(value)
+    if isinstance(value, (datetime.date, datetime.time)):  # a pandas Timestamp too: 2026-03-02T09:15:00
+        return value.isoformat()
+    if temporal.is_temporal(value):  # a duration: P90D, what a duration concept reads back
+        return temporal.iso(value)
     return str(_plain(value))
 
 
