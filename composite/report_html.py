@@ -92,8 +92,7 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str = ""
     left, right = 220, 70
     span = width - left - right
     height = bar_height * len(labels) + 30
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart bar-chart" width="{width}" height="{height}" '
-             f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    parts = [_svg_open("bar-chart", width, height, title)]
     for i, (label, value) in enumerate(zip(labels, values)):
         y = 20 + i * bar_height
         ok = isinstance(value, (int, float)) and math.isfinite(value)
@@ -124,12 +123,9 @@ def diverging_bar_chart(labels: Sequence[str], values: Sequence[float], *, title
     half = (width - left - right) / 2
     zero = left + half
     height = bar_height * len(labels) + 40
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart diverging-chart" width="{width}" '
-             f'height="{height}" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>',
-             f'<rect x="{zero - 110:.1f}" y="4" width="10" height="10" fill="#3366cc"/>'
-             f'<text x="{zero - 96:.1f}" y="13" font-size="11">{escape(negative)}</text>'
-             f'<rect x="{zero + 10:.1f}" y="4" width="10" height="10" fill="#dc3912"/>'
-             f'<text x="{zero + 24:.1f}" y="13" font-size="11">{escape(positive)}</text>']
+    parts = [_svg_open("diverging-chart", width, height, title),
+             _key(f"{zero - 110:.1f}", f"{zero - 96:.1f}", 4, "#3366cc", negative),
+             _key(f"{zero + 10:.1f}", f"{zero + 24:.1f}", 4, "#dc3912", positive)]
     for i, (label, value) in enumerate(zip(labels, values)):
         y = 24 + i * bar_height
         ok = isinstance(value, (int, float)) and math.isfinite(value)
@@ -156,12 +152,9 @@ def share_chart(labels: Sequence[str], reference: Sequence[float], current: Sequ
     top = max([*reference, *current, 1e-12])
     row = 2 * bar_height + 6
     height = row * len(labels) + 34
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart share-chart" width="{width}" height="{height}" '
-             f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>',
-             f'<rect x="{left}" y="4" width="10" height="10" fill="#999999"/>'
-             f'<text x="{left + 14}" y="13" font-size="11">reference</text>'
-             f'<rect x="{left + 90}" y="4" width="10" height="10" fill="#3366cc"/>'
-             f'<text x="{left + 104}" y="13" font-size="11">current</text>']
+    parts = [_svg_open("share-chart", width, height, title),
+             _key(left, left + 14, 4, "#999999", "reference"),
+             _key(left + 90, left + 104, 4, "#3366cc", "current")]
     for i, (label, r, c) in enumerate(zip(labels, reference, current)):
         y = 24 + i * row
         parts.append(f'<text x="{left - 6}" y="{y + bar_height + 3}" text-anchor="end" font-size="12">'
@@ -190,8 +183,7 @@ def line_chart(series: Mapping[str, Sequence[float | None]], x_labels: Sequence[
     def y_at(v: float) -> float:
         return top_pad + plot_h * (1 - v / top)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart line-chart" width="{width}" height="{height}" '
-             f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>',
+    parts = [_svg_open("line-chart", width, height, title),
              f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{left + plot_w}" y2="{top_pad + plot_h}" stroke="#888"/>',
              f'<line x1="{left}" y1="{top_pad}" x2="{left}" y2="{top_pad + plot_h}" stroke="#888"/>',
              f'<text x="{left - 4}" y="{top_pad + 4}" text-anchor="end" font-size="11">{top:.3g}</text>',
@@ -214,7 +206,18 @@ def line_chart(series: Mapping[str, Sequence[float | None]], x_labels: Sequence[
                 px, py = point.split(",")
                 parts.append(f'<circle cx="{px}" cy="{py}" r="2.5" fill="{colour}"/>')
         ly = top_pad + 14 * k + 6
-        parts.append(f'<rect x="{left + plot_w + 12}" y="{ly - 8}" width="10" height="10" fill="{colour}"/>'
-                     f'<text x="{left + plot_w + 26}" y="{ly + 1}" font-size="11">{escape(str(name))}</text>')
+        parts.append(_key(left + plot_w + 12, left + plot_w + 26, ly - 8, colour, str(name)))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _svg_open(kind: str, width: int, height: int | float, title: str) -> str:
+    """The opening of a chart's svg: its class, size and title (what a screen reader says)."""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {kind}" width="{width}" height="{height}" '
+            f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>')
+
+
+def _key(x: Any, text_x: Any, y: Any, colour: str, label: str) -> str:
+    """One legend entry: a 10-pixel swatch at (x, y) and its label at text_x (x values as the caller formats them)."""
+    return (f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{text_x}" y="{y + 9}" font-size="11">{escape(label)}</text>')
