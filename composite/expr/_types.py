@@ -314,17 +314,10 @@ class _Inference:
             below = low is not None and temporal.order(value, low) < 0
         except TypeError:  # a date-time with an offset against a range without
             return
-        if not (above or below):
-            return
-        verdict = ("never true" if op in (">", ">=", "==") else "always true") if above else \
-            ("never true" if op in ("<", "<=", "==") else "always true")
-        shown = lambda v: "..." if v is None else temporal.iso(v)  # noqa: E731
-        where = f" ({kind.source})" if kind.source else ""
-        self.report(node, OUTSIDE_RANGE,
-                    f"{unparse(node)} is {verdict}: {temporal.iso(value)} lies outside the range "
-                    f"[{shown(low)}, {shown(high)}] of {name.name}{where}",
-                    f"compare {name.name} with a value inside [{shown(low)}, {shown(high)}], or widen the range "
-                    "where it is declared", severity="warning")
+        verdict = _verdict(op, above, below)
+        if verdict is not None:
+            shown = lambda v: "..." if v is None else temporal.iso(v)  # noqa: E731
+            self.outside_range(node, name, kind, verdict, temporal.iso(value), shown(low), shown(high))
 
     def against_constant(self, node: Node, name: Name, kind: ValueType, op: str, value: Any) -> None:
         """`name op value` against what `name` can be: allowed values, range, order of text."""
@@ -341,12 +334,15 @@ class _Inference:
         if kind.kind == NUMBER and isinstance(value, (int, float)):
             verdict = _outside(op, float(value), kind.low, kind.high)
             if verdict is not None:
-                where = f" ({kind.source})" if kind.source else ""
-                self.report(node, OUTSIDE_RANGE,
-                            f"{unparse(node)} is {verdict}: {_num(value)} lies outside the range "
-                            f"[{_num(kind.low)}, {_num(kind.high)}] of {name.name}{where}",
-                            f"compare {name.name} with a value inside [{_num(kind.low)}, {_num(kind.high)}], or "
-                            "widen the range where it is declared", severity="warning")
+                self.outside_range(node, name, kind, verdict, _num(value), _num(kind.low), _num(kind.high))
+
+    def outside_range(self, node: Node, name: Name, kind: ValueType, verdict: str, value: str, low: str,
+                      high: str) -> None:
+        where = f" ({kind.source})" if kind.source else ""
+        self.report(node, OUTSIDE_RANGE,
+                    f"{unparse(node)} is {verdict}: {value} lies outside the range [{low}, {high}] of {name.name}{where}",
+                    f"compare {name.name} with a value inside [{low}, {high}], or widen the range where it is declared",
+                    severity="warning")
 
     def allowed(self, node: Node, name: Name, kind: ValueType, value: str, fixed: Any) -> None:
         if kind.values is None or any(_same(value, v) for v in kind.values):
@@ -447,9 +443,14 @@ def _outside(op: str, c: float, low: float | None, high: float | None) -> str | 
     """"never true" / "always true" when the constant `c` lies outside [low, high], else None."""
     if not math.isfinite(c):
         return None
-    if high is not None and c > high:
+    return _verdict(op, high is not None and c > high, low is not None and c < low)
+
+
+def _verdict(op: str, above: bool, below: bool) -> str | None:
+    """What `name op c` always is when `c` lies above or below every value `name` can take."""
+    if above:
         return "never true" if op in (">", ">=", "==") else "always true"
-    if low is not None and c < low:
+    if below:
         return "never true" if op in ("<", "<=", "==") else "always true"
     return None
 
