@@ -19,6 +19,7 @@ import numpy as np
 from composite.errors import ExtraNotInstalled, ProjectError
 from composite.fuzzy.evaluate import FuzzyEvaluator
 from composite.fuzzy.model import FuzzyRuleBase, OutputVariable, Variable
+from composite.fuzzy.norms import AND_VECTOR, OR_VECTOR
 
 if TYPE_CHECKING:
     from composite.knowledge import Knowledge
@@ -198,21 +199,18 @@ def term_curves(variable: Variable, numerics: str = "skfuzzy") -> tuple[np.ndarr
 def aggregated_curve(rule_base: FuzzyRuleBase, output: str, strengths: Mapping[str, float], xs: np.ndarray,
                      curves: Mapping[str, np.ndarray]) -> np.ndarray:
     """A Mamdani output's fuzzy set at `xs`: each rule's term cut by (or scaled by) its strength,
-    the rules joined by the rule base's aggregation. Drawn under the defuzzified value."""
-    ops = rule_base.operators
+    the rules joined by the aggregation, with the norms decisions use. Drawn under the defuzzified value."""
+    var = rule_base.output(output)
+    aggregate = OR_VECTOR[(var.aggregation if var is not None else None) or rule_base.operators.aggregation]
     total = np.zeros(len(xs))
     for rule in rule_base.rules:
+        implication = AND_VECTOR[rule_base.operators_of(rule).implication]
         for cons in rule.consequents:
             if cons.variable != output or cons.term not in curves:
                 continue
             level = float(strengths.get(rule.name, 0.0) or 0.0)
-            implied = np.minimum(level, curves[cons.term]) if ops.implication == "min" else level * curves[cons.term]
-            if ops.aggregation == "max":
-                total = np.maximum(total, implied)
-            elif ops.aggregation == "sum":
-                total = total + implied
-            else:
-                total = total + implied - total * implied
+            with np.errstate(all="ignore"):
+                total = aggregate(total, implication(level, curves[cons.term]))
     return total
 
 
