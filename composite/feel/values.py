@@ -447,6 +447,7 @@ def _shift_time(t: datetime.time, delta: datetime.timedelta) -> datetime.time:
 
 
 _DATES = (datetime.date, datetime.datetime, FarDate, FarDateTime)
+_DURATIONS = (DayTimeDuration, YearMonthDuration)
 _TEMPORALS = (*_DATES, datetime.time)
 
 
@@ -463,9 +464,9 @@ def feel_add(a: Any, b: Any) -> Any:
         return _num(FEEL_CONTEXT.add(a, b))
     if ta is str and tb is str:
         return a + b
-    if ta is tb and ta in (DayTimeDuration, YearMonthDuration):
+    if ta is tb and ta in _DURATIONS:
         return a.add(b)
-    if tb in _TEMPORALS and ta in (DayTimeDuration, YearMonthDuration):
+    if tb in _TEMPORALS and ta in _DURATIONS:
         a, b, ta, tb = b, a, tb, ta
     if tb is YearMonthDuration and ta in _DATES:
         return far.add_months(a, b.months)
@@ -487,9 +488,9 @@ def feel_subtract(a: Any, b: Any) -> Any:
     ta, tb = type(a), type(b)
     if ta is Decimal and tb is Decimal:
         return _num(FEEL_CONTEXT.subtract(a, b))
-    if ta is tb and ta in (DayTimeDuration, YearMonthDuration):
+    if ta is tb and ta in _DURATIONS:
         return a.subtract(b)
-    if tb in (DayTimeDuration, YearMonthDuration) and ta in _TEMPORALS:
+    if tb in _DURATIONS and ta in _TEMPORALS:
         return feel_add(a, b.negate())
     if ta in _DATES and tb in _DATES:
         if far.is_date(a) and far.is_date(b):
@@ -515,9 +516,9 @@ def feel_multiply(a: Any, b: Any) -> Any:
     ta, tb = type(a), type(b)
     if ta is Decimal and tb is Decimal:
         return _num(FEEL_CONTEXT.multiply(a, b))
-    if ta is Decimal and tb in (DayTimeDuration, YearMonthDuration):
+    if ta is Decimal and tb in _DURATIONS:
         return b.multiply(a)
-    if tb is Decimal and ta in (DayTimeDuration, YearMonthDuration):
+    if tb is Decimal and ta in _DURATIONS:
         return a.multiply(b)
     raise _mismatch("multiply", a, b)
 
@@ -531,7 +532,7 @@ def feel_divide(a: Any, b: Any) -> Any:
         if not b:
             raise FeelRuntimeError("division by zero")
         return _num(FEEL_CONTEXT.divide(a, b))
-    if tb is Decimal and ta in (DayTimeDuration, YearMonthDuration):
+    if tb is Decimal and ta in _DURATIONS:
         return a.divide(b)
     if ta is tb is DayTimeDuration:
         if not b.seconds:
@@ -564,7 +565,7 @@ def feel_negate(a: Any) -> Any:
         return None
     if type(a) is Decimal:
         return _num(FEEL_CONTEXT.minus(a))  # in decimal128: Python's default context keeps 28 digits
-    if type(a) in (DayTimeDuration, YearMonthDuration):
+    if type(a) in _DURATIONS:
         return a.negate()
     raise FeelRuntimeError(f"cannot negate a {type_name(a)}")
 
@@ -594,7 +595,7 @@ def feel_string(value: Any) -> str:
         return time_text(value) + zone_text(value.tzinfo, None)
     if t is datetime.datetime or t is FarDateTime:
         return date_text(value) + "T" + time_text(value) + zone_text(value.tzinfo, far.pair(value)[0])
-    if t in (DayTimeDuration, YearMonthDuration):
+    if t in _DURATIONS:
         return value.iso()
     if isinstance(value, list):
         return "[" + ", ".join(_nested(v) for v in value) + "]"
@@ -796,7 +797,7 @@ def _instance(value: Any, node: tuple, resolve: Callable[[str], Callable[[Any], 
         if name == "Any":
             return True
         if name == "duration":
-            return type(value) in (DayTimeDuration, YearMonthDuration)
+            return type(value) in _DURATIONS
         if name in ("number", "string", "boolean", "date", "time", "date and time", "days and time duration",
                     "years and months duration", "list", "context", "range", "function"):
             return type_name(value) == name
