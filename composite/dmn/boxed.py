@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from typing import Any, Callable, Iterable, Sequence
 
 from composite.dmn.types import DmnType, TypeTable, conform
-from composite.dmn.xmlfile import XmlDocument, local_name
+from composite.dmn.xmlfile import XmlDocument, child, children, local_name
 from composite.errors import Problem
 
 Evaluator = Callable[[dict[str, Any], list[str]], Any]
@@ -141,17 +141,12 @@ class Compiler:
 
         return typed
 
-    def _child_expression(self, element: ET.Element | None) -> ET.Element | None:
-        if element is None:
-            return None
-        return next((child for child in element if local_name(child) in EXPRESSIONS), None)
-
     def _sub(self, element: ET.Element | None, decision: str, local: list[str]) -> Evaluator:
-        child = self._child_expression(element)
-        return self.boxed(child, decision=decision, local=local) if child is not None else _null
+        expression = child(element, *EXPRESSIONS)
+        return self.boxed(expression, decision=decision, local=local) if expression is not None else _null
 
     def _literalExpression(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
-        text_element = next((child for child in element if local_name(child) == "text"), None)
+        text_element = child(element, "text")
         text = text_element.text if text_element is not None else None
         return self.expression(text, line=self.doc.line(text_element) or self.doc.line(element), local=local,
                                what=f"the expression of '{decision}'", language=element.get("expressionLanguage"))
@@ -159,10 +154,8 @@ class Compiler:
     def _context(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
         entries: list[tuple[str | None, Evaluator, DmnType | None]] = []
         names = list(local)
-        for entry in element:
-            if local_name(entry) != "contextEntry":
-                continue
-            variable = next((child for child in entry if local_name(child) == "variable"), None)
+        for entry in children(element, "contextEntry"):
+            variable = child(entry, "variable")
             name = variable.get("name") if variable is not None else None
             if name:
                 names.append(name)  # a context entry sees the entries before it (and itself, for recursion)
@@ -182,14 +175,13 @@ class Compiler:
         return evaluate
 
     def _list(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
-        items = [self.boxed(child, decision=decision, local=local) for child in element
-                 if local_name(child) in EXPRESSIONS]
+        items = [self.boxed(item, decision=decision, local=local) for item in children(element, *EXPRESSIONS)]
         return lambda scope, notes: [item(scope, notes) for item in items]
 
     def _relation(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
-        columns = [column.get("name") or "" for column in element if local_name(column) == "column"]
-        rows = [[self.boxed(cell, decision=decision, local=local) for cell in row if local_name(cell) in EXPRESSIONS]
-                for row in element if local_name(row) == "row"]
+        columns = [column.get("name") or "" for column in children(element, "column")]
+        rows = [[self.boxed(cell, decision=decision, local=local) for cell in children(row, *EXPRESSIONS)]
+                for row in children(element, "row")]
 
         def evaluate(scope: dict[str, Any], notes: list[str]) -> Any:
             return [{name: cell(scope, notes) for name, cell in zip(columns, row)} for row in rows]
@@ -199,10 +191,8 @@ class Compiler:
     def _invocation(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
         callee = self._sub(element, decision, local)
         bindings: list[tuple[str, Evaluator]] = []
-        for binding in element:
-            if local_name(binding) != "binding":
-                continue
-            parameter = next((child for child in binding if local_name(child) == "parameter"), None)
+        for binding in children(element, "binding"):
+            parameter = child(binding, "parameter")
             name = parameter.get("name") if parameter is not None else None
             if name:
                 bindings.append((name, self._sub(binding, decision, local)))
@@ -225,7 +215,7 @@ class Compiler:
 
     def _functionDefinition(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
         parameters = [(p.get("name") or "", self.types.resolve(p.get("typeRef")))
-                      for p in element if local_name(p) == "formalParameter"]
+                      for p in children(element, "formalParameter")]
         kind = (element.get("kind") or "FEEL").upper()
         if kind == "JAVA":
             return self._java(element, decision, local, [name for name, _ in parameters])
@@ -273,7 +263,7 @@ class Compiler:
         return evaluate
 
     def _conditional(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
-        parts = {local_name(child): self._sub(child, decision, local) for child in element}
+        parts = {local_name(part): self._sub(part, decision, local) for part in element}
         condition, then, otherwise = parts.get("if", _null), parts.get("then", _null), parts.get("else", _null)
         def evaluate(scope: dict[str, Any], notes: list[str]) -> Any:
             test = condition(scope, notes)
@@ -285,7 +275,7 @@ class Compiler:
         return evaluate
 
     def _filter(self, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
-        parts = {local_name(child): child for child in element}
+        parts = {local_name(part): part for part in element}
         source = self._sub(parts.get("in"), decision, local)
         match = self._sub(parts.get("match"), decision, local + ["item"] + sorted(_component_names(self.types)))
 
@@ -314,7 +304,7 @@ class Compiler:
 
     def _iterate(self, element: ET.Element, decision: str, local: list[str], last: str) -> tuple[Any, ...]:
         variable = element.get("iteratorVariable") or "item"
-        parts = {local_name(child): child for child in element}
+        parts = {local_name(part): part for part in element}
         source = self._sub(parts.get("in"), decision, local)
         body = self._sub(parts.get(last), decision, local + [variable, "partial"])
         return variable, source, body

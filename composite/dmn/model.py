@@ -8,14 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from composite.dmn.boxed import Compiler, Evaluator, make_function
+from composite.dmn.boxed import EXPRESSIONS, Compiler, Evaluator, make_function
 from composite.dmn.types import DmnType, TypeTable, conform
-from composite.dmn.xmlfile import XmlDocument, local_name, parse_xml
+from composite.dmn.xmlfile import XmlDocument, child, children, local_name, parse_xml
 from composite.errors import Problem, ProjectError
-
-EXPRESSION_TAGS = ("literalExpression", "context", "list", "relation", "invocation", "functionDefinition",
-                   "decisionTable", "conditional", "filter", "for", "every", "some")
-
 
 @dataclass
 class ItemDefinition:
@@ -287,12 +283,6 @@ class _Reader:
         self.loading = loading  # namespace -> model, so a model imported twice (or in a cycle) is read once
         self.read_file = read
 
-    def children(self, element: ET.Element, tag: str) -> list[ET.Element]:
-        return [child for child in element if local_name(child) == tag]
-
-    def child(self, element: ET.Element, tag: str) -> ET.Element | None:
-        return next((child for child in element if local_name(child) == tag), None)
-
     def read(self) -> DmnModel:
         root = self.doc.root
         model = DmnModel(root.get("name") or Path(self.file).stem, root.get("namespace") or "", self.file)
@@ -300,7 +290,7 @@ class _Reader:
         types = TypeTable()
         compiler = Compiler(self.file, self.doc, types, model.problems)
         self._imports(model, types)
-        for element in self.children(root, "itemDefinition"):
+        for element in children(root, "itemDefinition"):
             item = self._item(element, compiler)
             types.definitions[item.name] = item
         names: set[str] = set()
@@ -316,21 +306,21 @@ class _Reader:
             names.update(imported.decisions)
             names.update(imported.invocables)
         compiler.names = names | _component_names(types)
-        for element in self.children(root, "inputData"):
-            variable = self.child(element, "variable")
+        for element in children(root, "inputData"):
+            variable = child(element, "variable")
             type_ref = (variable.get("typeRef") if variable is not None else None) or element.get("typeRef")
             model.inputs[element.get("name") or ""] = InputData(element.get("name") or "", types.resolve(type_ref),
                                                                self.doc.line(element))
-        for element in self.children(root, "businessKnowledgeModel"):
+        for element in children(root, "businessKnowledgeModel"):
             model.invocables[element.get("name") or ""] = self._bkm(element, compiler)
-        for element in self.children(root, "decision"):
+        for element in children(root, "decision"):
             name = element.get("name") or ""
-            variable = self.child(element, "variable")
+            variable = child(element, "variable")
             type_ref = variable.get("typeRef") if variable is not None else None
-            expression_element = self._expression_child(element)
-            requires = [_href(required.get("href")) for requirement in self.children(element, "informationRequirement")
-                        for required in requirement if local_name(required) == "requiredDecision"]
-            knowledge = [_href(required.get("href")) for requirement in self.children(element, "knowledgeRequirement")
+            expression_element = child(element, *EXPRESSIONS)
+            requires = [_href(required.get("href")) for requirement in children(element, "informationRequirement")
+                        for required in children(requirement, "requiredDecision")]
+            knowledge = [_href(required.get("href")) for requirement in children(element, "knowledgeRequirement")
                          for required in requirement]
             compiler.reads = set()
             expression = compiler.boxed(expression_element, decision=name) if expression_element is not None else None
@@ -341,7 +331,7 @@ class _Reader:
             model.decisions[name] = Decision(name, element.get("id"), types.resolve(type_ref), requires, knowledge,
                                              expression, self.doc.line(element),
                                              compiler.table_outputs.get(name, []), reads)
-        for element in self.children(root, "decisionService"):
+        for element in children(root, "decisionService"):
             model.invocables[element.get("name") or ""] = self._service(element, model, types)
         self._undeclared_requirements(model)
         read = set().union(*(decision.reads for decision in model.decisions.values()))
@@ -375,7 +365,7 @@ class _Reader:
                     "</informationRequirement>", file=self.file, line=decision.line, severity="warning"))
 
     def _imports(self, model: DmnModel, types: TypeTable) -> None:
-        for element in self.children(self.doc.root, "import"):
+        for element in children(self.doc.root, "import"):
             namespace = element.get("namespace") or ""
             name = element.get("name") or ""
             import_type = element.get("importType") or ""
@@ -414,11 +404,11 @@ class _Reader:
 
     def _item(self, element: ET.Element, compiler: Compiler) -> ItemDefinition:
         type_ref = self.doc.text(element, "typeRef")
-        allowed_element = self.child(element, "allowedValues")
+        allowed_element = child(element, "allowedValues")
         if allowed_element is None:  # an Element with no children is falsy: test for None, never `or`
-            allowed_element = self.child(element, "typeConstraint")
-        function_item = self.child(element, "functionItem")
-        components = self.children(element, "itemComponent")
+            allowed_element = child(element, "typeConstraint")
+        function_item = child(element, "functionItem")
+        components = children(element, "itemComponent")
         return ItemDefinition(
             element.get("name") or "", type_ref.strip() if type_ref else None,
             self.doc.text(allowed_element) if allowed_element is not None else None,
@@ -427,17 +417,14 @@ class _Reader:
             function_item is not None, self.doc.line(element), compiler,
             function_item.get("outputTypeRef") if function_item is not None else None)
 
-    def _expression_child(self, element: ET.Element) -> ET.Element | None:
-        return next((child for child in element if local_name(child) in EXPRESSION_TAGS), None)
-
     def _bkm(self, element: ET.Element, compiler: Compiler) -> Invocable:
         name = element.get("name") or ""
-        logic = self.child(element, "encapsulatedLogic")
-        variable = self.child(element, "variable")
+        logic = child(element, "encapsulatedLogic")
+        variable = child(element, "variable")
         types: TypeTable = compiler.types
         parameters = [(parameter.get("name") or "", types.resolve(parameter.get("typeRef")))
-                      for parameter in (self.children(logic, "formalParameter") if logic is not None else [])]
-        body_element = self._expression_child(logic) if logic is not None else None
+                      for parameter in (children(logic, "formalParameter") if logic is not None else [])]
+        body_element = child(logic, *EXPRESSIONS)
         kind = (logic.get("kind") if logic is not None else None) or "FEEL"
         body: Evaluator | None = None
         if body_element is not None and kind.upper() == "FEEL":
@@ -456,14 +443,14 @@ class _Reader:
         def run(scope: dict[str, Any], _context: Mapping[str, Any]) -> Any:
             return evaluate(scope, _context["run"].notes) if evaluate else None
 
-        knowledge = [_href(required.get("href")) for requirement in self.children(element, "knowledgeRequirement")
+        knowledge = [_href(required.get("href")) for requirement in children(element, "knowledgeRequirement")
                      for required in requirement]
         return Invocable(name, element.get("id"), "bkm", parameters, result_type, run, knowledge,
                          self.doc.line(element))
 
     def _service(self, element: ET.Element, model: DmnModel, types: TypeTable) -> Invocable:
         name = element.get("name") or ""
-        refs = {tag: [_href(ref.get("href")) for ref in self.children(element, tag)]
+        refs = {tag: [_href(ref.get("href")) for ref in children(element, tag)]
                 for tag in ("outputDecision", "encapsulatedDecision", "inputDecision", "inputData")}
 
         def resolve(ref: tuple[str | None, str]) -> tuple[DmnModel, str] | None:
@@ -479,7 +466,7 @@ class _Reader:
         for owner, decision_name in input_decisions:
             parameters.append((decision_name, owner.decisions[decision_name].type
                                if decision_name in owner.decisions else None))
-        variable = self.child(element, "variable")
+        variable = child(element, "variable")
         declared = types.resolve(variable.get("typeRef")) if variable is not None else None
 
         def run(scope: dict[str, Any], context: Mapping[str, Any]) -> Any:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable
 
 from composite.dmn.types import DmnType, conform
-from composite.dmn.xmlfile import local_name
+from composite.dmn.xmlfile import child, local_name
 
 if TYPE_CHECKING:
     from composite.dmn.boxed import Compiler, Evaluator
@@ -46,15 +46,14 @@ def compile_table(compiler: Compiler, element: ET.Element, decision: str, local:
     inputs: list[_Input] = []
     outputs: list[_Output] = []
     rules: list[tuple[list[Callable[..., bool | None] | None], list[Evaluator], int | None]] = []
-    for child in element:
-        tag = local_name(child)
-        line = doc.line(child)
+    for part in element:
+        tag = local_name(part)
+        line = doc.line(part)
         if tag == "input":
-            expression_element = next((c for c in child if local_name(c) == "inputExpression"), None)
-            text_element = next((c for c in expression_element if local_name(c) == "text"), None) \
-                if expression_element is not None else None
+            expression_element = child(part, "inputExpression")
+            text_element = child(expression_element, "text")
             text = text_element.text if text_element is not None else None
-            values_element = next((c for c in child if local_name(c) == "inputValues"), None)
+            values_element = child(part, "inputValues")
             values_text = doc.text(values_element) if values_element is not None else None
             declared = compiler.types.resolve(expression_element.get("typeRef")) \
                 if expression_element is not None else None
@@ -67,24 +66,24 @@ def compile_table(compiler: Compiler, element: ET.Element, decision: str, local:
                                     if expression_element is not None else None),
                 compiler.unary_tests(values_text, line=line, local=local, what=f"input values of '{decision}'"),
                 declared,
-                child.get("label") or (text or "").strip()))
+                part.get("label") or (text or "").strip()))
         elif tag == "output":
-            values_element = next((c for c in child if local_name(c) == "outputValues"), None)
+            values_element = child(part, "outputValues")
             values_text = doc.text(values_element) if values_element is not None else None
-            default_element = next((c for c in child if local_name(c) == "defaultOutputEntry"), None)
+            default_element = child(part, "defaultOutputEntry")
             default_text = doc.text(default_element) if default_element is not None else None
             outputs.append(_Output(
-                child.get("name"),
+                part.get("name"),
                 compiler.expression(f"[{values_text}]", line=line, local=local, what=f"output values of '{decision}'")
                 if values_text and values_text.strip() else None,
                 compiler.unary_tests(values_text, line=line, local=local, what=f"output values of '{decision}'"),
                 compiler.expression(default_text, line=line, local=local, what=f"default output of '{decision}'")
                 if default_text and default_text.strip() else None,
-                compiler.types.resolve(child.get("typeRef"))))
+                compiler.types.resolve(part.get("typeRef"))))
         elif tag == "rule":
             entries = []
             results = []
-            for entry in child:
+            for entry in part:
                 entry_tag = local_name(entry)
                 text = doc.text(entry)
                 if entry_tag == "inputEntry":

@@ -34,6 +34,18 @@ def local_name(element: ET.Element) -> str:
     return element.tag.rpartition("}")[2]
 
 
+def children(element: ET.Element, *tags: str) -> list[ET.Element]:
+    """The children of `element` with one of the local names `tags`, whatever their namespace."""
+    return [child for child in element if local_name(child) in tags]
+
+
+def child(element: ET.Element | None, *tags: str) -> ET.Element | None:
+    """The first child of `element` with one of the local names `tags` (None: none, or no element)."""
+    if element is None:
+        return None
+    return next((found for found in element if local_name(found) in tags), None)
+
+
 def parse_xml(data: bytes | str, *, file: str) -> XmlDocument:
     builder = ET.TreeBuilder()
     parser = xml.parsers.expat.ParserCreate(namespace_separator="}")
@@ -70,4 +82,4 @@ def parse_xml(data: bytes | str, *, file: str) -> XmlDocument:
     return XmlDocument(root, lines, namespace)
 
 
-__all__ = ["XmlDocument", "local_name", "parse_xml"]
+__all__ = ["XmlDocument", "child", "children", "local_name", "parse_xml"]
