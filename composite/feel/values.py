@@ -633,9 +633,7 @@ def to_feel(value: Any) -> Any:
     if value is None or type(value) in (bool, str, Decimal, datetime.date, datetime.datetime, datetime.time,
                                         DayTimeDuration, YearMonthDuration, FarDate, FarDateTime):
         return value
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, int):
+    if isinstance(value, int):  # bool has no subclasses: every bool has returned above
         return Decimal(value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
