@@ -439,8 +439,22 @@ def explain_stored(store: "DecisionStore", decision_id: str, *, format: str = "t
     `current_artifacts` (path -> content hash of the project files now, or a function of the
     snapshot's own such mapping that gives it): when given and the decision's project files
     differ, the explanation names the changed, added and removed files."""
+    decision, snapshot = stored_decision(store, decision_id)
+    return explain_decision(decision, snapshot, format=format, why_not=why_not, current_artifacts=current_artifacts,
+                            full=full)
+
+
+def stored_decision(store: "DecisionStore", decision_id: str) -> tuple[Decision, dict[str, Any]]:
+    """The stored decision `decision_id` and the project snapshot it was made with ({} when it has none)."""
     decision = store.get(decision_id)
-    snapshot = store.project(decision.project_hash) if decision.project_hash else {}
+    return decision, store.project(decision.project_hash) if decision.project_hash else {}
+
+
+def explain_decision(decision: Decision, snapshot: Mapping[str, Any], *, format: str = "text",
+                     why_not: str | None = None,
+                     current_artifacts: "Mapping[str, str] | Callable[[Mapping[str, str]], Mapping[str, str]] | None"
+                     = None, full: bool = False) -> str:
+    """`explain_stored` for a decision and snapshot already read (see there)."""
     changes = None
     if current_artifacts is not None:
         from composite.audit import file_changes

@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from composite.explain import deciding_steps, evidence_lines, one_line, stored_knowledge, value_text
+from composite.explain import deciding_steps, evidence_lines, one_line, stored_decision, stored_knowledge, value_text
 from composite.report_html import Section, bar_chart, diverging_bar_chart, page, table
 
 if TYPE_CHECKING:
@@ -32,9 +32,7 @@ svg.decision-graph { max-width: 100%; height: auto; }
 
 def explain_html(store: "DecisionStore", decision_id: str) -> str:
     """The page for the stored decision `decision_id` (a full id), from `store` alone."""
-    decision = store.get(decision_id)
-    snapshot = store.project(decision.project_hash) if decision.project_hash else {}
-    return render_html(decision, snapshot)
+    return render_html(*stored_decision(store, decision_id))
 
 
 def render_html(decision: "Decision", snapshot: Mapping[str, Any]) -> str:

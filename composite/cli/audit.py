@@ -40,22 +40,22 @@ READ_STORE_HELP = ("store URL: sqlite:///file.db or postgresql://... (default: $
 def explain(decision_id: str, project: str | None, store: str | None, full: bool, as_json: bool,
             why_not: str | None, html: str | None) -> int:
     from composite.audit import files_on_disk, reading_store
-    from composite.explain import explain_stored
+    from composite.explain import explain_decision, stored_decision
 
     opened, folder = reading_store(project, store)
     try:
-        decision_id = opened.resolve(decision_id)
-        # which of the decision's project files differ from those in the project folder now, when there is one
-        compare = None if folder is None else (lambda stored: files_on_disk(folder, stored))
-        text = explain_stored(opened, decision_id, format="json" if as_json else "text", why_not=why_not,
-                              full=full, current_artifacts=compare)
-        page = None
-        if html is not None:
-            from composite.explain_html import explain_html
-
-            page = explain_html(opened, decision_id)
+        decision, snapshot = stored_decision(opened, opened.resolve(decision_id))
     finally:
         opened.close()
+    # which of the decision's project files differ from those in the project folder now, when there is one
+    compare = None if folder is None else (lambda stored: files_on_disk(folder, stored))
+    text = explain_decision(decision, snapshot, format="json" if as_json else "text", why_not=why_not,
+                            full=full, current_artifacts=compare)
+    page = None
+    if html is not None:
+        from composite.explain_html import render_html
+
+        page = render_html(decision, snapshot)
     if html is not None and page is not None:
         Path(html).write_text(page, encoding="utf-8")
         print(f"wrote {html}", file=sys.stderr)
