@@ -207,39 +207,33 @@ def _refused(op: str, a: Any, b: Any) -> TemporalError:
 # -- functions -------------------------------------------------------------------------------------
 
 
+def _converted(k: str, x: Any, other: str, convert: Any, needs: str) -> Any:
+    """ISO text of kind `k` parsed, a value of `k` as it is, or a value of kind `other` converted."""
+    if type(x) is str:
+        return _parsed(k, x)
+    found = kind(x)
+    if found == k:
+        return x
+    if found == other:
+        return convert(x)
+    raise TemporalError(f"{k}() needs {needs}, got {_describe(x)}")
+
+
 def fn_date(x: Any) -> Any:
     """date("2026-03-01"), or the date of a date and time."""
-    if type(x) is str:
-        return _parsed(temporal.DATE, x)
-    k = kind(x)
-    if k == temporal.DATE:
-        return x
-    if k == temporal.DATETIME:
-        return x.date()
-    raise TemporalError(f"date() needs text like \"2026-03-01\" or a date and time, got {_describe(x)}")
+    return _converted(temporal.DATE, x, temporal.DATETIME, _dt.datetime.date,
+                      "text like \"2026-03-01\" or a date and time")
 
 
 def fn_datetime(x: Any) -> Any:
     """datetime("2026-03-01T14:30:00"), or a date at midnight."""
-    if type(x) is str:
-        return _parsed(temporal.DATETIME, x)
-    k = kind(x)
-    if k == temporal.DATETIME:
-        return x
-    if k == temporal.DATE:
-        return _dt.datetime.combine(x, _MIDNIGHT)
-    raise TemporalError(f"datetime() needs text like \"2026-03-01T14:30:00\" or a date, got {_describe(x)}")
+    return _converted(temporal.DATETIME, x, temporal.DATE, lambda d: _dt.datetime.combine(d, _MIDNIGHT),
+                      "text like \"2026-03-01T14:30:00\" or a date")
 
 
 def fn_time(x: Any) -> Any:
-    if type(x) is str:
-        return _parsed(temporal.TIME, x)
-    k = kind(x)
-    if k == temporal.TIME:
-        return x
-    if k == temporal.DATETIME:
-        return x.timetz()
-    raise TemporalError(f"time() needs text like \"14:30:00\" or a date and time, got {_describe(x)}")
+    return _converted(temporal.TIME, x, temporal.DATETIME, _dt.datetime.timetz,
+                      "text like \"14:30:00\" or a date and time")
 
 
 def fn_duration(x: Any) -> Any:
