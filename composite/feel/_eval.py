@@ -176,7 +176,7 @@ class Compiler:
             b = right(env)
             result = compare(op, a, b)
             if result is None and a is not None and b is not None:
-                env.note(f"{quoted}: cannot compare {kind(a)} with {kind(b)} -> null")
+                env.note(f"{quoted}: cannot compare {type_name(a)} with {type_name(b)} -> null")
             return result
 
         return comparison
@@ -384,7 +384,7 @@ class Compiler:
             function = callee(env)
             if not isinstance(function, FeelFunction):
                 if function is not None:
-                    env.note(f"{quoted}: a {kind(function)} is not a function -> null")
+                    env.note(f"{quoted}: a {type_name(function)} is not a function -> null")
                 return None
             positional = [arg(env) for arg in args]
             keywords = {key: value(env) for key, value in named} if named is not None else None
@@ -453,10 +453,6 @@ class Compiler:
 
 
 # --- semantics shared by the row and the column evaluators -----------------------------------
-
-def kind(value: Any) -> str:
-    return type_name(value)
-
 
 def and3(a: Any, b: Any) -> Any:
     if a is False or b is False:
@@ -645,7 +641,7 @@ class DefinedFunction(FeelFunction):
             scope.update(zip(self.params, args))
         for name, check in zip(self.params, self._checks):
             if check is not None and scope[name] is not None and check(scope[name]) is not True:
-                caller.note(f"{self._quoted}: parameter '{name}' got a {kind(scope[name])} -> null")
+                caller.note(f"{self._quoted}: parameter '{name}' got a {type_name(scope[name])} -> null")
                 return None
         return self._body(Env(scope, self._env, caller.notes))
 
