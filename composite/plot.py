@@ -312,6 +312,13 @@ def variable_svg(variable: Variable, *, numerics: str = "skfuzzy", unit: str | N
     def py(y: float) -> float:
         return top + plot_h * (1.0 - y)
 
+    def marker(kind: str, at: float, stroke: str, label: str, fill: str = "") -> float:
+        """A labelled vertical line at `at` (held inside the range); its x."""
+        x = px(min(max(at, lo), hi))
+        out.append(f'<line class="{kind}" x1="{x:.2f}" y1="{top}" x2="{x:.2f}" y2="{top + plot_h}" {stroke}/>'
+                   f'<text x="{x + 4:.2f}" y="{top + 11}" font-size="11"{fill}>{escape(label)}</text>')
+        return x
+
     name = title or _label(variable.name, unit)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart membership-chart" width="{width}" '
            f'height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(name)}" '
@@ -351,19 +358,14 @@ def variable_svg(variable: Variable, *, numerics: str = "skfuzzy", unit: str | N
                        f'x2="{px(at):.2f}" y2="{py(1):.2f}" stroke="{colour}" stroke-width="3">'
                        f"<title>{escape(term)} = {escape(_num(at))}</title></line>")
     if value is not None and math.isfinite(value):
-        x = px(min(max(value, lo), hi))
-        out.append(f'<line class="value" x1="{x:.2f}" y1="{top}" x2="{x:.2f}" y2="{top + plot_h}" stroke="#222" '
-                   f'stroke-dasharray="5 3"/><text x="{x + 4:.2f}" y="{top + 11}" font-size="11">'
-                   f"{escape(_num(value))}</text>")
+        x = marker("value", value, 'stroke="#222" stroke-dasharray="5 3"', _num(value))
         for k, term in enumerate(curves):
             if term in shown and shown[term] > 0:
                 out.append(f'<circle cx="{x:.2f}" cy="{py(shown[term]):.2f}" r="4" '
                            f'fill="{COLOURS[k % len(COLOURS)]}" stroke="#222"/>')
     if defuzzified is not None and math.isfinite(defuzzified):
-        x = px(min(max(defuzzified, lo), hi))
-        out.append(f'<line class="defuzzified" x1="{x:.2f}" y1="{top}" x2="{x:.2f}" y2="{top + plot_h}" '
-                   f'stroke="#b00020" stroke-width="2.5"/><text x="{x + 4:.2f}" y="{top + 11}" font-size="11" '
-                   f'fill="#b00020">= {escape(_num(defuzzified))}</text>')
+        marker("defuzzified", defuzzified, 'stroke="#b00020" stroke-width="2.5"', f"= {_num(defuzzified)}",
+               ' fill="#b00020"')
     lx = left + plot_w + 16
     legend = [(term, COLOURS[k % len(COLOURS)]) for k, term in enumerate(curves)]
     legend += [(term, COLOURS[k % len(COLOURS)]) for k, (term, _) in enumerate(constants)]
