@@ -82,8 +82,14 @@ def main() -> None:
             ("decide, one request, SQLite", f"{per['alone'] * 1e6:,.0f} µs", f"{per['challenger'] * 1e6:,.0f} µs",
              f"x{per['challenger'] / per['alone']:.2f} the time"),
         ]
+        # The spread: each round's own ratio (the two sides of a round ran back to back).
+        spread = [
+            (measure, ", ".join(f"x{c / a:.2f}" for a, c in zip(times["alone"], times["challenger"])))
+            for measure, times in (("decide_batch", batch), ("decide", single))
+        ]
         print(f"best of {rounds} interleaved round(s); the challenger's decisions stored beside the champion's")
         print(table(results, ("measure", "champion alone", "with one challenger", "ratio")))
+        print(table(spread, ("ratio per round", "challenger / alone, round by round")))
         alone.close()
         shadowed.close()
     finally:
