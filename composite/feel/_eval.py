@@ -489,7 +489,7 @@ def matches(value: Any, expected: Any) -> Any:
     if isinstance(expected, list):
         if isinstance(value, list) and feel_equal(value, expected) is True:
             return True
-        found: Any = False
+        # an item that cannot be compared with the value (null) is no match: the answer stays false
         for item in expected:
             if isinstance(item, Range):
                 equal = in_range(value, item)
@@ -497,9 +497,7 @@ def matches(value: Any, expected: Any) -> Any:
                 equal = feel_equal(value, item)
             if equal is True:
                 return True
-            if equal is None and item is not None and value is not None:
-                found = found if found is None else False
-        return found
+        return False
     if isinstance(expected, Range):
         return in_range(value, expected)
     return feel_equal(value, expected)
