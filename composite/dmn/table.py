@@ -10,13 +10,10 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from composite.dmn.types import DmnType, conform
 from composite.dmn.xmlfile import child, local_name
+from composite.tables.table import HitPolicy, parse_hit_policy
 
 if TYPE_CHECKING:
     from composite.dmn.boxed import Compiler, Evaluator
-
-_POLICIES = {"U": "UNIQUE", "A": "ANY", "P": "PRIORITY", "F": "FIRST", "R": "RULE ORDER", "O": "OUTPUT ORDER",
-             "C": "COLLECT"}
-
 
 @dataclass
 class _Input:
@@ -37,12 +34,13 @@ class _Output:
 
 def compile_table(compiler: Compiler, element: ET.Element, decision: str, local: list[str]) -> Evaluator:
     doc = compiler.doc
-    policy = (element.get("hitPolicy") or "UNIQUE").upper()
-    policy = _POLICIES.get(policy, policy)
-    aggregation = (element.get("aggregation") or "").upper() or None
-    if policy not in _POLICIES.values():
-        compiler.problem("table_hit_policy", f"decision '{decision}' has hit policy '{policy}'; use one of "
-                         + ", ".join(_POLICIES.values()), doc.line(element))
+    try:
+        hit_policy, aggregate = parse_hit_policy(element.get("hitPolicy") or "UNIQUE", element.get("aggregation"))
+    except ValueError as error:
+        compiler.problem("table_hit_policy", f"decision '{decision}': {error}", doc.line(element))
+        hit_policy, aggregate = HitPolicy.COLLECT, None
+    policy = hit_policy.value
+    aggregation = aggregate.value if aggregate is not None else None
     inputs: list[_Input] = []
     outputs: list[_Output] = []
     rules: list[tuple[list[Callable[..., bool | None] | None], list[Evaluator], int | None]] = []
@@ -189,13 +187,10 @@ def _aggregate(aggregation: str, values: list[Any], notes: list[str], decision: 
             return total
         if aggregation == "MIN":
             return min(numbers)
-        if aggregation == "MAX":
-            return max(numbers)
+        return max(numbers)  # MAX: parse_hit_policy admits no other aggregation
     except TypeError:
         notes.append(f"decision '{decision}': {aggregation} of values that are not numbers; it decides null")
         return None
-    notes.append(f"decision '{decision}': unknown aggregation '{aggregation}'")
-    return None
 
 
 __all__ = ["compile_table"]
