@@ -154,6 +154,18 @@ def coerce(kind: str, value: Any) -> Any:
     raise ValueError(f"expected {EXAMPLES[kind]}")
 
 
+def from_datetime64(value: Any) -> Any:
+    """A numpy datetime64 as Python's date (day precision) or date-time (to the microsecond); None for NaT."""
+    import numpy as np
+
+    if np.isnat(value):
+        return None
+    unit = np.datetime_data(value.dtype)[0]
+    if unit in ("Y", "M", "W", "D"):
+        return value.astype("datetime64[D]").item()
+    return value.astype("datetime64[us]").item()
+
+
 def order(a: Any, b: Any) -> int:
     """-1, 0 or 1 as `a` is before, at or after `b` (two values of one kind); TypeError when a
     date-time with an offset meets one without, which have no order."""

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from composite import temporal
 from composite.expr import _temporal
 from composite.expr._ast import (
     Binary,
@@ -154,7 +155,7 @@ def describe(value: Any) -> str:
         return f"number {value!r}"
     kind = _temporal.kind(value)
     if kind is not None:
-        return f"{_temporal.NAMES[kind]} {_temporal.iso(value)}"
+        return f"{_temporal.NAMES[kind]} {temporal.iso(value)}"
     return f"{type(value).__name__} {value!r}"
 
 

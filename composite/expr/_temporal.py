@@ -154,10 +154,6 @@ NAMES = {temporal.DATE: "date", temporal.DATETIME: "date and time", temporal.TIM
          temporal.DURATION: "duration", temporal.YEARS_MONTHS: "years-and-months duration"}
 
 
-def iso(value: Any) -> str:
-    return temporal.iso(value)
-
-
 def plain(value: Any) -> Any:
     """A pandas Timestamp or numpy datetime64 as Python's date-time, or None for anything else."""
     if isinstance(value, _dt.datetime):
@@ -165,10 +161,8 @@ def plain(value: Any) -> Any:
             return None
         return _dt.datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
                             value.microsecond, value.tzinfo, fold=value.fold)
-    if isinstance(value, np.datetime64) and not np.isnat(value):
-        unit = np.datetime_data(value.dtype)[0]
-        return value.astype("datetime64[D]").item() if unit in ("Y", "M", "W", "D") else \
-            value.astype("datetime64[us]").item()
+    if isinstance(value, np.datetime64):
+        return temporal.from_datetime64(value)
     return None
 
 
@@ -321,7 +315,7 @@ def check_literal(function: str, text: str) -> str | None:
     return None
 
 
-__all__ = ["BINARY", "FUNCTIONS", "NAMES", "TemporalError", "add", "check_literal", "compare", "iso", "kind", "mul",
+__all__ = ["BINARY", "FUNCTIONS", "NAMES", "TemporalError", "add", "check_literal", "compare", "kind", "mul",
            "orderable", "plain", "sub"]
 
 

@@ -209,7 +209,7 @@ class Concept(BaseModel):
     def _check_temporal(self, value: Any) -> tuple[Any, tuple[str, str] | None]:
         """ISO text (or the value itself, from Python or a YAML scenario) of a date, time or duration."""
         if isinstance(value, np.datetime64):
-            value = _from_datetime64(value)
+            value = temporal.from_datetime64(value)
             if value is None:  # NaT: numpy's missing date
                 return self.check_value(None)
         try:
@@ -233,16 +233,6 @@ class Concept(BaseModel):
 
     def _unit(self) -> str:
         return f" {self.unit}" if self.unit else ""
-
-
-def _from_datetime64(value: np.datetime64) -> Any:
-    """A numpy datetime64 as Python's date (day precision) or date-time (to the microsecond)."""
-    if np.isnat(value):
-        return None
-    unit = np.datetime_data(value.dtype)[0]
-    if unit in ("Y", "M", "W", "D"):
-        return value.astype("datetime64[D]").item()
-    return value.astype("datetime64[us]").item()
 
 
 _NOT_UNICODE = "is not valid Unicode text (it holds a lone surrogate, which no JSON or UTF-8 store can hold)"
