@@ -188,6 +188,8 @@ def table_row_lines(step: NodeTrace, table: Any, position: int) -> list[str]:
 
 def _table_values(step: NodeTrace, table: Any) -> dict[str, Any]:
     """The values the table saw: what its step read, plus earlier decisions' values in a DMN model."""
+    from composite.tables.table import _lookup  # the table's own reading of `a.b.c`, not a copy
+
     values: dict[str, Any] = dict(step.read)
     for entry in (step.evidence or {}).get("tables") or []:
         if entry.get("table") == table.name:
@@ -195,21 +197,6 @@ def _table_values(step: NodeTrace, table: Any) -> dict[str, Any]:
         output = entry.get("output") or {}
         values[entry.get("table")] = next(iter(output.values())) if len(output) == 1 else output
     return {name: _lookup(values, name) for name in table.reads}
-
-
-def _lookup(values: Mapping[str, Any], name: str) -> Any:
-    """`a.b.c` reads a component of a dict value (a DMN decision with several outputs)."""
-    if name in values:
-        return values[name]
-    parts = name.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
-        root = ".".join(parts[:cut]).strip()
-        if root in values:
-            value = values[root]
-            for part in parts[cut:]:
-                value = value.get(part.strip()) if isinstance(value, Mapping) else None
-            return value
-    return None
 
 
 def _negated(condition: str, name: str) -> str:
