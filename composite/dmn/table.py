@@ -113,10 +113,12 @@ def compile_table(compiler: Compiler, element: ET.Element, decision: str, local:
                              "input values; the table decides null")
                 return None
             values.append(value)
+        # One scope per input, with `?` its value: not a copy of the whole scope per rule and cell.
+        tested = [(value, {**scope, "?": value}) for value in values]
         matched: list[int] = []
         for index, (entries, _results, _line) in enumerate(rules):
-            if all(test is None or test(value, {**scope, "?": value}, notes) is True
-                   for test, value in zip(entries, values)):
+            if all(test is None or test(value, input_scope, notes) is True
+                   for test, (value, input_scope) in zip(entries, tested)):
                 matched.append(index)
                 if policy == "FIRST":
                     break
