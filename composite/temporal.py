@@ -93,25 +93,28 @@ def parse_any_duration(text: str) -> Any:
     """`P90D` or `P1Y2M`: a days-and-time or a years-and-months duration, by its text."""
     if not isinstance(text, str):
         raise ValueError("expected a duration like P90D or P1Y6M")
-    stripped = text.strip()
     try:
-        return _duration(DURATION, stripped)
-    except ValueError:
-        pass
-    try:
-        return _duration(YEARS_MONTHS, stripped)
+        return _feel_duration(text.strip())
     except ValueError:
         raise ValueError("expected a duration like P90D, PT36H or P1Y6M") from None
 
 
-def _duration(kind: str, text: str) -> Any:
+def _feel_duration(text: str) -> Any:
+    """FEEL's duration of `text`, of either kind; ValueError."""
     from composite.feel import values
 
+    try:
+        return values.parse_duration(text)
+    except (values.FeelRuntimeError, ValueError, TypeError, ArithmeticError):
+        raise ValueError("not a duration") from None
+
+
+def _duration(kind: str, text: str) -> Any:
     day_time, years_months = durations()
     wanted = day_time if kind == DURATION else years_months
     try:
-        value = values.parse_duration(text)
-    except (values.FeelRuntimeError, ValueError, TypeError, ArithmeticError):
+        value = _feel_duration(text)
+    except ValueError:
         raise ValueError(f"expected {EXAMPLES[kind]}") from None
     if type(value) is not wanted:
         raise ValueError(f"expected {EXAMPLES[kind]}")
