@@ -149,6 +149,7 @@ class _Run:
         self.running: set[tuple[int, str]] = set()
         self.checked: dict[tuple[int, str], Any] = {}
         self.bases: dict[int, dict[str, Any]] = {}
+        self.functions: dict[tuple[int, str], Any] = {}  # (model, BKM or service) -> its FEEL function
 
     def input_value(self, model: DmnModel, name: str) -> Any:
         key = (id(model), name)
@@ -222,18 +223,28 @@ class _Run:
         return value
 
     def function(self, model: DmnModel, invocable: Invocable) -> Any:
+        key = (id(model), invocable.name)
+        function = self.functions.get(key)
+        if function is None:
+            function = self.functions[key] = self._function(model, invocable)
+        return function
+
+    def _function(self, model: DmnModel, invocable: Invocable) -> Any:
+        # The functions a body sees are the same on every call: gathered at the first, not per call.
+        functions: dict[str, Any] = {}
+
         def body(arguments: dict[str, Any]) -> Any:
-            scope = {}
-            for invocable_other in model.invocables.values():
-                if invocable_other is not invocable:
-                    scope[invocable_other.name] = self.function(model, invocable_other)
-            for import_name, imported in model.imports.items():
-                functions = {other.name: self.function(imported, other) for other in imported.invocables.values()}
-                if import_name:
-                    scope[import_name] = functions
-                else:
-                    scope.update(functions)
-            scope[invocable.name] = self.function(model, invocable)
+            if not functions:
+                for invocable_other in model.invocables.values():
+                    functions[invocable_other.name] = self.function(model, invocable_other)
+                for import_name, imported in model.imports.items():
+                    named = {other.name: self.function(imported, other) for other in imported.invocables.values()}
+                    if import_name:
+                        functions[import_name] = named
+                    else:
+                        functions.update(named)
+                functions[invocable.name] = self.function(model, invocable)
+            scope = dict(functions)
             for name, kind in invocable.parameters:
                 value = conform(arguments.get(name), kind, notes=self.notes,
                                 what=f"parameter '{name}' of '{invocable.name}'")
