@@ -157,6 +157,12 @@ def coerce(kind: str, value: Any) -> Any:
     raise ValueError(f"expected {EXAMPLES[kind]}")
 
 
+def written(value: Any) -> str:
+    """A temporal value as an expression writes it: date("2026-03-01"), duration("P1Y6M")."""
+    kind = kind_of(value)
+    return f'{"duration" if kind == YEARS_MONTHS else kind}("{iso(value)}")'
+
+
 def from_datetime64(value: Any) -> Any:
     """A numpy datetime64 as Python's date (day precision) or date-time (to the microsecond); None for NaT."""
     import numpy as np

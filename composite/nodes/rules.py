@@ -228,9 +228,8 @@ def format_value(value: Any) -> str:
         if _BARE.match(value) and value not in ("true", "false", "null"):
             return value
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    kind = temporal.kind_of(value)
-    if kind is not None:  # as a condition writes it: date("2026-03-01"), duration("P90D")
-        return f'{"duration" if kind == temporal.YEARS_MONTHS else kind}("{temporal.iso(value)}")'
+    if temporal.is_temporal(value):  # as a condition writes it: date("2026-03-01"), duration("P90D")
+        return temporal.written(value)
     return repr(value)
 
 

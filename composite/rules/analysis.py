@@ -496,9 +496,8 @@ def _show(value: Any) -> str:
         return str(int(value))
     if isinstance(value, str):
         return '"' + value.replace('"', '\\"') + '"'
-    kind = temporal.kind_of(value)
-    if kind is not None:
-        return f'{"duration" if kind == temporal.YEARS_MONTHS else kind}("{temporal.iso(value)}")'
+    if temporal.is_temporal(value):
+        return temporal.written(value)
     return str(value)
 
 

@@ -277,10 +277,8 @@ def _literal(value: Any) -> str:
         return unparse(Literal(value))
     from composite import temporal
 
-    kind = temporal.kind_of(value)
-    if kind is not None:  # as the condition was written: date("2026-03-01"), duration("P90D")
-        function = "duration" if kind == temporal.YEARS_MONTHS else kind
-        return f'{function}("{temporal.iso(value)}")'
+    if temporal.is_temporal(value):  # as the condition was written: date("2026-03-01"), duration("P90D")
+        return temporal.written(value)
     return repr(value)
 
 
