@@ -49,10 +49,10 @@ def project_options(store: bool = True, project_help: str = PROJECT_HELP, store_
     return decorate
 
 
-def store_options(function: Callable[..., Any]) -> Any:
-    """--project and --store, for the commands that read a store (see `open_store_of`)."""
-    function = store_option("store URL (default: $COMPOSITE_STORE_URL or <project>/.composite/decisions.db)")(function)
-    return project_option("decision project folder whose store to read (default: .)")(function)
+# --project and --store, for the commands that read a store (see `open_store_of`)
+store_options = project_options(
+    project_help="decision project folder whose store to read (default: .)",
+    store_help="store URL (default: $COMPOSITE_STORE_URL or <project>/.composite/decisions.db)")
 
 
 def engine_of(project: str, store: str | None) -> Any:
