@@ -147,13 +147,14 @@ def concept_for(kind: Any) -> dict[str, Any]:
     return concept
 
 
-def dmn_model_project(path: Path) -> dict[str, Any]:
+def dmn_model_project(path: Path, data: bytes | None = None) -> dict[str, Any]:
     """A whole DMN model as a project of its own: one `dmn` node; inputs are its input data (or, for a
-    Camunda 7 style model, the request fields its expressions read), outputs its decisions."""
+    Camunda 7 style model, the request fields its expressions read), outputs its decisions. `data`: the
+    file's bytes, when the caller has read them already."""
     from composite.dmn import read_model
 
     path = Path(path)
-    model = read_model(read_single_file(path), file=path.name, folder=path.parent)
+    model = read_model(read_single_file(path) if data is None else data, file=path.name, folder=path.parent)
     concepts: dict[str, Any] = {}
     for name in model_inputs(model):
         data_item = _input_data(model, name)

@@ -358,7 +358,7 @@ def dmn_project(path: Path) -> dict[str, Any]:
         # Not decision tables over plain names alone: the whole-model reader takes it (or says why not).
         from composite.nodes.dmn import dmn_model_project
 
-        return dmn_model_project(path)
+        return dmn_model_project(path, data)
     concepts: dict[str, Any] = {}
     for name, item in model.inputs.items():
         concept: dict[str, Any] = {"required": False}
