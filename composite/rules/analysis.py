@@ -362,7 +362,7 @@ def _temporal_candidates(kind: str, constants: list[Any], domain: Domain) -> lis
         step = temporal.parse(temporal.DURATION, "PT0.000001S")
     out: list[Any] = []
     for c in mine:
-        for delta in (step, _negated(step)):
+        for delta in (step, step.negate()):
             try:
                 out.append(add(c, delta))
             except Exception:  # past the calendar's ends: no value there
@@ -382,10 +382,6 @@ def _temporal_candidates(kind: str, constants: list[Any], domain: Domain) -> lis
             continue
         kept.append(v)
     return kept
-
-
-def _negated(duration: Any) -> Any:
-    return type(duration)(-duration.seconds) if hasattr(duration, "seconds") else type(duration)(-duration.months)
 
 
 # -- why a rule did not fire -----------------------------------------------------------------
