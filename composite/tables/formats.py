@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from composite._files import check_utf8
 from composite._yaml import LineDict, LineList, load_yaml
-from composite.dmn.xmlfile import XmlDocument, parse_xml
+from composite.dmn.xmlfile import XmlDocument, parse_xml  # shared with composite.dmn's whole-model reader
 from composite.errors import CompositeError, Problem, ProjectError, located
 from composite.tables.sfeel import (
     Equal,
@@ -491,11 +491,6 @@ def _csv_header(header: list[str], line: int, problems: _Problems) -> list[_CsvC
 # DMN XML
 
 
-# The XML reading is shared with composite.dmn, which reads whole models.
-_Xml = XmlDocument
-_parse_xml = parse_xml
-
-
 _BUILTIN_TYPES = {
     "number": "number", "decimal": "number", "integer": "number", "int": "number", "long": "number",
     "double": "number", "float": "number", "short": "number",
@@ -541,7 +536,7 @@ def _resolve_type(type_ref: str | None, items: Mapping[str, _ItemDefinition]) ->
 
 def read_dmn(data: bytes | str, *, file: str) -> DecisionModel:
     """Read a DMN 1.1-1.5 model: its input data, item definitions and decision-table decisions."""
-    doc = _parse_xml(data, file=file)
+    doc = parse_xml(data, file=file)
     q = doc.q
     problems = _Problems(file)
     root = doc.root
@@ -604,7 +599,7 @@ def _enumeration(allowed: str | None, problems: _Problems, *, line: int | None, 
     return None
 
 
-def _dmn_decision(doc: _Xml, element: ET.Element, items: Mapping[str, _ItemDefinition], ids: Mapping[str, str],
+def _dmn_decision(doc: XmlDocument, element: ET.Element, items: Mapping[str, _ItemDefinition], ids: Mapping[str, str],
                   known: set[str], problems: _Problems) -> Decision | None:
     q = doc.q
     name = element.get("name")
